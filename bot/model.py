@@ -1,0 +1,100 @@
+"""The values that flow from corpus to answer. All frozen; JSON is made at the edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One numbered entry of an article's reference list.
+
+    ``text`` is None when the article cites ``number`` but its list has no such entry.
+    """
+
+    source: str
+    number: int
+    text: str | None
+
+    @property
+    def missing(self) -> bool:
+        return self.text is None
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "number": self.number, "text": self.text, "missing": self.missing}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A bullet or paragraph with its citations and its place in the article.
+
+    ``section`` is the path from the top heading down to the lead-in line or parent bullet the
+    passage hangs from. ``source`` is the article's path in the corpus (``file.jsonl#id`` for a
+    document inside a JSONL file). ``pid`` is the passage's position in the index.
+    """
+
+    text: str
+    citations: tuple[int, ...]
+    article: str
+    section: tuple[str, ...]
+    source: str
+    pid: int = -1
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "citations": list(self.citations),
+            "article": self.article,
+            "section": self.section_path,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article: its passages (``pid`` not yet assigned) and its reference list."""
+
+    source: str
+    title: str
+    passages: tuple[Passage, ...]
+    references: dict[int, str] = field(default_factory=dict)
+
+    def missing_citations(self) -> list[int]:
+        cited = {n for p in self.passages for n in p.citations}
+        return sorted(cited - set(self.references))
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+
+    def to_json(self) -> dict:
+        return {**self.passage.to_json(), "score": round(self.score, 6)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What citebot says to one question: passages best first and the references they cite.
+
+    ``answered`` is False when the articles hold no answer; ``hits`` is then empty unless the
+    caller asked for a ranking anyway (``abstain=False``). ``reason`` says why it declined.
+    """
+
+    question: str
+    answered: bool
+    hits: tuple[Hit, ...]
+    references: tuple[Reference, ...]
+    reason: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "passages": [h.to_json() for h in self.hits],
+            "references": [r.to_json() for r in self.references],
+        }
