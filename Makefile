@@ -1,0 +1,37 @@
+# citebot: `make run` answers questions about the bundled article; `make test` runs the tests.
+# Each target creates .venv and installs what it needs first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test reindex bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# make run                      -> the REPL on the bundled article
+# make run Q="What conditions are associated with calcinosis?"  -> one answer
+run: $(STAMP)
+ifdef Q
+	$(BIN)/citebot ask "$(Q)"
+else
+	$(BIN)/citebot repl
+endif
+
+reindex: $(STAMP)
+	$(BIN)/citebot reindex
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) index/current index/v-* index/.tmp-* index/.lock

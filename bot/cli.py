@@ -1,0 +1,192 @@
+"""citebot: cited answers from your articles.
+
+The command line. Each command's docstring is its --help text. Heavy imports happen inside
+commands; core errors (CitebotError) become a one-line message and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import textwrap
+
+from .errors import CitebotError
+
+# Modules that add commands: each has ``register(subparsers, common)``.
+COMMAND_MODULES: list[str] = []
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("locations")
+    g.add_argument("--corpus", metavar="DIR", help="article folder (env CITEBOT_CORPUS, default ./corpus)")
+    g.add_argument("--index", metavar="DIR", help="index folder (env CITEBOT_INDEX, default ./index)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    return common
+
+
+def _doc(fn) -> tuple[str, str]:
+    doc = textwrap.dedent(fn.__doc__ or "").strip()
+    return doc.splitlines()[0], doc
+
+
+def command(sub, name: str, fn, common):
+    summary, doc = _doc(fn)
+    p = sub.add_parser(name, parents=[common], help=summary, description=doc,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=fn)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citebot", description=(__doc__ or "").split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"citebot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common()
+
+    p = command(sub, "ask", cmd_ask, common)
+    p.add_argument("question", nargs="*", help="the question (omit to read one question per line from stdin)")
+    p.add_argument("--top", type=int, default=3, metavar="K", help="passages to show (default 3)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--no-abstain", action="store_true", help="rank passages even when it would decline")
+
+    p = command(sub, "repl", cmd_repl, common)
+    p.add_argument("question", nargs="*", help="a first question to ask")
+    p.add_argument("--top", type=int, default=3, metavar="K", help="passages per answer (default 3)")
+    p.add_argument("--json", action="store_true", help="read lines, print one JSON answer per turn")
+
+    p = command(sub, "reindex", cmd_reindex, common)
+    p.add_argument("--wait", type=float, default=120.0, metavar="S",
+                   help="seconds to wait for another reindex to finish (default 120)")
+
+    for modname in COMMAND_MODULES:
+        importlib.import_module(modname).register(sub, common)
+    return parser
+
+
+def paths(args):
+    from .config import resolve_paths
+
+    return resolve_paths(args.corpus, args.index)
+
+
+def open_answerer(args):
+    """Load (rebuilding when stale) the index named by ``args``; print any warning to stderr."""
+    from .answer import Answerer
+    from .indexer import open_fresh
+
+    p = paths(args)
+    loaded, warning = open_fresh(p.corpus, p.index)
+    if warning:
+        print(f"citebot: warning: {warning}", file=sys.stderr)
+    return Answerer(loaded, warning=warning)
+
+
+def cmd_ask(args) -> int:
+    """Answer questions from the articles, with the references they cite.
+
+    With a question argument, answers it. Without one, reads questions from standard input, one
+    per line (blank lines skipped), and answers each on its own: one JSON object per line with --json.
+    Exit status 0 when it answered or declined, 1 or 2 on errors (see "What happens when…").
+    """
+    from .render import as_json, as_text
+
+    answerer = open_answerer(args)
+    if args.question:
+        questions = [" ".join(args.question)]
+    else:
+        questions = (line.rstrip("\n") for line in sys.stdin if line.strip())
+    for q in questions:
+        answer = answerer.ask(q, top=args.top, abstain=not args.no_abstain)
+        print(as_json(answer) if args.json else as_text(answer) + ("\n" if not args.question else ""),
+              flush=True)
+    return 0
+
+
+def cmd_repl(args) -> int:
+    """Ask questions in a conversation: follow-ups are understood in context.
+
+    Commands at the prompt: :help, :reset (forget the conversation), :more (next passages),
+    :quit. Line editing and history on a terminal. With --json, or when standard input is not a
+    terminal, reads lines and prints one answer per turn, so it can be scripted.
+    """
+    from .repl import run
+
+    return run(open_answerer(args), top=args.top, json_mode=args.json, first=" ".join(args.question) or None)
+
+
+def cmd_reindex(args) -> int:
+    """Rebuild the index from the corpus folder.
+
+    Builds into a temporary folder, checks it and swaps it in atomically. If an article cannot be
+    read or decoded, it fails naming the file (and line), and the previous index keeps answering.
+    """
+    from .indexer import reindex
+
+    p = paths(args)
+    stats = reindex(p.corpus, p.index, wait=args.wait, progress=_progress())
+    missing = sum(len(v) for v in stats.missing.values())
+    note = f"; {missing} cited number(s) missing from reference lists" if missing else ""
+    print(f"indexed {stats.passages:,} passages from {stats.files:,} file(s) ({stats.terms:,} terms) "
+          f"in {stats.seconds:.2f} s → {stats.folder}{note}")
+    return 0
+
+
+def _progress():
+    """A progress line on a terminal, for builds that take more than a moment; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    import time
+
+    start = time.monotonic()
+    state = {"shown": False}
+
+    def show(done: int, total: int) -> None:
+        if time.monotonic() - start < 1.0 and done < total:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\rreading articles [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        state["shown"] = True
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args) or 0)
+    except CitebotError as e:
+        print(f"citebot: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

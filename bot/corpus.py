@@ -1,0 +1,144 @@
+"""Finding and reading the articles of a corpus folder.
+
+Policy (also in the README):
+
+* Articles are files ending ``.md``/``.markdown`` (Markdown), ``.txt`` (page text) or ``.jsonl``
+  (one document per line), found in the corpus folder and its sub-folders.
+* Hidden files and folders (``.name``) and editor leftovers (``name~``, ``#name#``, ``.swp``) are
+  skipped, as are files with other suffixes.
+* A symbolic link is followed only when it points inside the corpus folder; one that points outside
+  is refused (skipped with a warning), so a corpus cannot pull in arbitrary files.
+* Files must be UTF-8 (a BOM is allowed). Undecodable bytes, NUL bytes (a binary file) or a file over
+  the size limit fail the reindex with the file, and the line where it makes sense, named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError, EmptyCorpusError
+from .model import Article
+from .parse import SUFFIXES, parse_article
+
+log = logging.getLogger(__name__)
+
+MAX_ARTICLE_BYTES = 64 * 1024 * 1024  # a Markdown or text article larger than this is not an article
+MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    rel: str  # path relative to the corpus folder, with "/" separators: the passages' source
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#")) or name.endswith(
+        (".swp", ".swo", ".tmp", ".bak", ".orig")
+    )
+
+
+def scan(corpus_dir: Path) -> list[CorpusFile]:
+    """Every article file of the corpus, sorted by relative path."""
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        raise CorpusError(str(root), "the corpus folder does not exist; create it or pass --corpus DIR")
+    real_root = root.resolve()
+    found: list[CorpusFile] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            if _skipped(d):
+                continue
+            p = here / d
+            if p.is_symlink():
+                target = p.resolve()
+                if not target.is_relative_to(real_root):
+                    log.warning("corpus: skipping %s: the link points outside the corpus folder", p)
+                    continue
+                log.warning("corpus: not following folder link %s (link the files instead)", p)
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if _skipped(name):
+                continue
+            p = here / name
+            if Path(name).suffix.lower() not in SUFFIXES:
+                continue
+            if p.is_symlink():
+                target = p.resolve()
+                if not target.is_relative_to(real_root):
+                    log.warning("corpus: skipping %s: the link points outside the corpus folder", p)
+                    continue
+                if not target.is_file():
+                    log.warning("corpus: skipping %s: broken link", p)
+                    continue
+            try:
+                st = p.stat()
+            except OSError as e:
+                raise CorpusError(str(p), f"cannot be read ({e.strerror})") from None
+            rel = p.relative_to(root).as_posix()
+            found.append(CorpusFile(rel=rel, path=p, size=st.st_size, mtime_ns=st.st_mtime_ns))
+    return sorted(found, key=lambda f: f.rel)
+
+
+def read_bytes(cf: CorpusFile) -> bytes:
+    limit = MAX_JSONL_BYTES if cf.rel.lower().endswith(".jsonl") else MAX_ARTICLE_BYTES
+    if cf.size > limit:
+        raise CorpusError(
+            str(cf.path), f"is {cf.size:,} bytes, over the {limit:,}-byte limit for one article; split it"
+        )
+    try:
+        return cf.path.read_bytes()
+    except OSError as e:
+        raise CorpusError(str(cf.path), f"cannot be read ({e.strerror}); fix its permissions or remove it") from None
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 text (BOM dropped, CRLF/CR folded to LF). Errors name the line."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise CorpusError(path, "holds NUL bytes: this looks like a binary file, not an article", line=line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise CorpusError(
+            path, f"not UTF-8 (byte 0x{data[e.start]:02x} at column {col}); save the file as UTF-8", line=line
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_articles(cf: CorpusFile) -> tuple[list[Article], str]:
+    """Parse one corpus file; returns its articles and the content hash of its bytes."""
+    data = read_bytes(cf)
+    text = decode(data, str(cf.path))
+    try:
+        articles = parse_article(text, source=cf.rel)
+    except CorpusError as e:
+        if e.path == cf.rel:  # re-locate the error at the real path
+            raise CorpusError(str(cf.path), str(e).split(": ", 1)[1], line=e.line) from None
+        raise
+    return articles, sha256(data)
+
+
+def require_passages(n_passages: int, corpus_dir: Path, n_files: int) -> None:
+    if n_passages == 0:
+        what = "no article files" if n_files == 0 else f"{n_files} file(s) but no passage in any of them"
+        raise EmptyCorpusError(
+            f"{corpus_dir}: the corpus has {what}; add a .md, .txt or .jsonl article and run `citebot reindex`"
+        )

@@ -1,0 +1,329 @@
+"""The index on disk: a versioned folder of plain files, swapped in atomically.
+
+::
+
+    index/
+      .lock                 flock held by whoever is (re)building
+      current -> v-…        symlink to the version being served (replaced atomically)
+      v-20261124T052700-1a2b/
+        manifest.json       format, version, tokenizer, BM25 parameters, corpus file hashes,
+                            and the size + sha256 of every file below
+        terms.json          the vocabulary, term id = position
+        idf.npy indptr.npy docs.npy weights.npy doc_len.npy      postings (see bm25.py)
+        fwd_indptr.npy fwd_terms.npy fwd_tf.npy                  forward index
+        passages.jsonl      one JSON array per passage: text, citations, article, section, source
+        passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
+        references.json     {source: {number: text}} and each article's missing numbers
+
+No pickle anywhere (``np.load(allow_pickle=False)``, ``json``): a tampered file can give wrong
+numbers, which the sha256 check catches, but cannot run code. A reader resolves ``current`` once and
+reads only from that version; the previous version is kept until the next swap so a reader that
+started before a swap finishes on the version it started with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import BM25Index, BM25Params
+from .errors import CitebotError, IndexBusyError, IndexFormatError
+from .model import Passage
+
+log = logging.getLogger(__name__)
+
+FORMAT = "citebot-index"
+VERSION = 1
+ARRAYS = ("idf", "indptr", "docs", "weights", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
+ARRAY_DTYPES = {
+    "idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64, "doc_len": np.int32,
+    "fwd_indptr": np.int64, "fwd_terms": np.int32, "fwd_tf": np.int32,
+}
+CURRENT = "current"
+KEEP_PREVIOUS = 1
+
+
+class IndexMissingError(IndexFormatError):
+    """There is no index yet."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """Everything a build produced, ready to be written."""
+
+    bm25: BM25Index
+    passages: list[Passage]
+    references: dict[str, dict[int, str]]
+    missing: dict[str, list[int]]
+    corpus: dict[str, dict]  # rel path -> {"sha256", "size", "mtime_ns", "passages": [start, end]}
+    tokenizer: dict
+
+
+# -- locking ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def lock(index_dir: Path, *, wait: float = 120.0):
+    """Exclusive build lock on ``index_dir/.lock``; waits up to ``wait`` seconds, then IndexBusyError."""
+    index_dir = Path(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise CitebotError(f"{index_dir}: cannot create the index folder or its lock ({e.strerror})") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        f"{index_dir}: another reindex has been running for over {wait:.0f} s; "
+                        "wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write(index_dir: Path, built: Built) -> Path:
+    """Write ``built`` as a new version and make it current. Call with the lock held."""
+    index_dir = Path(index_dir)
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        tmp.mkdir(parents=True)
+        _write_files(tmp, built)
+        load_version(tmp, tokenizer=built.tokenizer)  # validate what we wrote before serving it
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        final = index_dir / f"v-{stamp}-{uuid.uuid4().hex[:6]}"
+        os.rename(tmp, final)
+        link_tmp = index_dir / f".current-{uuid.uuid4().hex[:12]}"
+        os.symlink(final.name, link_tmp)
+        os.replace(link_tmp, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = "the disk is full" if e.errno == errno.ENOSPC else e.strerror or str(e)
+        raise CitebotError(
+            f"{index_dir}: cannot write the index ({reason}); the previous index is still in use"
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(index_dir, keep=final.name)
+    return final
+
+
+def _write_files(folder: Path, built: Built) -> None:
+    b = built.bm25
+    arrays = {
+        "idf": b.idf, "indptr": b.indptr, "docs": b.docs, "weights": b.weights, "doc_len": b.doc_len,
+        "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
+    }
+    for name, arr in arrays.items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(arr, dtype=ARRAY_DTYPES[name]), allow_pickle=False)
+    (folder / "terms.json").write_text(json.dumps(b.terms, ensure_ascii=False), encoding="utf-8")
+    offsets = np.zeros(len(built.passages) + 1, dtype=np.int64)
+    with open(folder / "passages.jsonl", "wb") as f:
+        pos = 0
+        for i, p in enumerate(built.passages):
+            line = (json.dumps([p.text, list(p.citations), p.article, list(p.section), p.source],
+                               ensure_ascii=False) + "\n").encode("utf-8")
+            f.write(line)
+            pos += len(line)
+            offsets[i + 1] = pos
+    np.save(folder / "passage_offsets.npy", offsets, allow_pickle=False)
+    refs = {
+        "references": {src: {str(n): t for n, t in sorted(r.items())} for src, r in built.references.items()},
+        "missing": built.missing,
+    }
+    (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
+    files = {}
+    for p in sorted(folder.iterdir()):
+        files[p.name] = {"bytes": p.stat().st_size, "sha256": _sha256_file(p)}
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tokenizer": built.tokenizer,
+        "bm25": b.params.to_json(),
+        "counts": {"passages": len(built.passages), "terms": len(b.terms), "files": len(built.corpus)},
+        "corpus": built.corpus,
+        "files": files,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    for p in folder.iterdir():
+        with open(p, "rb") as f:
+            os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _prune(index_dir: Path, *, keep: str) -> None:
+    """Drop versions older than the previous one, and leftovers of crashed builds."""
+    versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir() and p.name != keep), key=lambda p: p.name)
+    for old in versions[: max(0, len(versions) - KEEP_PREVIOUS)]:
+        shutil.rmtree(old, ignore_errors=True)
+    for junk in index_dir.glob(".tmp-*"):
+        shutil.rmtree(junk, ignore_errors=True)
+    for junk in index_dir.glob(".current-*"):
+        with contextlib.suppress(OSError):
+            junk.unlink()
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+class PassageStore:
+    """Passages read on demand from ``passages.jsonl`` (only the hits are ever decoded)."""
+
+    def __init__(self, path: Path, offsets: np.ndarray):
+        self._f = open(path, "rb")  # kept open: survives the version being pruned
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def get(self, pid: int) -> Passage:
+        s, e = int(self._offsets[pid]), int(self._offsets[pid + 1])
+        self._f.seek(s)
+        text, cites, article, section, source = json.loads(self._f.read(e - s))
+        return Passage(text=text, citations=tuple(cites), article=article, section=tuple(section),
+                       source=source, pid=pid)
+
+    def close(self) -> None:
+        self._f.close()
+
+
+@dataclass
+class Loaded:
+    folder: Path
+    manifest: dict
+    bm25: BM25Index
+    passages: PassageStore
+    references: dict[str, dict[int, str]]
+    missing: dict[str, list[int]]
+
+
+def resolve(index_dir: Path) -> Path:
+    link = Path(index_dir) / CURRENT
+    if not link.exists() and not link.is_symlink():
+        raise IndexMissingError(f"{index_dir}: there is no index yet; run `citebot reindex`")
+    target = link.resolve()
+    if not target.is_dir():
+        raise IndexFormatError(f"{index_dir}: 'current' points at a missing version; run `citebot reindex`")
+    return target
+
+
+def read_manifest(index_dir: Path) -> dict:
+    return _manifest(resolve(index_dir))
+
+
+def _manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexFormatError(f"{folder}: manifest.json is missing; run `citebot reindex`") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IndexFormatError(f"{folder}/manifest.json is unreadable ({e}); run `citebot reindex`") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexFormatError(f"{folder}: not a citebot index (manifest format); run `citebot reindex`")
+    if manifest.get("version") != VERSION:
+        raise IndexFormatError(
+            f"{folder}: index format version {manifest.get('version')!r}, this citebot reads {VERSION}; "
+            "run `citebot reindex`"
+        )
+    return manifest
+
+
+def load(index_dir: Path, *, tokenizer: dict) -> Loaded:
+    return load_version(resolve(index_dir), tokenizer=tokenizer)
+
+
+def load_version(folder: Path, *, tokenizer: dict) -> Loaded:
+    manifest = _manifest(folder)
+    if manifest.get("tokenizer") != tokenizer:
+        raise IndexFormatError(f"{folder}: built with other tokenizer settings; run `citebot reindex`")
+    try:
+        files = manifest["files"]
+        for name, meta in files.items():
+            path = folder / name
+            if not path.is_file():
+                raise IndexFormatError(f"{path} is missing; run `citebot reindex`")
+            if path.stat().st_size != meta["bytes"]:
+                raise IndexFormatError(
+                    f"{path} is {path.stat().st_size} bytes, the manifest says {meta['bytes']} "
+                    "(truncated or edited); run `citebot reindex`"
+                )
+            if _sha256_file(path) != meta["sha256"]:
+                raise IndexFormatError(f"{path} does not match its checksum (edited?); run `citebot reindex`")
+        arrays = {}
+        for name in ARRAYS:
+            if f"{name}.npy" not in files:
+                raise IndexFormatError(f"{folder}: {name}.npy is not in the manifest; run `citebot reindex`")
+            arr = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
+            if arr.dtype != ARRAY_DTYPES[name] or arr.ndim != 1:
+                raise IndexFormatError(f"{folder}/{name}.npy has the wrong type; run `citebot reindex`")
+            arrays[name] = arr
+        terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        offsets = np.load(folder / "passage_offsets.npy", allow_pickle=False)
+        refs_doc = json.loads((folder / "references.json").read_text(encoding="utf-8"))
+        params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})
+    except IndexFormatError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexFormatError(f"{folder}: unreadable index ({e}); run `citebot reindex`") from None
+    n_docs, n_terms = len(arrays["doc_len"]), len(terms)
+    consistent = (
+        n_docs == manifest["counts"]["passages"] == len(offsets) - 1
+        and len(arrays["idf"]) == n_terms
+        and len(arrays["indptr"]) == n_terms + 1
+        and len(arrays["fwd_indptr"]) == n_docs + 1
+        and int(arrays["indptr"][-1]) == len(arrays["docs"]) == len(arrays["weights"])
+        and int(arrays["fwd_indptr"][-1]) == len(arrays["fwd_terms"]) == len(arrays["fwd_tf"])
+        and (len(arrays["docs"]) == 0 or int(arrays["docs"].max()) < n_docs)
+        and (len(arrays["fwd_terms"]) == 0 or int(arrays["fwd_terms"].max()) < n_terms)
+    )
+    if not consistent:
+        raise IndexFormatError(f"{folder}: the index files do not agree with each other; run `citebot reindex`")
+    bm25 = BM25Index(terms=terms, params=params, **arrays)
+    references = {src: {int(n): t for n, t in r.items()} for src, r in refs_doc["references"].items()}
+    return Loaded(
+        folder=folder, manifest=manifest, bm25=bm25,
+        passages=PassageStore(folder / "passages.jsonl", offsets),
+        references=references, missing=refs_doc.get("missing", {}),
+    )

@@ -1,0 +1,79 @@
+"""Shared fixtures: a throwaway corpus and index per test, the environment redirected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "corpus" / "calcinosis-associated-conditions.txt"
+SHARED = REPO.parent / "shared"
+
+MARKDOWN_ARTICLE = """\
+# Gout: a short overview
+
+Gout is an inflammatory arthritis caused by monosodium urate crystals [1].
+
+## Treatment
+
+First-line options for an acute flare:
+
+- Colchicine, started early [2]
+- NSAIDs such as naproxen [2, 3]
+- Oral corticosteroids when NSAIDs are contraindicated [1-3]
+
+Long-term urate lowering:
+
+1. Allopurinol is the first choice [4]
+2. Febuxostat when allopurinol is not tolerated [7]
+
+## References
+
+1. Dalbeth N, et al. Gout. Lancet. 2021.
+2. FitzGerald JD, et al. 2020 ACR guideline for the management of gout. Arthritis Care Res. 2020.
+3. Richette P, et al. 2016 updated EULAR recommendations. Ann Rheum Dis. 2017.
+4. Stamp LK. Allopurinol dosing. Rheumatology. 2019.
+"""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path_factory):
+    """No test reads the user's corpus, index, tokens or history by accident."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("CITEBOT_CORPUS", "CITEBOT_INDEX", "CITEBOT_FEEDBACK", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
+                "SLACK_SIGNING_SECRET", "SLACK_API_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def corpus_dir(tmp_path) -> Path:
+    """A corpus folder holding a copy of the seed article."""
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(SEED, d / SEED.name)
+    return d
+
+
+@pytest.fixture
+def index_dir(tmp_path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def answerer(corpus_dir, index_dir):
+    from bot.answer import Answerer
+    from bot.indexer import open_fresh
+
+    loaded, warning = open_fresh(corpus_dir, index_dir)
+    assert warning is None
+    return Answerer(loaded)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent (development data lives beside the clone)")
+    return SHARED
