@@ -1,0 +1,131 @@
+"""Articles → cited passages: the seed's page text, Markdown, JSONL."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parse import parse_article
+from bot.parse.citations import expand, split_bracketed, split_trailing
+
+from .conftest import MARKDOWN_ARTICLE, SEED
+
+
+@pytest.fixture(scope="module")
+def seed():
+    [article] = parse_article(SEED.read_text(encoding="utf-8"), source=SEED.name)
+    return article
+
+
+def find(article, text):
+    matches = [p for p in article.passages if p.text == text]
+    assert len(matches) == 1, f"{text!r}: {len(matches)} passages"
+    return matches[0]
+
+
+def test_seed_title_and_passage_count(seed):
+    assert seed.title == "What conditions are associated with calcinosis?"
+    # every bullet and paragraph of the body, nothing of the furniture
+    assert 60 <= len(seed.passages) <= 70
+
+
+def test_seed_passages_keep_their_own_citations(seed):
+    p = find(seed, "Affects approximately 25% of patients with systemic sclerosis")
+    assert p.citations == (2,)
+    assert p.section == ("Primary Connective Tissue Disease Associations", "Systemic Sclerosis")
+    assert find(seed, "Subcutaneous tissues (most common)").citations == (1, 4)
+    assert find(seed, "Surgical excision remains the mainstay of treatment for symptomatic lesions").citations == (4, 2)
+
+
+def test_citation_markers_are_stripped_from_text(seed):
+    for p in seed.passages:
+        assert not p.text.rstrip().endswith((" 1", " 2", " 3", " 4", " 5", " 6")), p.text
+
+
+def test_uncited_list_items_take_the_citation_that_closes_the_list(seed):
+    for text in ("Longer disease duration", "Digital ulcers", "Acro-osteolysis", "Positive anticentromere antibody"):
+        p = find(seed, text)
+        assert p.citations == (2,), text
+        assert p.section[-1] == "Associated clinical features"
+
+
+def test_lead_in_and_parent_bullet_are_in_the_section_path(seed):
+    p = find(seed, "Ultrasonography")
+    assert p.section == ("Diagnostic Approaches", "Calcinosis can be diagnosed through", "Experimental methods")
+    assert p.citations == (6,)
+    lead = find(seed, "Experimental methods:")
+    assert lead.citations == (6,)  # a parent bullet is supported by what hangs from it
+
+
+def test_references_parsed_with_full_text_and_missing_6_reported(seed):
+    assert sorted(seed.references) == [1, 2, 3, 4, 5]
+    assert seed.references[2] == "Research: Calcinosis in scleroderma. Current opinion in rheumatology, 2018"
+    assert "2016" in seed.references[4] and "Romanian journal" in seed.references[4]
+    assert seed.missing_citations() == [6]
+    assert find(seed, "Vascular hypoxia").citations == (6,)
+
+
+@pytest.mark.parametrize("furniture", [
+    "Medical Advisory Board", "Educational purpose only", "Article Review Status", "Under Review",
+    "Last updated", "Personalize", "Help us tailor your experience", "Which best describes you",
+    "Professional Medical Disclaimer", "intended for healthcare professionals", "Have a follow-up question",
+    "Our Medical A.I.",
+])
+def test_page_furniture_is_not_content(seed, furniture):
+    for p in seed.passages:
+        assert furniture.lower() not in p.text.lower(), p
+        assert furniture.lower() not in " ".join(p.section).lower(), p
+
+
+def test_furniture_rule_follows_layout_not_wording():
+    """Other banners and disclaimers, same layout: still excluded."""
+    page = (
+        "Is gout hereditary?\n\nSign in to save this page\nRated 4.8 by readers\n\nGout Heredity\n\n"
+        "Gout runs in families through urate transporter variants. 1\n\nReferences\n\nResearch\n\n"
+        "Genetics of gout.\n\nNature Reviews, 2020\n\nTerms of use\n\nDo not rely on this page.\n\n"
+        "Subscribe to our newsletter\n\nWeekly updates.\n"
+    )
+    [art] = parse_article(page, source="gout.txt")
+    assert [p.text for p in art.passages] == ["Gout runs in families through urate transporter variants."]
+    assert art.references == {1: "Research: Genetics of gout. Nature Reviews, 2020"}
+
+
+def test_markdown_article_with_its_own_references():
+    [art] = parse_article(MARKDOWN_ARTICLE, source="gout.md")
+    assert art.title == "Gout: a short overview"
+    texts = {p.text: p for p in art.passages}
+    assert texts["Gout is an inflammatory arthritis caused by monosodium urate crystals."].citations == (1,)
+    nsaid = texts["NSAIDs such as naproxen"]
+    assert nsaid.citations == (2, 3)
+    assert nsaid.section == ("Treatment", "First-line options for an acute flare")
+    assert texts["Oral corticosteroids when NSAIDs are contraindicated"].citations == (1, 2, 3)
+    assert texts["Allopurinol is the first choice"].section == ("Treatment", "Long-term urate lowering")
+    assert art.references[2].startswith("FitzGerald JD")
+    assert art.missing_citations() == [7]
+
+
+def test_markdown_nested_bullets_and_inline_markup():
+    md = "# T\n\n## S\n\n* **Parent** item:\n  * child with [link](http://x) [2]\n  * other [3]\n"
+    [art] = parse_article(md, source="t.md")
+    by = {p.text: p for p in art.passages}
+    assert by["child with link"].section == ("S", "Parent item")
+    assert by["Parent item:"].citations == (2, 3)
+
+
+def test_jsonl_documents_are_articles_with_paragraph_passages():
+    text = '{"_id": "d1", "title": "A", "text": "First para.\\n\\nSecond para."}\n{"id": 7, "title": "B", "text": "x"}\n'
+    arts = parse_article(text, source="docs/bench.jsonl")
+    assert [a.source for a in arts] == ["docs/bench.jsonl#d1", "docs/bench.jsonl#7"]
+    assert [p.text for p in arts[0].passages] == ["First para.", "Second para."]
+    assert arts[0].passages[0].source == "docs/bench.jsonl#d1"
+
+
+@pytest.mark.parametrize("spec,nums", [("1", [1]), ("2, 6", [2, 6]), ("12, 3-5", [12, 3, 4, 5]), ("1-3", [1, 2, 3])])
+def test_citation_specs(spec, nums):
+    assert expand(spec) == nums
+
+
+def test_trailing_and_bracketed_citations():
+    assert split_trailing("Colchicine 1, 3") == ("Colchicine", [1, 3])
+    assert split_trailing("No citation here") == ("No citation here", [])
+    assert split_bracketed("Colchicine [1, 3].") == ("Colchicine.", [1, 3])
+    assert split_bracketed("Range [2-4] here") == ("Range here", [2, 3, 4])
