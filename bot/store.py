@@ -121,7 +121,7 @@ def write(index_dir: Path, built: Built) -> Path:
         tmp.mkdir(parents=True)
         _write_files(tmp, built)
         load_version(tmp, tokenizer=built.tokenizer)  # validate what we wrote before serving it
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
         final = index_dir / f"v-{stamp}-{uuid.uuid4().hex[:6]}"
         os.rename(tmp, final)
         link_tmp = index_dir / f".current-{uuid.uuid4().hex[:12]}"

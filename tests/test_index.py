@@ -1,0 +1,132 @@
+"""The index on disk: round trip, freshness, atomic swap, failures that lose nothing."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot import store
+from bot.answer import Answerer
+from bot.errors import CorpusError, EmptyCorpusError, IndexFormatError
+from bot.indexer import build, open_fresh, reindex
+from bot.tokenize import Tokenizer
+
+from .conftest import MARKDOWN_ARTICLE
+
+
+def test_save_load_round_trip_gives_identical_scores(corpus_dir, index_dir):
+    tok = Tokenizer()
+    built = build(corpus_dir, tok)
+    with store.lock(index_dir):
+        store.write(index_dir, built)
+    loaded = store.load(index_dir, tokenizer=tok.settings)
+    for q in (["calcinosi"], ["surgic", "excis"], ["antibodi", "anticentromer", "nothing"]):
+        assert np.array_equal(built.bm25.scores(q), loaded.bm25.scores(q))
+    assert loaded.bm25.terms == built.bm25.terms
+    assert [loaded.passages.get(i).text for i in range(len(built.passages))] == [p.text for p in built.passages]
+    assert loaded.references["calcinosis-associated-conditions.txt"][2].startswith("Research")
+    assert loaded.missing == {"calcinosis-associated-conditions.txt": [6]}
+
+
+def test_manifest_records_version_tokenizer_params_and_hashes(corpus_dir, index_dir):
+    reindex(corpus_dir, index_dir)
+    m = store.read_manifest(index_dir)
+    assert m["format"] == "citebot-index" and m["version"] == store.VERSION
+    assert m["tokenizer"] == Tokenizer().settings
+    assert m["bm25"]["variant"] == "BM25Plus"
+    [(rel, rec)] = m["corpus"].items()
+    import hashlib
+
+    assert rec["sha256"] == hashlib.sha256((corpus_dir / rel).read_bytes()).hexdigest()
+    assert set(m["files"]) >= {"terms.json", "passages.jsonl", "weights.npy", "references.json"}
+
+
+@pytest.mark.parametrize("change", ["add", "edit", "remove"])
+def test_stale_index_is_rebuilt_before_answering(corpus_dir, index_dir, change):
+    reindex(corpus_dir, index_dir)
+    before = store.resolve(index_dir)
+    if change == "add":
+        (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    elif change == "edit":
+        seed = next(corpus_dir.glob("*.txt"))
+        seed.write_text(seed.read_text() + "\nExtra paragraph about allopurinol. 1\n", encoding="utf-8")
+        (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")  # two files so removal is possible
+    else:
+        (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+        reindex(corpus_dir, index_dir)
+        before = store.resolve(index_dir)
+        (corpus_dir / "gout.md").unlink()
+    loaded, warning = open_fresh(corpus_dir, index_dir)
+    assert warning is None
+    assert loaded.folder != before
+    answer = Answerer(loaded).ask("Which drug is the first choice for long-term urate lowering?", abstain=False)
+    top_sources = {h.passage.source for h in answer.hits}
+    if change == "remove":
+        assert "gout.md" not in top_sources
+    else:
+        assert answer.hits[0].passage.source == "gout.md"
+
+
+def test_unchanged_corpus_is_not_rebuilt(corpus_dir, index_dir):
+    reindex(corpus_dir, index_dir)
+    before = store.resolve(index_dir)
+    seed = next(corpus_dir.glob("*.txt"))
+    seed.touch()  # new mtime, same bytes: the hash says unchanged
+    loaded, _ = open_fresh(corpus_dir, index_dir)
+    assert loaded.folder == before
+
+
+def test_undecodable_article_fails_reindex_naming_file_and_line(corpus_dir, index_dir):
+    reindex(corpus_dir, index_dir)
+    before = store.resolve(index_dir)
+    (corpus_dir / "bad.md").write_bytes(b"# Title\n\nfine line\n\xff\xfe broken\n")
+    with pytest.raises(CorpusError) as e:
+        reindex(corpus_dir, index_dir)
+    assert "bad.md line 4" in str(e.value) and "UTF-8" in str(e.value)
+    assert store.resolve(index_dir) == before
+    loaded, warning = open_fresh(corpus_dir, index_dir)
+    assert "bad.md line 4" in warning and "previous index" in warning
+    assert Answerer(loaded).ask("What percentage of systemic sclerosis patients develop calcinosis?").answered
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path, index_dir):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpusError, match="no article files"):
+        reindex(tmp_path / "empty", index_dir)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit", "delete", "version", "manifest"])
+def test_damaged_index_is_detected_on_load(corpus_dir, index_dir, damage):
+    reindex(corpus_dir, index_dir)
+    folder = store.resolve(index_dir)
+    if damage == "truncate":
+        data = (folder / "weights.npy").read_bytes()
+        (folder / "weights.npy").write_bytes(data[: len(data) // 2])
+    elif damage == "edit":
+        terms = json.loads((folder / "terms.json").read_text())
+        terms[0], terms[1] = terms[1], terms[0]
+        (folder / "terms.json").write_text(json.dumps(terms))
+    elif damage == "delete":
+        (folder / "idf.npy").unlink()
+    elif damage == "version":
+        m = json.loads((folder / "manifest.json").read_text())
+        m["version"] = 999
+        (folder / "manifest.json").write_text(json.dumps(m))
+    else:
+        (folder / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexFormatError, match="reindex"):
+        store.load(index_dir, tokenizer=Tokenizer().settings)
+    # ask/repl rebuild it from the corpus instead of failing
+    loaded, warning = open_fresh(corpus_dir, index_dir)
+    assert warning is None and loaded.folder != folder
+    assert Answerer(loaded).ask("Can lupus cause calcinosis?", abstain=False).hits
+
+
+def test_old_version_is_kept_for_readers_and_older_ones_pruned(corpus_dir, index_dir):
+    first = reindex(corpus_dir, index_dir).folder
+    second = reindex(corpus_dir, index_dir).folder
+    third = reindex(corpus_dir, index_dir).folder
+    assert not first.exists() and second.exists() and third.exists()
+    assert store.resolve(index_dir) == third
