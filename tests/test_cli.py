@@ -1,0 +1,112 @@
+"""The real CLI process: ask (--json, stdin batch), reindex, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import REPO
+
+
+def citebot(*args, stdin: str | None = None, env: dict | None = None, cwd=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        env=full_env, cwd=cwd or REPO, timeout=120,
+    )
+
+
+@pytest.fixture
+def dirs(corpus_dir, index_dir):
+    return ["--corpus", str(corpus_dir), "--index", str(index_dir)]
+
+
+def test_ask_json_schema_and_references(dirs):
+    r = citebot("ask", *dirs, "--json", "--top", "5", "--no-abstain",
+                "Which experimental imaging, ultrasonography or computed tomography, diagnoses calcinosis?")
+    assert r.returncode == 0, r.stderr
+    [line] = r.stdout.splitlines()
+    obj = json.loads(line)
+    assert set(obj) == {"question", "answered", "passages", "references"}
+    assert len(obj["passages"]) == 5
+    for p in obj["passages"]:
+        assert set(p) == {"text", "citations", "article", "section", "source", "score"}
+        assert p["source"] == "calcinosis-associated-conditions.txt"
+        assert isinstance(p["score"], float)
+    scores = [p["score"] for p in obj["passages"]]
+    assert scores == sorted(scores, reverse=True)
+    cited = {(p["source"], n) for p in obj["passages"] for n in p["citations"]}
+    assert {(r["source"], r["number"]) for r in obj["references"]} == cited
+    assert len(obj["references"]) == len(cited)
+    by_number = {r["number"]: r for r in obj["references"]}
+    assert by_number[6] == {"source": "calcinosis-associated-conditions.txt", "number": 6, "text": None,
+                            "missing": True}
+    for r in obj["references"]:
+        if r["number"] != 6:
+            assert r["missing"] is False and r["text"]
+
+
+def test_ask_declines_out_of_scope(dirs):
+    r = citebot("ask", *dirs, "--json", "What is the capital of France?")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["answered"] is False and obj["passages"] == [] and obj["references"] == []
+    r = citebot("ask", *dirs, "How do I reset my password?")
+    assert "couldn't find that in the articles" in r.stdout
+    assert "References" not in r.stdout
+
+
+def test_ask_text_shows_path_citations_and_full_references(dirs):
+    r = citebot("ask", *dirs, "What percentage of systemic sclerosis patients develop calcinosis?")
+    assert r.returncode == 0, r.stderr
+    assert "Affects approximately 25% of patients with systemic sclerosis" in r.stdout
+    assert "Systemic Sclerosis" in r.stdout and "[2]" in r.stdout
+    assert "Calcinosis in scleroderma. Current opinion in rheumatology, 2018" in r.stdout
+
+
+def test_stdin_batch_answers_one_json_line_per_question(dirs):
+    questions = ["Can lupus cause calcinosis?", "", "What is the capital of France?",
+                 "What percentage of systemic sclerosis patients develop calcinosis?"]
+    r = citebot("ask", *dirs, "--json", stdin="\n".join(questions) + "\n")
+    assert r.returncode == 0, r.stderr
+    objs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["question"] for o in objs] == [q for q in questions if q]
+    assert [o["answered"] for o in objs] == [True, False, True]
+    assert "approximately 25%" in objs[2]["passages"][0]["text"]
+
+
+def test_environment_variables_name_the_folders(corpus_dir, index_dir, tmp_path):
+    r = citebot("reindex", env={"CITEBOT_CORPUS": str(corpus_dir), "CITEBOT_INDEX": str(index_dir)}, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "indexed" in r.stdout and (index_dir / "current").is_symlink()
+
+
+def test_failed_reindex_exits_nonzero_and_old_index_keeps_answering(dirs, corpus_dir):
+    assert citebot("reindex", *dirs).returncode == 0
+    (corpus_dir / "broken.txt").write_bytes(b"Title\n\nGood line 1\n\xc3\x28 bad\n")
+    r = citebot("reindex", *dirs)
+    assert r.returncode == 1
+    assert "broken.txt line 4" in r.stderr and "Traceback" not in r.stderr
+    r = citebot("ask", *dirs, "--json", "Can lupus cause calcinosis?")
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["answered"] is True
+    assert "broken.txt line 4" in r.stderr and "previous index" in r.stderr
+
+
+def test_missing_corpus_folder_is_a_one_line_error(tmp_path):
+    r = citebot("reindex", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "idx"))
+    assert r.returncode == 1
+    assert "corpus folder does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_help_lists_the_commands():
+    r = citebot("--help")
+    assert r.returncode == 0
+    for cmd in ("ask", "repl", "reindex"):
+        assert cmd in r.stdout
+    r = citebot("ask", "--help")
+    assert "--no-abstain" in r.stdout and "CITEBOT_CORPUS" in r.stdout

@@ -1,0 +1,96 @@
+"""The REPL: a conversation, scriptable through stdin, and interactive on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+
+from .conftest import REPO
+from .test_cli import citebot
+
+
+def turns(corpus_dir, index_dir, *lines):
+    r = citebot("repl", "--json", "--corpus", str(corpus_dir), "--index", str(index_dir),
+                stdin="\n".join(lines) + "\n")
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def test_follow_up_is_understood_in_context(corpus_dir, index_dir):
+    first, follow = turns(corpus_dir, index_dir, "Which drugs treat calcinosis?", "what about surgery?")
+    assert first["answered"]
+    assert follow["answered"]
+    assert "surgic" in follow["passages"][0]["text"].lower()
+
+
+def test_follow_up_with_a_pronoun_uses_the_earlier_turn(corpus_dir, index_dir):
+    _, follow = turns(corpus_dir, index_dir, "How common is calcinosis in systemic sclerosis?",
+                      "which antibodies go with it?")
+    texts = " ".join(p["text"] for p in follow["passages"]).lower()
+    assert "anticentromere" in texts or "anti-pm/scl" in texts
+
+
+def test_reset_forgets_the_conversation(corpus_dir, index_dir):
+    out = turns(corpus_dir, index_dir, "Which drugs treat calcinosis?", ":reset", "what about it?")
+    assert out[1] == {"reset": True}
+    assert out[2]["answered"] is False
+
+
+def test_more_shows_the_next_passages(corpus_dir, index_dir):
+    first, more = turns(corpus_dir, index_dir, "What complications can calcinosis deposits cause?", ":more")
+    assert first["answered"] and more["passages"]
+    assert not {p["text"] for p in first["passages"]} & {p["text"] for p in more["passages"]}
+    assert max(p["score"] for p in more["passages"]) <= min(p["score"] for p in first["passages"])
+
+
+def test_quit_stops_reading(corpus_dir, index_dir):
+    out = turns(corpus_dir, index_dir, "Can lupus cause calcinosis?", ":quit", "Can lupus cause calcinosis?")
+    assert len(out) == 1
+
+
+def _read_until(fd, needle: bytes, timeout: float = 60) -> bytes:
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while needle not in buf:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {needle!r}; got {buf[-500:]!r}")
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
+def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the real CLI on a terminal
+        os.chdir(REPO)
+        os.execv(sys.executable, [sys.executable, "-m", "bot", "repl", "--corpus", str(corpus_dir),
+                                  "--index", str(index_dir)])
+    try:
+        _read_until(fd, b"citebot> ")
+        os.write(fd, b":help\r")
+        _read_until(fd, b":reset")
+        os.write(fd, b"Can lupus cause calcinosis?\r")
+        _read_until(fd, b"Systemic lupus erythematosus")
+        os.write(fd, b"\x03")  # Ctrl-C at the prompt: back to the prompt, not out
+        _read_until(fd, b"citebot> ")
+        os.write(fd, b"\x04")  # Ctrl-D: clean exit
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.close(fd)
