@@ -26,7 +26,7 @@ from .parse import SUFFIXES, parse_article
 
 log = logging.getLogger(__name__)
 
-MAX_ARTICLE_BYTES = 64 * 1024 * 1024  # a Markdown or text article larger than this is not an article
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024  # a Markdown or text article larger than this is not an article
 MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024
 
 

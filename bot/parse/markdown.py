@@ -9,6 +9,7 @@ to their text.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from ..model import Article
@@ -21,6 +22,7 @@ ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,4}[.)])\s+(.*)$")
 REF_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s+(.+)$")
 REFERENCES = re.compile(r"^(references|bibliography|sources|works cited)\s*:?$", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(```|~~~)")
+log = logging.getLogger(__name__)
 INLINE = [
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
@@ -49,6 +51,7 @@ def parse(text: str, *, source: str) -> Article:
     refs: dict[int, str] = {}
     title: str | None = None
     in_refs_level: int | None = None
+    last_ref = 0
     indents: list[int] = []
     in_fence = False
     in_comment = False
@@ -91,10 +94,14 @@ def parse(text: str, *, source: str) -> Article:
         if in_refs_level is not None:
             m = REF_ITEM.match(raw)
             if m:
-                refs[int(m.group(1) or m.group(2))] = _inline(m.group(3))
-            elif refs:
-                last = max(refs)
-                refs[last] = f"{refs[last]} {_inline(s)}"
+                number = int(m.group(1) or m.group(2))
+                if number in refs:  # ambiguous: keep the first, never silently swap texts
+                    log.warning("%s line %d: reference %d listed twice; keeping the first", source, i, number)
+                else:
+                    refs[number] = _inline(m.group(3))
+                last_ref = number
+            elif refs and last_ref in refs:
+                refs[last_ref] = f"{refs[last_ref]} {_inline(s)}"
             continue
         m = ITEM.match(raw)
         if m:

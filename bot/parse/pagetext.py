@@ -59,9 +59,9 @@ def _parse_references(lines: list[str]) -> dict[int, str]:
         for ln in body:
             m = NUMBERED_REF.match(ln)
             if m:
-                refs[int(m.group(1))] = m.group(2).strip()
+                last = int(m.group(1))
+                refs.setdefault(last, m.group(2).strip())  # a duplicate number keeps the first entry
             elif refs:
-                last = max(refs)
                 refs[last] = f"{refs[last]} {ln}"
         return refs
     entry: list[str] = []
