@@ -1,0 +1,91 @@
+"""Property-based tests (hypothesis) for the article parsers and the question path."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.parse import parse_article
+from bot.parse.citations import split_bracketed, split_trailing
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+line_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60
+)
+words = st.lists(st.from_regex(r"[A-Za-z][a-z]{1,9}", fullmatch=True), min_size=1, max_size=6).map(" ".join)
+cites = st.lists(st.integers(1, 40), min_size=0, max_size=3, unique=True)
+
+
+@FAST
+@given(st.lists(line_text, max_size=40), st.sampled_from(["a.md", "a.txt"]))
+def test_parsers_never_crash_and_give_clean_passages(lines, name):
+    [article] = parse_article("\n".join(lines), source=name)
+    for p in article.passages:
+        assert p.text.strip()
+        assert all(isinstance(n, int) and n >= 1 for n in p.citations)
+        assert p.source == name
+    assert set(article.missing_citations()).isdisjoint(article.references)
+
+
+@FAST
+@given(st.lists(st.tuples(words, cites, st.integers(0, 3)), min_size=1, max_size=25))
+def test_markdown_bullets_keep_their_text_and_citations(items):
+    lines, depth = ["# Title", "", "## Section", ""], 0
+    for text, nums, want in items:
+        depth = min(want, depth + 1)
+        marker = f" [{', '.join(map(str, nums))}]" if nums else ""
+        lines.append("  " * depth + f"- {text}{marker}")
+    [article] = parse_article("\n".join(lines) + "\n", source="p.md")
+    assert [p.text for p in article.passages] == [t for t, _, _ in items]
+    for p, (_, nums, _) in zip(article.passages, items):
+        if nums:
+            assert p.citations == tuple(nums)  # own citations are never replaced by inherited ones
+        assert p.section[0] == "Section"
+
+
+@FAST
+@given(words, cites)
+def test_citation_markers_round_trip(text, nums):
+    assert split_bracketed(f"{text} [{', '.join(map(str, nums))}]" if nums else text) == (text, nums)
+    trailing = f"{text} {', '.join(map(str, nums))}" if nums else text
+    assert split_trailing(trailing) == (text, nums)
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_any_question_gets_a_defined_answer(answerer, question):
+    answer = answerer.ask(question)
+    assert bool(answer.hits) == answer.answered
+    if answer.answered:
+        cited = {(h.passage.source, n) for h in answer.hits for n in h.passage.citations}
+        assert {(r.source, r.number) for r in answer.references} == cited
+    else:
+        assert answer.reason
+
+
+@FAST
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=4))
+def test_any_conversation_gets_defined_answers(answerer, turns):
+    from bot.answer import Conversation
+
+    conv = Conversation(answerer)
+    for t in turns:
+        assert isinstance(conv.ask(t).answered, bool)
+
+
+@pytest.fixture
+def answerer(tmp_path_factory):
+    import shutil
+
+    from bot.answer import Answerer
+    from bot.indexer import open_fresh
+
+    from .conftest import SEED
+
+    root = tmp_path_factory.mktemp("prop")
+    (root / "corpus").mkdir()
+    shutil.copy(SEED, root / "corpus" / SEED.name)
+    loaded, _ = open_fresh(root / "corpus", root / "index")
+    return Answerer(loaded)

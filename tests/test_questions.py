@@ -1,0 +1,59 @@
+"""Strange questions: each gets a defined answer, never an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.question import MAX_QUESTION_CHARS, clean
+
+
+@pytest.mark.parametrize("question,reason", [
+    ("", "empty"),
+    ("   \t\n  ", "empty"),
+    ("\x00\x01\x02", "empty"),
+    ("what is the and of to?", "no words"),
+    ("?!?! ... ;;", "no words"),
+    ("🙂🔥👍", "no words"),
+    ("<@U123ABC> <!channel>", "empty"),
+    ("x" * 100_000, "characters long"),
+])
+def test_questions_with_nothing_to_search_are_declined_politely(answerer, question, reason):
+    answer = answerer.ask(question)
+    assert answer.answered is False and answer.hits == () and answer.references == ()
+    assert reason in answer.reason
+
+
+@pytest.mark.parametrize("question", [
+    "'; DROP TABLE passages; --",
+    "$(rm -rf /) && echo `id`",
+    "¿Qué es la calcinosis y cómo se trata?",
+    "Что такое кальциноз?",
+    "calcinosis\x00 lupus\x1b[31m",
+    "What is the capital of France?",
+])
+def test_odd_questions_get_a_defined_answer(answerer, question):
+    answer = answerer.ask(question)
+    assert isinstance(answer.answered, bool)
+    assert bool(answer.hits) == answer.answered
+
+
+def test_slack_markup_is_reduced_to_words():
+    assert clean("<@U1> is <https://x.org/a|lupus> linked? <!here>") == "is lupus linked?"
+    assert clean("see <https://example.org>") == "see"
+    assert clean("a &lt;b&gt; &amp; c") == "a <b> & c"
+
+
+def test_slack_markup_around_a_real_question_still_answers(answerer):
+    answer = answerer.ask("<@U0BOT> <!channel> Can *lupus* cause calcinosis? <https://x.org/faq>")
+    assert answer.answered
+    assert "lupus" in answer.hits[0].passage.text.lower()
+
+
+def test_long_but_legal_question_is_searched(answerer):
+    q = ("Can lupus cause calcinosis? " * 60)[:MAX_QUESTION_CHARS]
+    assert answerer.ask(q).answered
+
+
+def test_top_is_clamped(answerer):
+    assert len(answerer.ask("Can lupus cause calcinosis?", top=0).hits) == 1
+    assert len(answerer.ask("Can lupus cause calcinosis?", top=10_000).hits) <= 50
