@@ -271,6 +271,14 @@ def _manifest(folder: Path) -> dict:
 
 
 def load(index_dir: Path, *, tokenizer: dict) -> Loaded:
+    """Load the current version. If a swap (or two) lands while loading, load the new one instead."""
+    for _ in range(3):
+        folder = resolve(index_dir)
+        try:
+            return load_version(folder, tokenizer=tokenizer)
+        except IndexFormatError:
+            if resolve(index_dir) == folder:
+                raise
     return load_version(resolve(index_dir), tokenizer=tokenizer)
 
 
