@@ -82,9 +82,13 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         os.write(fd, b":help\r")
         _read_until(fd, b":reset")
         os.write(fd, b"Can lupus cause calcinosis?\r")
-        _read_until(fd, b"Systemic lupus erythematosus")
+        out = _read_until(fd, b"Systemic lupus erythematosus")
+        if b"citebot> " not in out.split(b"Systemic lupus erythematosus", 1)[1]:
+            _read_until(fd, b"citebot> ")
         os.write(fd, b"\x03")  # Ctrl-C at the prompt: back to the prompt, not out
-        _read_until(fd, b"citebot> ")
+        _read_until(fd, b"^C")
+        os.write(fd, b"Can lupus cause calcinosis?\r")  # still answering
+        _read_until(fd, b"Systemic lupus erythematosus")
         os.write(fd, b"\x04")  # Ctrl-D: clean exit
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
