@@ -55,6 +55,11 @@ def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
         time.sleep(0.01)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class SlackStub:
     """Web API methods under ``/api/``, response URLs under ``/response/<id>``."""
 
@@ -96,8 +101,7 @@ class SlackStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.api_url = self.url + "api/"
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},

@@ -95,13 +95,17 @@ def _handler(app: App):
     return Handler
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 resets connections when Slack sends a burst
+
+
 class Server:
     """A threaded HTTP server for ``app``; ``port=0`` picks a free port (see ``.port``)."""
 
     def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000):
         self.app = app
-        self.httpd = ThreadingHTTPServer((host, port), _handler(app))
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer((host, port), _handler(app))
         self._thread: threading.Thread | None = None
 
     @property
