@@ -276,6 +276,7 @@ class SocketModeStub:
         self.send({"type": "hello", "num_connections": 1, "debug_info": {"host": "stub"},
                    "connection_info": {"app_id": "A0000001"}})
         self.connected.set()
+        threading.Thread(target=self._ping, args=(conn,), daemon=True).start()
         reader = _FrameReader(conn, rest)
         while True:
             frame = reader.next()
@@ -286,13 +287,25 @@ class SocketModeStub:
                 with self._send_lock:
                     self.acks.append(json.loads(payload.decode()))
             elif opcode == 0x9:
-                self._frame(0xA, payload)
+                try:
+                    self._frame(0xA, payload)
+                except OSError:
+                    return
             elif opcode == 0x8:
                 try:
                     self._frame(0x8, payload[:2])
                 except OSError:
                     pass
                 return
+
+    def _ping(self, conn: socket.socket):
+        """Ping often, as Slack does; the client's blocking reads then return (and it closes quickly)."""
+        while not self._closed and self.conn is conn:
+            try:
+                self._frame(0x9, b"stub")
+            except OSError:
+                return
+            time.sleep(0.1)
 
     def _frame(self, opcode: int, payload: bytes):
         n = len(payload)
