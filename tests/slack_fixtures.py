@@ -72,9 +72,9 @@ def blocks_text(blocks: list[dict]) -> str:
             if isinstance(x.get("text"), str):
                 out.append(x["text"])
             for v in x.values():
-                if isinstance(v, (dict, list)):
+                if isinstance(v, (dict, list, tuple)):
                     walk(v)
-        elif isinstance(x, list):
+        elif isinstance(x, (list, tuple)):
             for v in x:
                 walk(v)
 
