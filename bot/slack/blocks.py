@@ -60,7 +60,7 @@ class Message:
 
 
 def _mrkdwn(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, MAX_SECTION)}}
 
 
 def _context(text: str) -> dict:
