@@ -1,0 +1,198 @@
+"""Answers as Slack Block Kit: quoted passages, the references they cite, a caution, buttons.
+
+Everything user- or article-supplied is escaped (``&``, ``<``, ``>``) so it can never become a link or
+a mention, and an echoed question has its mentions removed. Slack's limits are met by splitting long
+text over several sections and, past 50 blocks, dropping the lowest-ranked passages with a note:
+an answer is made to fit, never rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from ..model import Answer, Hit, Reference
+from ..question import clean
+from ..render import NOT_FOUND
+
+MAX_SECTION = 3000   # characters in a section's text
+MAX_BLOCKS = 50      # blocks in a message
+MAX_VALUE = 2000     # characters in a button's value
+MAX_ECHO = 300       # characters of the question echoed back
+MAX_FALLBACK = 400   # characters of the notification text
+
+CAUTION = ("Not medical advice: these are passages retrieved from the articles, not a clinical judgement. "
+           "Verify against the sources before acting.")
+
+VOTE_UP = "citebot_vote_up"
+VOTE_DOWN = "citebot_vote_down"
+SHARE = "citebot_share"
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities: nothing in ``text`` can become markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def defuse(text: str) -> str:
+    """A question as Slack sent it, made safe to echo: no mention, broadcast or link survives."""
+    plain = clean(text)  # <@U…>, <!here>, <#C…> removed; links reduced to their label
+    plain = _BROADCAST.sub(lambda m: "@\u2060" + m.group(1), plain)  # word joiner: no @here keyword
+    return escape(plain)
+
+
+def trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to post: the fallback ``text`` (notifications, screen readers) and the ``blocks``."""
+
+    text: str
+    blocks: tuple[dict, ...]
+
+    def kwargs(self) -> dict:
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, MAX_SECTION)}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, MAX_SECTION)}]}
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, broken at spaces where possible."""
+    out: list[str] = []
+    while len(text) > size:
+        cut = text.rfind(" ", size // 2, size)
+        cut = cut if cut > 0 else size
+        out.append(text[:cut])
+        text = text[cut:].lstrip()
+    out.append(text)
+    return out
+
+
+def _quote(text: str) -> str:
+    return "\n".join(">" + line for line in text.splitlines() or [""])
+
+
+def hit_blocks(rank: int, hit: Hit) -> list[dict]:
+    p = hit.passage
+    where = escape(" › ".join([p.article, *p.section]))
+    cites = f"  [{', '.join(map(str, p.citations))}]" if p.citations else ""
+    head = trim(f"*{rank}. {where}*{cites}", 600) + "\n"
+    body = escape(p.text)
+    room = MAX_SECTION - len(head) - 20  # "> " per line and a continuation mark
+    pieces = _chunks(body, room)
+    out = [_mrkdwn(head + _quote(pieces[0]))]
+    out.extend(_mrkdwn(_quote(piece)) for piece in pieces[1:])
+    return out
+
+
+def reference_line(r: Reference) -> str:
+    if r.missing:
+        return (f"[{r.number}] _missing: {escape(r.source)} cites [{r.number}] but its reference list "
+                f"has no entry {r.number}_")
+    return f"[{r.number}] {escape(r.text or '')}  _({escape(r.source)})_"
+
+
+def reference_blocks(refs: tuple[Reference, ...]) -> list[dict]:
+    if not refs:
+        return []
+    sections: list[str] = ["*References*"]
+    for r in refs:
+        line = trim(reference_line(r), MAX_SECTION)
+        if len(sections[-1]) + 1 + len(line) <= MAX_SECTION:
+            sections[-1] += "\n" + line
+        else:
+            sections.append(line)
+    return [_mrkdwn(s) for s in sections]
+
+
+def cited_by(hits: tuple[Hit, ...], refs: tuple[Reference, ...]) -> tuple[Reference, ...]:
+    keys = {(h.passage.source, n) for h in hits for n in h.passage.citations}
+    return tuple(r for r in refs if (r.source, r.number) in keys)
+
+
+def vote_value(answer: Answer, question: str) -> str:
+    pids = [h.passage.pid for h in answer.hits]
+    value = {"p": pids, "q": clean(question)}
+    text = json.dumps(value, ensure_ascii=False)
+    while len(text) > MAX_VALUE:
+        value["q"] = value["q"][: max(0, len(value["q"]) - (len(text) - MAX_VALUE) - 1)]
+        text = json.dumps(value, ensure_ascii=False)
+    return text
+
+
+def share_value(question: str) -> str:
+    return json.dumps({"q": trim(clean(question), MAX_VALUE - 20)}, ensure_ascii=False)
+
+
+def _actions(answer: Answer, question: str, share: bool) -> dict:
+    value = vote_value(answer, question)
+    elements = [
+        {"type": "button", "action_id": VOTE_UP, "text": {"type": "plain_text", "text": "👍 Helpful"},
+         "value": value},
+        {"type": "button", "action_id": VOTE_DOWN, "text": {"type": "plain_text", "text": "👎 Not helpful"},
+         "value": value},
+    ]
+    if share:
+        elements.append({"type": "button", "action_id": SHARE, "style": "primary",
+                         "text": {"type": "plain_text", "text": "Share in channel"}, "value": share_value(question)})
+    return {"type": "actions", "block_id": "citebot_feedback", "elements": elements}
+
+
+def fallback_text(answer: Answer) -> str:
+    if not answer.answered or not answer.hits:
+        return NOT_FOUND
+    first = answer.hits[0].passage
+    more = len(answer.hits) - 1
+    tail = f" (+{more} more passage{'s' if more != 1 else ''} and references)" if more else " (with references)"
+    return trim(escape(first.text), MAX_FALLBACK) + tail
+
+
+def not_found() -> Message:
+    return Message(text=NOT_FOUND, blocks=(_mrkdwn(NOT_FOUND),))
+
+
+def render(answer: Answer, *, question: str | None = None, share: bool = False, buttons: bool = True,
+           note: str | None = None) -> Message:
+    """The Slack message for ``answer``. ``question`` (raw Slack text) is echoed, defused, when given."""
+    if not answer.answered or not answer.hits:
+        return not_found()
+    asked = question if question is not None else answer.question
+    head: list[dict] = []
+    if question is not None:
+        head.append(_context("*Q:* " + trim(defuse(question), MAX_ECHO)))
+    if note:
+        head.append(_context(note))
+    tail: list[dict] = [_context(CAUTION)]
+    if buttons:
+        tail.append(_actions(answer, asked, share))
+
+    hits = answer.hits
+    while True:
+        refs = cited_by(hits, answer.references)
+        body: list[dict] = []
+        for rank, hit in enumerate(hits, 1):
+            body.extend(hit_blocks(rank, hit))
+        dropped = len(answer.hits) - len(hits)
+        extra = [_context(f"{dropped} lower-ranked passage{'s' if dropped != 1 else ''} left out to fit Slack's "
+                          f"message limits")] if dropped else []
+        ref_blocks = reference_blocks(refs)
+        divider = [{"type": "divider"}] if ref_blocks else []
+        blocks = head + body + extra + divider + ref_blocks + tail
+        if len(blocks) <= MAX_BLOCKS or len(hits) == 1:
+            break
+        hits = hits[:-1]
+    if len(blocks) > MAX_BLOCKS:  # one enormous passage with enormous references: keep the start
+        keep = MAX_BLOCKS - len(tail) - 1
+        blocks = blocks[:keep] + [_context("…trimmed to fit Slack's message limits")] + tail
+    return Message(text=fallback_text(answer), blocks=tuple(blocks))

@@ -1,0 +1,120 @@
+"""Answer → Block Kit: escaping, defusing, Slack's limits; and the small state the app keeps."""
+
+from __future__ import annotations
+
+import json
+
+from bot.model import Answer, Hit, Passage, Reference
+from bot.render import NOT_FOUND
+from bot.slack import blocks as B
+from bot.slack.feedback import FeedbackLog
+from bot.slack.state import Seen, Threads
+from slack_fixtures import blocks_text
+
+
+def make_answer(n_hits=3, text_len=100, n_refs=2, ref_len=80, question="q?") -> Answer:
+    hits = tuple(Hit(Passage(text=("word " * text_len)[:text_len] + f" <end {i}> & co", citations=tuple(range(1, n_refs + 1)),
+                              article="Gout", section=("Treatment", f"Part {i}"), source="gout.md", pid=i), 1.0 / (i + 1))
+                 for i in range(n_hits))
+    refs = tuple(Reference("gout.md", n, ("ref " * ref_len)[:ref_len] if n % 5 else None) for n in range(1, n_refs + 1))
+    return Answer(question=question, answered=True, hits=hits, references=refs)
+
+
+def check_limits(msg: B.Message):
+    assert len(msg.blocks) <= B.MAX_BLOCKS
+    for b in msg.blocks:
+        if b["type"] == "section":
+            assert len(b["text"]["text"]) <= B.MAX_SECTION
+        for e in b.get("elements", []):
+            if "value" in e:
+                assert len(e["value"]) <= B.MAX_VALUE
+            if e.get("type") == "mrkdwn":
+                assert len(e["text"]) <= B.MAX_SECTION
+    json.dumps(msg.blocks)
+
+
+def test_escaping_and_missing_references():
+    msg = B.render(make_answer(n_refs=5))
+    seen = blocks_text(msg.blocks)
+    assert "&lt;end 0&gt; &amp; co" in seen and "<end" not in seen
+    assert "[5] _missing: gout.md cites [5]" in seen
+    assert "[1] ref ref" in seen
+    check_limits(msg)
+
+
+def test_a_very_long_passage_is_split_not_rejected():
+    ans = make_answer(n_hits=1, text_len=10_000)
+    msg = B.render(ans)
+    check_limits(msg)
+    sections = [b["text"]["text"] for b in msg.blocks if b["type"] == "section"]
+    assert len(sections) >= 1 + 10_000 // B.MAX_SECTION + 1  # the passage over several, then the references
+    assert all(line.startswith(">") for s in sections[1:-1] for line in s.splitlines())  # still quoted
+    words = sum(b["text"]["text"].count("word") for b in msg.blocks if b["type"] == "section")
+    assert words == ans.hits[0].passage.text.count("word")  # nothing lost
+
+
+def test_too_many_blocks_drops_the_lowest_ranked_passages_with_a_note():
+    ans = make_answer(n_hits=50, text_len=5000, n_refs=3)
+    msg = B.render(ans)
+    check_limits(msg)
+    seen = blocks_text(msg.blocks)
+    assert "Part 0" in seen and "Part 49" not in seen
+    assert "left out to fit" in seen
+    assert msg.blocks[-1]["type"] == "actions"  # the buttons survive
+
+
+def test_hundreds_of_long_references_are_packed_and_trimmed():
+    msg = B.render(make_answer(n_hits=2, n_refs=400, ref_len=2000))
+    check_limits(msg)
+    assert msg.blocks[-1]["type"] == "actions"
+
+
+def test_huge_question_fits_in_button_values():
+    q = "calcinosis " * 400
+    msg = B.render(make_answer(question=q), question=q, share=True)
+    check_limits(msg)
+    assert json.loads(msg.blocks[-1]["elements"][0]["value"])["q"].startswith("calcinosis calcinosis")
+
+
+def test_declines_are_plain():
+    msg = B.render(Answer(question="x", answered=False, hits=(), references=(), reason="nope"))
+    assert msg.text == NOT_FOUND and len(msg.blocks) == 1
+
+
+def test_defuse():
+    d = B.defuse("<!channel> hi <@U1|bob> <!here|here> &lt;3 @everyone <https://x.org|site> <mailto:a@b.c|mail>")
+    assert "<" not in d and "@everyone" not in d and "&lt;3" in d and "site" in d
+
+
+def test_seen_claims_once_and_is_bounded():
+    s = Seen(size=3)
+    assert s.claim(("e", 1), ("p", "C", "1"))
+    assert not s.claim(("e", 2), ("p", "C", "1"))   # same post, another event
+    assert not s.claim(("e", 1), ("p", "C", "9"))   # same event, retried
+    for i in range(10):
+        s.claim(("x", i))
+    assert s.claim(("e", 1))                        # forgotten after many others
+
+
+def test_threads_context_bounded_and_expires():
+    now = [0.0]
+    t = Threads(size=2, turns=2, ttl=60, clock=lambda: now[0])
+    t.joined(("C", "1"), "a")
+    t.joined(("C", "1"), None)
+    t.joined(("C", "1"), "b")
+    t.joined(("C", "1"), "c")
+    assert t.context(("C", "1")) == ("b", "c")
+    now[0] = 61
+    assert t.context(("C", "1")) == () and t.known(("C", "1"))
+    t.joined(("C", "2"))
+    t.joined(("C", "3"))
+    assert not t.known(("C", "1"))
+
+
+def test_feedback_lines_are_json(tmp_path):
+    log = FeedbackLog(tmp_path / "a" / "f.jsonl")
+    log.record("up", "q1", [1, 2], channel="C1")
+    log.record("down", "q2 ✓", [])
+    lines = [json.loads(x) for x in (tmp_path / "a" / "f.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [x["vote"] for x in lines] == ["up", "down"]
+    assert lines[0]["passages"] == [1, 2] and lines[1]["question"] == "q2 ✓"
