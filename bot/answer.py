@@ -82,6 +82,12 @@ class Answerer:
 
     # -- answering ------------------------------------------------------------------------
 
+    def rank(self, question: str, *, context: list[str] | tuple[str, ...] = (), k: int = 100) -> list[tuple[int, float]]:
+        """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
+        terms = self.query_terms(question)
+        ctx_terms = [self.query_terms(c) for c in context]
+        return self.index.bm25.top(self._weighted_query(terms, ctx_terms), k)
+
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
             offset: int = 0, abstain: bool = True) -> Answer:
         top = max(1, min(int(top), MAX_TOP))
