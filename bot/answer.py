@@ -35,18 +35,41 @@ class Settings:
     min_coverage: float = 0.5
     context_weight: float = 0.3
     context_turns: int = 3
+    alt_weight: float = 0.5  # an alternative (lexicon, abbreviation, word family) next to a question stem's 1
+    use_lexicon: bool = True
+    use_prefix: bool = True
+    coverage_depth: int = 3  # coverage is judged on the best of this many top passages
+    generic_weight: float = 0.3  # share of its idf a generic question word (data/generic.txt) counts
+    unknown_weight: float = 0.6  # share of the top idf a word the index and lexicon have never seen counts
+    alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
+
+
+def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
+    from importlib import resources
+
+    text = resources.files("bot.data").joinpath("generic.txt").read_text(encoding="utf-8")
+    return frozenset(s for line in text.splitlines() if line.strip() and not line.startswith("#")
+                     for s in tokenizer(line))
 
 
 class Answerer:
     """Answers single questions against one loaded index. Thread-safe for reads."""
 
     def __init__(self, index: Loaded, *, tokenizer: Tokenizer | None = None, settings: Settings = Settings(),
-                 warning: str | None = None):
+                 warning: str | None = None, lexicon=None):
+        from . import lexicon as lexmod
+        from .expand import Expander
+
         self.index = index
         self.tokenizer = tokenizer or Tokenizer()
         self.settings = settings
         self.warning = warning  # set when answering from a previous index because the corpus failed
         self._max_idf = math.log(index.bm25.n_docs + 1)
+        self.lexicon = lexicon or lexmod.build(self.tokenizer, abbreviations=getattr(index, "abbreviations", []))
+        self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
+                                 use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
+        self._generic = _generic_words(self.tokenizer)
+        self._lexicon_words = {s for key in self.lexicon.links for s in key}
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
@@ -56,37 +79,67 @@ class Answerer:
     def query_terms(self, question: str) -> list[str]:
         return self.tokenizer(clean(question)[:MAX_QUESTION_CHARS])
 
-    def _weighted_query(self, terms: list[str], context: list[list[str]]) -> dict[str, float]:
-        q: dict[str, float] = {}
-        for t in terms:
-            q[t] = q.get(t, 0.0) + 1.0
-        for age, turn in enumerate(reversed(context[-self.settings.context_turns :]), 1):
+    def expand(self, question: str):
+        return self.expander.expand(clean(question)[:MAX_QUESTION_CHARS])
+
+    def _weighted_query(self, turn, context: list) -> dict[str, float]:
+        """BM25 query: the turn's stems and alternatives, earlier turns at a lower weight."""
+        a = self.settings.alt_weight
+        q = turn.weights(a)
+        for age, ctx in enumerate(reversed(context[-self.settings.context_turns :]), 1):
             w = self.settings.context_weight / age
-            for t in turn:
-                if t not in q or q[t] < 1.0:
-                    q[t] = q.get(t, 0.0) + w
+            for t, v in ctx.weights(a, w).items():
+                if q.get(t, 0.0) < 1.0:
+                    q[t] = q.get(t, 0.0) + v
         return q
 
-    def coverage(self, terms: list[str], pid: int) -> float:
-        """Share of the question's idf weight that passage ``pid`` holds."""
+    def _term_weight(self, t: str, alts) -> float:
+        bm = self.index.bm25
+        tid = bm.term_id(t)
+        known_alts = [bm.idf[bm.term_id(s)] for alt in alts for s in alt if bm.term_id(s) is not None]
+        if tid is not None:
+            w = float(bm.idf[tid])
+        elif known_alts:
+            w = float(max(known_alts))
+        elif t in self._lexicon_words or any(c.isdigit() for c in t):
+            w = self._max_idf  # a medical word (or number) the articles never use
+        else:
+            w = self._max_idf * self.settings.unknown_weight
+        if t in self._generic:
+            w *= self.settings.generic_weight
+        return w
+
+    def coverage(self, turn, pid: int) -> float:
+        """Share of the question's specificity (idf-weighted stems) that passage ``pid`` holds."""
+        if isinstance(turn, list):
+            from .expand import Expanded
+
+            turn = Expanded(terms=tuple(turn))
         bm = self.index.bm25
         present = set(int(t) for t in bm.doc_terms(pid))
+
+        def has(s: str) -> bool:
+            tid = bm.term_id(s)
+            return tid is not None and tid in present
+
         total = got = 0.0
-        for t in set(terms):
-            tid = bm.term_id(t)
-            w = self._max_idf if tid is None else float(bm.idf[tid])
+        for t in set(turn.terms):
+            alts = turn.alternates.get(t, ())
+            w = self._term_weight(t, alts)
             total += w
-            if tid is not None and tid in present:
+            if has(t):
                 got += w
+            elif any(all(has(s) for s in alt) for alt in alts):
+                got += w * self.settings.alt_credit
         return got / total if total else 0.0
 
     # -- answering ------------------------------------------------------------------------
 
     def rank(self, question: str, *, context: list[str] | tuple[str, ...] = (), k: int = 100) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
-        terms = self.query_terms(question)
-        ctx_terms = [self.query_terms(c) for c in context]
-        return self.index.bm25.top(self._weighted_query(terms, ctx_terms), k)
+        turn = self.expand(question)
+        ctx = [self.expand(c) for c in context]
+        return self.index.bm25.top(self._weighted_query(turn, ctx), k)
 
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
             offset: int = 0, abstain: bool = True) -> Answer:
@@ -98,18 +151,19 @@ class Answerer:
             return self._decline(
                 question, f"the question is {len(text):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}"
             )
-        terms = self.tokenizer(text)
-        ctx_terms = [self.tokenizer(clean(c)[:MAX_QUESTION_CHARS]) for c in context]
-        if not terms and not any(ctx_terms):
+        turn = self.expander.expand(text)
+        ctx = [self.expand(c) for c in context]
+        if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for")
-        ranked = self.index.bm25.top(self._weighted_query(terms, ctx_terms), offset + top)
-        ranked = ranked[offset:]
+        query = self._weighted_query(turn, ctx)
+        depth = max(offset + top, self.settings.coverage_depth if abstain else 0)
+        ranked_all = self.index.bm25.top(query, depth)
+        ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show")
         if abstain:
-            best = ranked[0][0] if offset == 0 else self.index.bm25.top(self._weighted_query(terms, ctx_terms), 1)[0][0]
-            judged = terms or [t for turn in ctx_terms for t in turn]
-            cov = self.coverage(judged, best)
+            judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
+            cov = max(self.coverage(judged, pid) for pid, _ in ranked_all[: self.settings.coverage_depth])
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 return self._decline(question, "the articles do not cover this question")
