@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 
 from .errors import CitebotError
@@ -27,6 +28,13 @@ from .tokenize import Tokenizer
 log = logging.getLogger(__name__)
 
 DEFAULT_TOP = 3
+# Stems of words that are medical by their form: diseases (-itis, -osis, -emia, -oma, -pathy), procedures
+# (-ectomy, -scopy, -plasty) and drug stems (-mab, -nib, -pril, -olol, -statin, -cillin, -mycin, …).
+MEDICAL_SUFFIX = re.compile(
+    r"(iti|itis|osi|osis|emia|aemia|oma|pathi|ectomi|otomi|ostomi|plasti|scopi|graphi|mab|nib|pril|sartan|olol|"
+    r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
+    r"xaban|gatran|lukast|triptan|zepam|zolam|oxetin|pramin|azin|done|sone|solon|caine|terol|tropin)$"
+)
 MAX_TOP = 50
 
 
@@ -40,7 +48,8 @@ class Settings:
     use_prefix: bool = True
     coverage_depth: int = 3  # coverage is judged on the best of this many top passages
     generic_weight: float = 0.3  # share of its idf a generic question word (data/generic.txt) counts
-    unknown_weight: float = 0.6  # share of the top idf a word the index and lexicon have never seen counts
+    unknown_weight: float = 0.4  # share of the top idf a word the index and lexicon have never seen counts
+    unknown_medical_weight: float = 1.5  # the same for an unseen medical word (lexicon word, medical suffix)
     alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
 
 
@@ -69,7 +78,7 @@ class Answerer:
         self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
         self._generic = _generic_words(self.tokenizer)
-        self._lexicon_words = {s for key in self.lexicon.links for s in key}
+        self._lexicon_words = {key[0] for key in self.lexicon.links if len(key) == 1}
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
@@ -101,8 +110,8 @@ class Answerer:
             w = float(bm.idf[tid])
         elif known_alts:
             w = float(max(known_alts))
-        elif t in self._lexicon_words or any(c.isdigit() for c in t):
-            w = self._max_idf  # a medical word (or number) the articles never use
+        elif t in self._lexicon_words or MEDICAL_SUFFIX.search(t):
+            w = self._max_idf * self.settings.unknown_medical_weight  # a medical word the articles never use
         else:
             w = self._max_idf * self.settings.unknown_weight
         if t in self._generic:
