@@ -44,6 +44,7 @@ class Settings:
     context_weight: float = 0.3
     context_turns: int = 3
     alt_weight: float = 0.5  # an alternative (lexicon, abbreviation, word family) next to a question stem's 1
+    alt_weight_known: float = 0.3  # the same for alternatives of a stem the index already holds
     use_lexicon: bool = True
     use_prefix: bool = True
     coverage_depth: int = 3  # coverage is judged on the best of this many top passages
@@ -93,11 +94,12 @@ class Answerer:
 
     def _weighted_query(self, turn, context: list) -> dict[str, float]:
         """BM25 query: the turn's stems and alternatives, earlier turns at a lower weight."""
+        kw = {"vocab": self.index.bm25.vocab, "known_weight": self.settings.alt_weight_known}
         a = self.settings.alt_weight
-        q = turn.weights(a)
+        q = turn.weights(a, **kw)
         for age, ctx in enumerate(reversed(context[-self.settings.context_turns :]), 1):
             w = self.settings.context_weight / age
-            for t, v in ctx.weights(a, w).items():
+            for t, v in ctx.weights(a, w, **kw).items():
                 if q.get(t, 0.0) < 1.0:
                     q[t] = q.get(t, 0.0) + v
         return q

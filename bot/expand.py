@@ -31,17 +31,21 @@ class Expanded:
     terms: tuple[str, ...]
     alternates: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
-    def weights(self, alt_weight: float, scale: float = 1.0) -> dict[str, float]:
+    def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None
+                ) -> dict[str, float]:
+        """Own stems at ``scale``; alternatives at ``alt_weight`` (``known_weight`` for the alternatives
+        of a stem the index already holds, when ``vocab`` is given)."""
         q: dict[str, float] = {}
         for t in self.terms:
             q[t] = q.get(t, 0.0) + scale
         own = set(self.terms)
         extra: dict[str, float] = {}
-        for alts in self.alternates.values():
+        for t, alts in self.alternates.items():
+            w = known_weight if (vocab is not None and known_weight is not None and t in vocab) else alt_weight
             for alt in alts:
                 for s in alt:
                     if s not in own:
-                        extra[s] = max(extra.get(s, 0.0), alt_weight / len(alt))
+                        extra[s] = max(extra.get(s, 0.0), w / len(alt))
         for s, w in extra.items():
             q[s] = q.get(s, 0.0) + w * scale
         return q
