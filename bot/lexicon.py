@@ -79,15 +79,20 @@ def _variant(text: str, tokenizer) -> Variant:
 
 def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | None = None) -> Lexicon:
     lex = Lexicon()
-    for is_class, variants in parse_rows(lexicon_text() if text is None else text):
-        vs = [_variant(v, tokenizer) for v in variants]
-        if is_class:
-            for member in vs[1:]:
-                lex.link(vs[0], member)
-        else:
+    rows = [(is_class, [_variant(v, tokenizer) for v in variants])
+            for is_class, variants in parse_rows(lexicon_text() if text is None else text)]
+    for is_class, vs in rows:
+        if not is_class:
             for i, a in enumerate(vs):
                 for b in vs[i + 1 :]:
                     lex.link(a, b)
+    synonyms = {k: set(v) for k, v in lex.links.items()}
+    for is_class, vs in rows:
+        if is_class:  # members link to the class and to its synonyms ("blood thinner" → warfarin)
+            names = [vs[0]] + [Variant(s) for s in sorted(synonyms.get(vs[0].stems, ()))]
+            for member in vs[1:]:
+                for name in names:
+                    lex.link(name, member)
     for short, long in abbreviations or ():
         lex.link(Variant(tuple(tokenizer(short))), Variant(tuple(tokenizer(long))))
     return lex
