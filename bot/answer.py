@@ -1,11 +1,12 @@
 """Questions → ranked, cited passages, or a plain "not in the articles".
 
-The ranking is BM25Plus (``bm25.py``) over each passage's text, section path and article title.
-Whether to answer at all is decided by **coverage**: how much of the question's specific vocabulary
-the best passage holds. Each question term is weighted by its idf (a word the corpus has never seen
-counts as the rarest possible word); the answer is given when the best passage holds at least
-``min_coverage`` of that weight. "What is the capital of France?" shares no word with a calcinosis
-article; "How is anaemia diagnosed?" shares "diagnosed", but not the specific word, and is declined.
+The ranking is BM25Plus (``bm25.py``) over each passage's text, section path and article title, for
+the question's stems plus the alternatives ``expand.py`` finds (lay ↔ clinical lexicon, abbreviations
+the articles define, word families) at a lower weight. Whether to answer at all is decided by
+**coverage**: how much of the question's specific vocabulary one of the top passages holds. Each
+question word weighs its idf; generic question words (``data/generic.txt``) count little; a word the
+index has never seen counts as very rare, more so when it is a medical word. "How is anaemia
+diagnosed?" shares "diagnosed" with a calcinosis article, but not the specific word, and is declined.
 
 A conversation adds its earlier turns to the query at a lower weight (``context_weight``), so a
 follow-up like "what about surgery?" is ranked in the context of what came before; coverage is
