@@ -1,11 +1,12 @@
 """Questions → ranked, cited passages, or a plain "not in the articles".
 
-The ranking is BM25Plus (``bm25.py``) over each passage's text, section path and article title.
-Whether to answer at all is decided by **coverage**: how much of the question's specific vocabulary
-the best passage holds. Each question term is weighted by its idf (a word the corpus has never seen
-counts as the rarest possible word); the answer is given when the best passage holds at least
-``min_coverage`` of that weight. "What is the capital of France?" shares no word with a calcinosis
-article; "How is anaemia diagnosed?" shares "diagnosed", but not the specific word, and is declined.
+The ranking is BM25Plus (``bm25.py``) over each passage's text, section path and article title, for
+the question's stems plus the alternatives ``expand.py`` finds (lay ↔ clinical lexicon, abbreviations
+the articles define, word families) at a lower weight. Whether to answer at all is decided by
+**coverage**: how much of the question's specific vocabulary one of the top passages holds. Each
+question word weighs its idf; generic question words (``data/generic.txt``) count little; a word the
+index has never seen counts as very rare, more so when it is a medical word. "How is anaemia
+diagnosed?" shares "diagnosed" with a calcinosis article, but not the specific word, and is declined.
 
 A conversation adds its earlier turns to the query at a lower weight (``context_weight``), so a
 follow-up like "what about surgery?" is ranked in the context of what came before; coverage is
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 
 from .errors import CitebotError
@@ -27,6 +29,13 @@ from .tokenize import Tokenizer
 log = logging.getLogger(__name__)
 
 DEFAULT_TOP = 3
+# Stems of words that are medical by their form: diseases (-itis, -osis, -emia, -oma, -pathy), procedures
+# (-ectomy, -scopy, -plasty) and drug stems (-mab, -nib, -pril, -olol, -statin, -cillin, -mycin, …).
+MEDICAL_SUFFIX = re.compile(
+    r"(iti|itis|osi|osis|emia|aemia|oma|pathi|ectomi|otomi|ostomi|plasti|scopi|graphi|mab|nib|pril|sartan|olol|"
+    r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
+    r"xaban|gatran|lukast|triptan|zepam|zolam|oxetin|pramin|azin|done|sone|solon|caine|terol|tropin)$"
+)
 MAX_TOP = 50
 
 
@@ -35,18 +44,43 @@ class Settings:
     min_coverage: float = 0.5
     context_weight: float = 0.3
     context_turns: int = 3
+    alt_weight: float = 0.5  # an alternative (lexicon, abbreviation, word family) next to a question stem's 1
+    alt_weight_known: float = 0.3  # the same for alternatives of a stem the index already holds
+    use_lexicon: bool = True
+    use_prefix: bool = True
+    coverage_depth: int = 3  # coverage is judged on the best of this many top passages
+    generic_weight: float = 0.3  # share of its idf a generic question word (data/generic.txt) counts
+    unknown_weight: float = 0.4  # share of the top idf a word the index and lexicon have never seen counts
+    unknown_medical_weight: float = 1.5  # the same for an unseen medical word (lexicon word, medical suffix)
+    alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
+
+
+def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
+    from importlib import resources
+
+    text = resources.files("bot.data").joinpath("generic.txt").read_text(encoding="utf-8")
+    return frozenset(s for line in text.splitlines() if line.strip() and not line.startswith("#")
+                     for s in tokenizer(line))
 
 
 class Answerer:
     """Answers single questions against one loaded index. Thread-safe for reads."""
 
     def __init__(self, index: Loaded, *, tokenizer: Tokenizer | None = None, settings: Settings = Settings(),
-                 warning: str | None = None):
+                 warning: str | None = None, lexicon=None):
+        from . import lexicon as lexmod
+        from .expand import Expander
+
         self.index = index
         self.tokenizer = tokenizer or Tokenizer()
         self.settings = settings
         self.warning = warning  # set when answering from a previous index because the corpus failed
         self._max_idf = math.log(index.bm25.n_docs + 1)
+        self.lexicon = lexicon or lexmod.build(self.tokenizer, abbreviations=getattr(index, "abbreviations", []))
+        self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
+                                 use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
+        self._generic = _generic_words(self.tokenizer)
+        self._lexicon_words = {key[0] for key in self.lexicon.links if len(key) == 1}
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
@@ -56,31 +90,68 @@ class Answerer:
     def query_terms(self, question: str) -> list[str]:
         return self.tokenizer(clean(question)[:MAX_QUESTION_CHARS])
 
-    def _weighted_query(self, terms: list[str], context: list[list[str]]) -> dict[str, float]:
-        q: dict[str, float] = {}
-        for t in terms:
-            q[t] = q.get(t, 0.0) + 1.0
-        for age, turn in enumerate(reversed(context[-self.settings.context_turns :]), 1):
+    def expand(self, question: str):
+        return self.expander.expand(clean(question)[:MAX_QUESTION_CHARS])
+
+    def _weighted_query(self, turn, context: list) -> dict[str, float]:
+        """BM25 query: the turn's stems and alternatives, earlier turns at a lower weight."""
+        kw = {"vocab": self.index.bm25.vocab, "known_weight": self.settings.alt_weight_known}
+        a = self.settings.alt_weight
+        q = turn.weights(a, **kw)
+        for age, ctx in enumerate(reversed(context[-self.settings.context_turns :]), 1):
             w = self.settings.context_weight / age
-            for t in turn:
-                if t not in q or q[t] < 1.0:
-                    q[t] = q.get(t, 0.0) + w
+            for t, v in ctx.weights(a, w, **kw).items():
+                if q.get(t, 0.0) < 1.0:
+                    q[t] = q.get(t, 0.0) + v
         return q
 
-    def coverage(self, terms: list[str], pid: int) -> float:
-        """Share of the question's idf weight that passage ``pid`` holds."""
+    def _term_weight(self, t: str, alts) -> float:
+        bm = self.index.bm25
+        tid = bm.term_id(t)
+        known_alts = [bm.idf[bm.term_id(s)] for alt in alts for s in alt if bm.term_id(s) is not None]
+        if tid is not None:
+            w = float(bm.idf[tid])
+        elif known_alts:
+            w = float(max(known_alts))
+        elif t in self._lexicon_words or MEDICAL_SUFFIX.search(t):
+            w = self._max_idf * self.settings.unknown_medical_weight  # a medical word the articles never use
+        else:
+            w = self._max_idf * self.settings.unknown_weight
+        if t in self._generic:
+            w *= self.settings.generic_weight
+        return w
+
+    def coverage(self, turn, pid: int) -> float:
+        """Share of the question's specificity (idf-weighted stems) that passage ``pid`` holds."""
+        if isinstance(turn, list):
+            from .expand import Expanded
+
+            turn = Expanded(terms=tuple(turn))
         bm = self.index.bm25
         present = set(int(t) for t in bm.doc_terms(pid))
+
+        def has(s: str) -> bool:
+            tid = bm.term_id(s)
+            return tid is not None and tid in present
+
         total = got = 0.0
-        for t in set(terms):
-            tid = bm.term_id(t)
-            w = self._max_idf if tid is None else float(bm.idf[tid])
+        for t in set(turn.terms):
+            alts = turn.alternates.get(t, ())
+            w = self._term_weight(t, alts)
             total += w
-            if tid is not None and tid in present:
+            if has(t):
                 got += w
+            elif any(all(has(s) for s in alt) for alt in alts):
+                got += w * self.settings.alt_credit
         return got / total if total else 0.0
 
     # -- answering ------------------------------------------------------------------------
+
+    def rank(self, question: str, *, context: list[str] | tuple[str, ...] = (), k: int = 100) -> list[tuple[int, float]]:
+        """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
+        turn = self.expand(question)
+        ctx = [self.expand(c) for c in context]
+        return self.index.bm25.top(self._weighted_query(turn, ctx), k)
 
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
             offset: int = 0, abstain: bool = True) -> Answer:
@@ -92,18 +163,19 @@ class Answerer:
             return self._decline(
                 question, f"the question is {len(text):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}"
             )
-        terms = self.tokenizer(text)
-        ctx_terms = [self.tokenizer(clean(c)[:MAX_QUESTION_CHARS]) for c in context]
-        if not terms and not any(ctx_terms):
+        turn = self.expander.expand(text)
+        ctx = [self.expand(c) for c in context]
+        if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for")
-        ranked = self.index.bm25.top(self._weighted_query(terms, ctx_terms), offset + top)
-        ranked = ranked[offset:]
+        query = self._weighted_query(turn, ctx)
+        depth = max(offset + top, self.settings.coverage_depth if abstain else 0)
+        ranked_all = self.index.bm25.top(query, depth)
+        ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show")
         if abstain:
-            best = ranked[0][0] if offset == 0 else self.index.bm25.top(self._weighted_query(terms, ctx_terms), 1)[0][0]
-            judged = terms or [t for turn in ctx_terms for t in turn]
-            cov = self.coverage(judged, best)
+            judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
+            cov = max(self.coverage(judged, pid) for pid, _ in ranked_all[: self.settings.coverage_depth])
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 return self._decline(question, "the articles do not cover this question")

@@ -16,7 +16,7 @@ import textwrap
 from .errors import CitebotError
 
 # Modules that add commands: each has ``register(subparsers, common)``.
-COMMAND_MODULES: list[str] = ["bot.slack.cli"]
+COMMAND_MODULES: list[str] = ["bot.slack.cli", "bot.evalcmd"]
 
 
 def _common() -> argparse.ArgumentParser:

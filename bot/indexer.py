@@ -17,6 +17,7 @@ from typing import Callable
 from . import corpus, store
 from .bm25 import BM25Index, BM25Params
 from .errors import CitebotError, CorpusError
+from .lexicon import harvest
 from .model import Passage
 from .tokenize import Tokenizer
 
@@ -70,8 +71,9 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     corpus.require_passages(len(passages), corpus_dir, len(files))
     _validate(passages, references, missing)
     bm25 = BM25Index.build(tokens, params)
+    abbreviations = harvest(p.text for p in passages)
     return store.Built(bm25=bm25, passages=passages, references=references, missing=missing,
-                       corpus=records, tokenizer=tokenizer.settings)
+                       corpus=records, tokenizer=tokenizer.settings, abbreviations=abbreviations)
 
 
 def _validate(passages: list[Passage], references: dict, missing: dict) -> None:

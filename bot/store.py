@@ -14,6 +14,7 @@
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
+        abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
 
 No pickle anywhere (``np.load(allow_pickle=False)``, ``json``): a tampered file can give wrong
 numbers, which the sha256 check catches, but cannot run code. A reader resolves ``current`` once and
@@ -33,7 +34,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -70,6 +71,7 @@ class Built:
     missing: dict[str, list[int]]
     corpus: dict[str, dict]  # rel path -> {"sha256", "size", "mtime_ns", "passages": [start, end]}
     tokenizer: dict
+    abbreviations: list = field(default_factory=list)  # [[short, long], …] harvested from the articles
 
 
 # -- locking ---------------------------------------------------------------------------------
@@ -165,6 +167,7 @@ def _write_files(folder: Path, built: Built) -> None:
         "missing": built.missing,
     }
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
+    (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
     files = {}
     for p in sorted(folder.iterdir()):
         files[p.name] = {"bytes": p.stat().st_size, "sha256": _sha256_file(p)}
@@ -237,6 +240,7 @@ class Loaded:
     passages: PassageStore
     references: dict[str, dict[int, str]]
     missing: dict[str, list[int]]
+    abbreviations: list = field(default_factory=list)
 
 
 def resolve(index_dir: Path) -> Path:
@@ -310,6 +314,8 @@ def load_version(folder: Path, *, tokenizer: dict) -> Loaded:
         terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
         offsets = np.load(folder / "passage_offsets.npy", allow_pickle=False)
         refs_doc = json.loads((folder / "references.json").read_text(encoding="utf-8"))
+        abbreviations = (json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
+                         if "abbreviations.json" in files else [])
         params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})
     except IndexFormatError:
         raise
@@ -333,5 +339,5 @@ def load_version(folder: Path, *, tokenizer: dict) -> Loaded:
     return Loaded(
         folder=folder, manifest=manifest, bm25=bm25,
         passages=PassageStore(folder / "passages.jsonl", offsets),
-        references=references, missing=refs_doc.get("missing", {}),
+        references=references, missing=refs_doc.get("missing", {}), abbreviations=abbreviations,
     )

@@ -1,0 +1,57 @@
+"""The ``citebot eval`` command: score a question file, or a BEIR folder, from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+def register(sub, common) -> None:
+    from .cli import command
+
+    p = command(sub, "eval", cmd_eval, common)
+    p.add_argument("file", nargs="?", metavar="FILE.jsonl", help="question file (see ../shared/eval/README.md)")
+    p.add_argument("--beir", metavar="DIR", help="score a BEIR folder (corpus.jsonl, queries.jsonl, qrels/) instead")
+    p.add_argument("--split", default="test", help="qrels split for --beir (default test)")
+    p.add_argument("--no-abstain", action="store_true",
+                   help="rank every question even where it would decline (judges ranking alone)")
+    p.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
+
+
+def cmd_eval(args) -> int:
+    """Score answers: Hit@1, Hit@3, MRR@5 and declines on a question file; nDCG@10 on BEIR.
+
+    citebot eval FILE.jsonl answers each item of FILE (questions, out-of-scope questions and
+    conversations, as ../shared/eval/README.md describes) from the corpus and index, and prints
+    Hit@1, Hit@3, MRR@5 over the answerable items and the share of out-of-scope questions declined.
+    --verbose lists each miss with the passage that came first instead.
+
+    citebot eval --beir DIR [--split train] indexes DIR/corpus.jsonl in a temporary folder, ranks
+    every query of DIR/qrels/SPLIT.tsv without abstaining and prints nDCG@10 and Recall@100.
+    """
+    if args.beir:
+        from . import beir
+
+        report = beir.evaluate(Path(args.beir), split=args.split)
+        if args.json:
+            print(json.dumps(report.to_json()))
+        else:
+            print(f"{args.beir} ({report.split}: {report.queries:,} queries, {report.documents:,} documents)")
+            print(f"nDCG@10 {report.ndcg10:.4f}   Recall@100 {report.recall100:.4f}   ({report.seconds:.1f} s)")
+        return 0
+    if not args.file:
+        raise ConfigError("give a question file (citebot eval FILE.jsonl) or a BEIR folder (--beir DIR)")
+    from . import evaluate
+    from .cli import open_answerer
+
+    items = evaluate.load_items(Path(args.file))
+    report = evaluate.evaluate(open_answerer(args), items, abstain=not args.no_abstain)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(evaluate.format_report(report, verbose=args.verbose))
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,115 @@
+"""A question → its own stems plus the alternatives it also searches for, as a weighted BM25 query.
+
+Alternatives come from three general sources, each only when the index holds them:
+
+* the lexicon (``lexicon.py``): lay ↔ clinical phrases, abbreviations, word families, drug classes;
+* abbreviations the articles define, harvested at index time;
+* word families by shared prefix: a question stem and an index term that agree on their first
+  ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic").
+
+The question's own stems weigh 1; an alternative of ``n`` stems adds ``weight / n`` to each of its
+stems. Every score stays a BM25 score of the index: expansion only adds weighted query terms.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from nltk.tokenize import RegexpTokenizer
+
+from .lexicon import Lexicon
+from .tokenize import MAX_WORD_CHARS, PATTERN, Tokenizer
+
+PREFIX = 6
+
+
+@dataclass(frozen=True)
+class Expanded:
+    """``terms``: the question's stems in order; ``alternates[t]``: stem tuples that may stand for ``t``."""
+
+    terms: tuple[str, ...]
+    alternates: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None
+                ) -> dict[str, float]:
+        """Own stems at ``scale``; alternatives at ``alt_weight`` (``known_weight`` for the alternatives
+        of a stem the index already holds, when ``vocab`` is given)."""
+        q: dict[str, float] = {}
+        for t in self.terms:
+            q[t] = q.get(t, 0.0) + scale
+        own = set(self.terms)
+        extra: dict[str, float] = {}
+        for t, alts in self.alternates.items():
+            w = known_weight if (vocab is not None and known_weight is not None and t in vocab) else alt_weight
+            for alt in alts:
+                for s in alt:
+                    if s not in own:
+                        extra[s] = max(extra.get(s, 0.0), w / len(alt))
+        for s, w in extra.items():
+            q[s] = q.get(s, 0.0) + w * scale
+        return q
+
+
+class Expander:
+    def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon, vocab: dict[str, int], *,
+                 use_lexicon: bool = True, use_prefix: bool = True):
+        self.tokenizer = tokenizer
+        self.lexicon = lexicon
+        self.vocab = vocab
+        self.use_lexicon = use_lexicon
+        self.use_prefix = use_prefix
+        self._words = RegexpTokenizer(PATTERN)
+        self._by_prefix: dict[str, list[str]] | None = None
+
+    def _cased(self, text: str) -> list[tuple[str, str]]:
+        """(word as written, stem) for each searched word; the stems equal ``tokenizer(text)``."""
+        raw = self._words.tokenize(unicodedata.normalize("NFKC", text).replace("'", "").replace("\u2019", ""))
+        out = []
+        stop = self.tokenizer.stopwords
+        for w in raw:
+            for n in self._words.tokenize(self.tokenizer.normalise(w)):
+                if n not in stop:
+                    out.append((w, self.tokenizer.stem(n[:MAX_WORD_CHARS])))
+        stems = [s for _, s in out]
+        if stems != self.tokenizer(text):
+            return [(s, s) for s in self.tokenizer(text)]
+        return out
+
+    def _known(self, alt: tuple[str, ...]) -> bool:
+        return all(s in self.vocab for s in alt)
+
+    def _prefix_family(self, stem: str) -> list[str]:
+        if len(stem) < PREFIX or any(c.isdigit() for c in stem):
+            return []
+        if self._by_prefix is None:
+            self._by_prefix = {}
+            for t in self.vocab:
+                if len(t) >= PREFIX and t.isalpha():
+                    self._by_prefix.setdefault(t[:PREFIX], []).append(t)
+        return [t for t in self._by_prefix.get(stem[:PREFIX], ()) if t != stem]
+
+    def expand(self, text: str) -> Expanded:
+        words = self._cased(text)
+        stems = [s for _, s in words]
+        alts: dict[str, set[tuple[str, ...]]] = {}
+        if self.use_lexicon:
+            links, caps = self.lexicon.links, self.lexicon.caps
+            for n in range(min(self.lexicon.longest, len(stems)), 0, -1):
+                for i in range(len(stems) - n + 1):
+                    key = tuple(stems[i : i + n])
+                    found = links.get(key)
+                    if not found:
+                        continue
+                    need = caps.get(key)
+                    if need and not (n == 1 and words[i][0] == need):
+                        continue
+                    usable = {a for a in found if self._known(a)}
+                    for s in key:
+                        alts.setdefault(s, set()).update(usable)
+        if self.use_prefix:
+            for s in set(stems):
+                fam = self._prefix_family(s)
+                if fam:
+                    alts.setdefault(s, set()).update((t,) for t in fam)
+        return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v})

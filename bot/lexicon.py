@@ -1,0 +1,145 @@
+"""The lay ↔ clinical lexicon (``data/lexicon.tsv``) and abbreviations harvested from the corpus.
+
+``lexicon.tsv`` holds one concept per line, its variants separated by tabs ("myocardial infarction",
+"heart attack", "MI"): a question naming any variant also searches for the others. A line starting
+with ``>`` names a class and its members ("> anticoagulant  warfarin  heparin"): the class searches
+for its members and each member for the class, but members do not search for each other. Variants in
+capitals of one or two letters ("MI", "PE") are abbreviations too ambiguous to match unless the
+question writes them in capitals as well.
+
+Abbreviations an article defines itself — "juvenile dermatomyositis (JDM)" — are found when the
+index is built (``harvest``, the Schwartz–Hearst algorithm) and join the lexicon for that index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .errors import CitebotError
+
+MAX_PHRASE = 8
+
+
+@dataclass(frozen=True)
+class Variant:
+    stems: tuple[str, ...]
+    caps_only: str | None = None  # the capitalised word a question must contain to match
+
+
+@dataclass
+class Lexicon:
+    """Phrase (stem tuple) → the alternative stem tuples it searches for."""
+
+    links: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
+    caps: dict[tuple[str, ...], str] = field(default_factory=dict)
+    longest: int = 1
+
+    def link(self, a: Variant, b: Variant) -> None:
+        if not a.stems or not b.stems or a.stems == b.stems:
+            return
+        for x, y in ((a, b), (b, a)):
+            self.links.setdefault(x.stems, set()).add(y.stems)
+            if x.caps_only:
+                self.caps[x.stems] = x.caps_only
+            self.longest = max(self.longest, len(x.stems))
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+
+def lexicon_text() -> str:
+    return resources.files("bot.data").joinpath("lexicon.tsv").read_text(encoding="utf-8")
+
+
+def parse_rows(text: str, *, source: str = "lexicon.tsv") -> list[tuple[bool, list[str]]]:
+    """``(is_class_line, variants)`` per concept line; raises on a line with fewer than two variants."""
+    rows = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        is_class = line.startswith(">")
+        if is_class:
+            line = line[1:]
+        variants = [v.strip() for v in line.split("\t") if v.strip()]
+        if len(variants) < 2:
+            raise CitebotError(f"{source} line {lineno}: a concept needs at least two variants separated by tabs")
+        rows.append((is_class, variants))
+    return rows
+
+
+def _variant(text: str, tokenizer) -> Variant:
+    stems = tuple(tokenizer(text))
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    caps = text if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
+    return Variant(stems=stems, caps_only=caps)
+
+
+def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | None = None) -> Lexicon:
+    lex = Lexicon()
+    rows = [(is_class, [_variant(v, tokenizer) for v in variants])
+            for is_class, variants in parse_rows(lexicon_text() if text is None else text)]
+    for is_class, vs in rows:
+        if not is_class:
+            for i, a in enumerate(vs):
+                for b in vs[i + 1 :]:
+                    lex.link(a, b)
+    synonyms = {k: set(v) for k, v in lex.links.items()}
+    for is_class, vs in rows:
+        if is_class:  # members link to the class and to its synonyms ("blood thinner" → warfarin)
+            names = [vs[0]] + [Variant(s) for s in sorted(synonyms.get(vs[0].stems, ()))]
+            for member in vs[1:]:
+                for name in names:
+                    lex.link(name, member)
+    for short, long in abbreviations or ():
+        lex.link(Variant(tuple(tokenizer(short))), Variant(tuple(tokenizer(long))))
+    return lex
+
+
+# -- harvesting "long form (SF)" from the corpus ------------------------------------------------
+
+_PAREN = re.compile(r"\(([^()]{1,12})\)")
+_WORD = re.compile(r"[^\W_][\w'/-]*")
+
+
+def _best_long_form(short: str, words: list[str]) -> str | None:
+    """Schwartz & Hearst (2003): the shortest tail of ``words`` whose letters spell ``short``."""
+    text = " ".join(words)
+    s, l = len(short) - 1, len(text) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while l >= 0 and (text[l].lower() != c or (s == 0 and l > 0 and text[l - 1].isalnum())):
+            l -= 1
+        if l < 0:
+            return None
+        l -= 1
+        s -= 1
+    start = text.rfind(" ", 0, l + 1) + 1
+    return text[start:]
+
+
+def harvest(texts) -> list[list[str]]:
+    """``[short, long]`` pairs defined in ``texts`` as "long form (SHORT)", sorted and unique."""
+    found: set[tuple[str, str]] = set()
+    for text in texts:
+        for m in _PAREN.finditer(text):
+            short = m.group(1).strip()
+            if not (2 <= len(short) <= 10) or " " in short or not short[0].isalnum():
+                continue
+            if not any(c.isupper() for c in short) or not any(c.isalpha() for c in short):
+                continue
+            before = _WORD.findall(text[: m.start()])
+            n = min(len(short) + 5, len(short) * 2)
+            window = before[-n:]
+            if not window:
+                continue
+            long = _best_long_form(short, window)
+            if long and len(long) > len(short) and " " in long.strip() or (long and len(long) > len(short) + 3):
+                if long.lower().strip() != short.lower():
+                    found.add((short, long.strip()))
+    return [list(p) for p in sorted(found)]
