@@ -16,7 +16,7 @@ import textwrap
 from .errors import CitebotError
 
 # Modules that add commands: each has ``register(subparsers, common)``.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["bot.bench.cli"]
 
 
 def _common() -> argparse.ArgumentParser:
