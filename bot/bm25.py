@@ -34,6 +34,9 @@ class BM25Params:
         return {"variant": self.variant, "k1": self.k1, "b": self.b, "delta": self.delta}
 
 
+BLOCK = 64  # passages per block when top() cuts the scores into blocks
+
+
 class BM25Index:
     """Term → passages postings with precomputed BM25Plus weights.
 
@@ -144,9 +147,12 @@ class BM25Index:
     def top(self, query, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score), best first; ties broken by passage order.
 
-        Only passages that hold a question term are scored (the union of the terms' postings,
-        accumulated into a per-thread scratch array); every other passage scores the δ constant and
-        fills the list, in passage order, when fewer than ``k`` passages match.
+        Only the question terms' postings are touched: their weights are added into a per-thread
+        scratch array that is all zeros otherwise. Passages holding no question term all score the δ
+        constant; they fill the list, in passage order, when fewer than ``k`` passages match.
+        The ``k`` best are found without ranking every match: with few matches, their ids are
+        sorted; with many, the array is cut into blocks of ``BLOCK`` and the ``k``-th largest block
+        maximum is a score that at least ``k`` passages reach, so only passages at or above it are ranked.
         """
         k = min(int(k), self.n_docs)
         if k <= 0:
@@ -160,31 +166,37 @@ class BM25Index:
         for tid, weight in weighted:
             s, e = self.indptr[tid], self.indptr[tid + 1]
             d = self.docs[s:e]
-            buf[d] += weight * self.weights[s:e]
+            np.add.at(buf, d, self.weights[s:e] if weight == 1.0 else weight * self.weights[s:e])
             constant += weight * self.idf[tid] * self.params.delta
             parts.append(d)
-        if not parts:
+        matched = sum(len(d) for d in parts)
+        if matched == 0:
             cand = np.zeros(0, dtype=np.int64)
         elif len(parts) == 1:
-            cand = np.asarray(parts[0])
-        elif sum(len(d) for d in parts) * 4 < self.n_docs:  # few matches: sort them rather than scan all
+            cand = parts[0]
+        elif matched * 64 < self.n_docs:  # few matches: sorting their ids beats scanning every passage
             cand = np.sort(np.concatenate(parts))
             cand = cand[np.concatenate(([True], cand[1:] != cand[:-1]))]
         else:
-            cand = np.flatnonzero(buf)
+            n_blocks = self.n_docs // BLOCK
+            maxima = buf[: n_blocks * BLOCK].reshape(n_blocks, BLOCK).max(axis=1)
+            floor = np.partition(maxima, n_blocks - k)[n_blocks - k] if k <= n_blocks else 0.0
+            cand = np.flatnonzero(buf >= floor) if floor > 0 else np.flatnonzero(buf > 0)
         sc = buf[cand]
-        buf[cand] = 0.0
+        for d in parts:
+            buf[d] = 0.0
         self._local.buf = buf
         if constant:
             sc += constant
         if len(sc) > k:
-            kth = -np.partition(-sc, k - 1)[k - 1]
-            above = np.flatnonzero(sc > kth)
-            idx = np.concatenate((above, np.flatnonzero(sc == kth)[: k - len(above)]))
+            if len(sc) > 4 * k + 64:
+                kth = np.partition(sc, len(sc) - k)[len(sc) - k]
+                keep = np.flatnonzero(sc >= kth)
+                cand, sc = cand[keep], sc[keep]
+            order = np.lexsort((cand, -sc))[:k]
         else:
-            idx = np.arange(len(sc))
-        idx = idx[np.lexsort((cand[idx], -sc[idx]))]
-        out = [(int(d), float(v)) for d, v in zip(cand[idx], sc[idx])]
+            order = np.lexsort((cand, -sc))
+        out = [(int(d), float(v)) for d, v in zip(cand[order], sc[order])]
         if len(out) < k:  # the rest all score the constant: passage order
             rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(cand))), cand, assume_unique=True)
             out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
