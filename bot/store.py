@@ -5,20 +5,30 @@
     index/
       .lock                 flock held by whoever is (re)building
       current -> v-…        symlink to the version being served (replaced atomically)
-      v-20261124T052700-1a2b/
-        manifest.json       format, version, tokenizer, BM25 parameters, corpus file hashes,
-                            and the size + sha256 of every file below
-        terms.json          the vocabulary, term id = position
+      v-20261124T052700.123456-1a2b3c/
+        manifest.json       format, version, tokenizer, BM25 parameters, pipeline fingerprint,
+                            each corpus file's sha256/size/mtime/passage range/article count,
+                            and the size, mtime and sha256 of every file below
+        terms.json          the vocabulary, sorted; term id = position
         idf.npy indptr.npy docs.npy weights.npy doc_len.npy      postings (see bm25.py)
         fwd_indptr.npy fwd_terms.npy fwd_tf.npy                  forward index
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
 
+The ``.npy`` arrays are memory-mapped on load, so opening even a large index reads little; only the
+postings of a question's terms and the passages shown are ever touched.
+
+Loading checks, in order: the manifest (format, version, tokenizer); every listed file exists with
+its recorded size; its sha256 when it is small (``ALWAYS_HASH_BYTES``) or when its mtime is not the
+one recorded at write time; then that the arrays have their dtypes and agree with each other
+(lengths, passage and term ids in range). ``load(..., verify="full")`` hashes every file.
+
 No pickle anywhere (``np.load(allow_pickle=False)``, ``json``): a tampered file can give wrong
-numbers, which the sha256 check catches, but cannot run code. A reader resolves ``current`` once and
+numbers, which the checks above catch, but cannot run code. A reader resolves ``current`` once and
 reads only from that version; the previous version is kept until the next swap so a reader that
-started before a swap finishes on the version it started with.
+started before a swap finishes on the version it started with, and so that the next incremental
+reindex can copy unchanged files' passages and term counts from it.
 """
 
 from __future__ import annotations
