@@ -27,8 +27,8 @@ one recorded at write time; then that the arrays have their dtypes and agree wit
 No pickle anywhere (``np.load(allow_pickle=False)``, ``json``): a tampered file can give wrong
 numbers, which the checks above catch, but cannot run code. A reader resolves ``current`` once and
 reads only from that version; the previous version is kept until the next swap so a reader that
-started before a swap finishes on the version it started with, and so that the next incremental
-reindex can copy unchanged files' passages and term counts from it.
+started before a swap finishes on the version it started with. An incremental reindex copies
+unchanged files' passages and term counts from the current version.
 """
 
 from __future__ import annotations
