@@ -161,21 +161,26 @@ class BM25Index:
         if any(w < 0 for _, w in weighted):
             return self._top_dense(query, k)
         buf = self._scratch()  # all zeros; handed back below (dropped if anything fails half-way)
+        indptr, docs, weights = self.indptr, self.docs, self.weights
         constant = 0.0
-        parts = []
+        parts, scaled = [], []
         for tid, weight in weighted:
-            s, e = self.indptr[tid], self.indptr[tid + 1]
-            d = self.docs[s:e]
-            np.add.at(buf, d, self.weights[s:e] if weight == 1.0 else weight * self.weights[s:e])
+            s, e = indptr[tid], indptr[tid + 1]
+            parts.append(docs[s:e])
+            scaled.append(weights[s:e] if weight == 1.0 else weight * weights[s:e])
             constant += weight * self.idf[tid] * self.params.delta
-            parts.append(d)
-        matched = sum(len(d) for d in parts)
-        if matched == 0:
-            cand = np.zeros(0, dtype=np.int64)
-        elif len(parts) == 1:
-            cand = parts[0]
-        elif matched * 64 < self.n_docs:  # few matches: sorting their ids beats scanning every passage
-            cand = np.sort(np.concatenate(parts))
+        if len(parts) == 1:
+            matched = parts[0]
+            np.add.at(buf, matched, scaled[0])
+        elif parts:
+            matched = np.concatenate(parts)
+            np.add.at(buf, matched, np.concatenate(scaled))
+        else:
+            matched = np.zeros(0, dtype=np.int32)
+        if len(parts) <= 1:
+            cand = matched
+        elif len(matched) * 64 < self.n_docs:  # few matches: sorting their ids beats scanning every passage
+            cand = np.sort(matched)
             cand = cand[np.concatenate(([True], cand[1:] != cand[:-1]))]
         else:
             n_blocks = self.n_docs // BLOCK
@@ -183,8 +188,7 @@ class BM25Index:
             floor = np.partition(maxima, n_blocks - k)[n_blocks - k] if k <= n_blocks else 0.0
             cand = np.flatnonzero(buf >= floor) if floor > 0 else np.flatnonzero(buf > 0)
         sc = buf[cand]
-        for d in parts:
-            buf[d] = 0.0
+        buf[matched] = 0.0
         self._local.buf = buf
         if constant:
             sc += constant
