@@ -16,7 +16,7 @@ import textwrap
 from .errors import CitebotError
 
 # Modules that add commands: each has ``register(subparsers, common)``.
-COMMAND_MODULES: list[str] = ["bot.slack.cli", "bot.evalcmd"]
+COMMAND_MODULES: list[str] = ["bot.slack.cli", "bot.evalcmd", "bot.bench.cli"]
 
 
 def _common() -> argparse.ArgumentParser:
@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sub, "reindex", cmd_reindex, common)
     p.add_argument("--wait", type=float, default=120.0, metavar="S",
                    help="seconds to wait for another reindex to finish (default 120)")
+    p.add_argument("--full", action="store_true",
+                   help="re-read every file instead of reusing the unchanged ones from the current index")
 
     for modname in COMMAND_MODULES:
         importlib.import_module(modname).register(sub, common)
@@ -128,15 +130,18 @@ def cmd_reindex(args) -> int:
 
     Builds into a temporary folder, checks it and swaps it in atomically. If an article cannot be
     read or decoded, it fails naming the file (and line), and the previous index keeps answering.
+    Files whose size and modification time (or content hash) are those recorded in the current
+    index are not read again: their passages and tokens are reused (--full re-reads everything).
     """
     from .indexer import reindex
 
     p = paths(args)
-    stats = reindex(p.corpus, p.index, wait=args.wait, progress=_progress())
+    stats = reindex(p.corpus, p.index, wait=args.wait, progress=_progress(), full=args.full)
     missing = sum(len(v) for v in stats.missing.values())
     note = f"; {missing} cited number(s) missing from reference lists" if missing else ""
+    reused = f", {stats.files_reused:,} unchanged reused" if stats.files_reused else ""
     print(f"indexed {stats.passages:,} passages from {stats.files:,} file(s) ({stats.terms:,} terms) "
-          f"in {stats.seconds:.2f} s → {stats.folder}{note}")
+          f"in {stats.seconds:.2f} s ({stats.files_read:,} read{reused}) → {stats.folder}{note}")
     return 0
 
 

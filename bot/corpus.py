@@ -126,6 +126,11 @@ def sha256(data: bytes) -> str:
 def read_articles(cf: CorpusFile) -> tuple[list[Article], str]:
     """Parse one corpus file; returns its articles and the content hash of its bytes."""
     data = read_bytes(cf)
+    return parse_bytes(cf, data), sha256(data)
+
+
+def parse_bytes(cf: CorpusFile, data: bytes) -> list[Article]:
+    """The articles of one corpus file whose bytes were already read."""
     text = decode(data, str(cf.path))
     try:
         articles = parse_article(text, source=cf.rel)
@@ -133,7 +138,7 @@ def read_articles(cf: CorpusFile) -> tuple[list[Article], str]:
         if e.path == cf.rel:  # re-locate the error at the real path
             raise CorpusError(str(cf.path), str(e).split(": ", 1)[1], line=e.line) from None
         raise
-    return articles, sha256(data)
+    return articles
 
 
 def require_passages(n_passages: int, corpus_dir: Path, n_files: int) -> None:

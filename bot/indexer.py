@@ -8,14 +8,18 @@ bad article it answers from the previous index and returns a warning naming the 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from . import corpus, store
-from .bm25 import BM25Index, BM25Params
+from .bm25 import BM25Index, BM25Params, forward_from_tokens
 from .errors import CitebotError, CorpusError
 from .lexicon import harvest
 from .model import Passage
@@ -40,40 +44,193 @@ class Stats:
     seconds: float
     folder: Path
     missing: dict[str, list[int]]
+    files_read: int = 0  # corpus files parsed and tokenised by this reindex
+    files_reused: int = 0  # unchanged files whose passages and tokens were taken from the previous index
+
+
+# What turns a corpus file into passages and tokens. An incremental reindex reuses a file's tokens
+# only when this fingerprint is the one recorded in the previous index; any change to these modules
+# (or to document_text) therefore means one full rebuild.
+PIPELINE_MODULES = ("corpus", "model", "indexer", "tokenize", "parse")
+
+
+def pipeline_fingerprint() -> str:
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for name in PIPELINE_MODULES:
+        path = root / name
+        files = sorted(path.glob("*.py")) if path.is_dir() else [root / f"{name}.py"]
+        for f in files:
+            h.update(f.name.encode() + b"\0")
+            with contextlib.suppress(OSError):
+                h.update(f.read_bytes())
+    code = document_text.__code__
+    h.update(code.co_code + repr((code.co_consts, code.co_names)).encode())
+    return h.hexdigest()[:16]
+
+
+class _Assembly:
+    """Passages, term ids and per-file records, appended file by file in corpus order."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.lines: list[bytes] = []
+        self.doc_len: list[np.ndarray] = []
+        self.pids: list[np.ndarray] = []  # forward index entries: passage, term, count
+        self.tids: list[np.ndarray] = []
+        self.tfs: list[np.ndarray] = []
+        self.references: dict[str, dict[int, str]] = {}
+        self.missing: dict[str, list[int]] = {}
+        self.records: dict[str, dict] = {}
+        self._remap: np.ndarray | None = None
+
+    def add_tokens(self, token_lists: list[list[str]]) -> None:
+        """Passages of a freshly read file (their lines already appended)."""
+        start = sum(len(d) for d in self.doc_len)
+        if not token_lists:
+            return
+        add, vocab = self.vocab.setdefault, self.vocab
+        ids = np.fromiter((add(t, len(vocab)) for toks in token_lists for t in toks), dtype=np.int64)
+        lens = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+        local = np.repeat(np.arange(len(token_lists), dtype=np.int64), lens)
+        fwd_indptr, tids, tf = forward_from_tokens(ids, local, len(token_lists), len(vocab))
+        self.doc_len.append(lens)
+        self.pids.append(start + np.repeat(np.arange(len(token_lists), dtype=np.int64), np.diff(fwd_indptr)))
+        self.tids.append(tids)
+        self.tfs.append(tf)
+
+    def add_previous(self, prev: store.Loaded, start: int, end: int) -> None:
+        """Passages ``start``..``end`` of the previous version, copied with their term counts."""
+        if end <= start:
+            return
+        b = prev.bm25
+        if self._remap is None:
+            add, vocab = self.vocab.setdefault, self.vocab
+            self._remap = np.fromiter((add(t, len(vocab)) for t in b.terms), dtype=np.int64, count=len(b.terms))
+        new_start = sum(len(d) for d in self.doc_len)
+        lo, hi = int(b.fwd_indptr[start]), int(b.fwd_indptr[end])
+        counts = np.diff(b.fwd_indptr[start : end + 1])
+        self.lines.extend(prev.passages.lines(start, end))
+        self.doc_len.append(np.asarray(b.doc_len[start:end], dtype=np.int64))
+        self.pids.append(new_start + np.repeat(np.arange(end - start, dtype=np.int64), counts))
+        self.tids.append(self._remap[b.fwd_terms[lo:hi]])
+        self.tfs.append(np.asarray(b.fwd_tf[lo:hi]))
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.lines)
+
+    def index(self, params: BM25Params) -> BM25Index:
+        doc_len = np.concatenate(self.doc_len)
+        pids = np.concatenate(self.pids)
+        fwd_indptr = np.zeros(len(doc_len) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pids, minlength=len(doc_len)), out=fwd_indptr[1:])
+        del pids
+        tids, tfs = np.concatenate(self.tids), np.concatenate(self.tfs)
+        self.pids = self.tids = self.tfs = []
+        return BM25Index.from_forward(list(self.vocab), fwd_indptr, tids, tfs, doc_len, params)
+
+
+def _sources_by_file(prev: store.Loaded, rels) -> dict[str, list[str]]:
+    """Previous index's article sources (``rel`` or ``rel#id``) grouped by corpus file."""
+    rels = set(rels)
+    out: dict[str, list[str]] = {}
+    for src in set(prev.references) | set(prev.missing):
+        rel = src if src in rels else next(
+            (src[:i] for i, c in enumerate(src) if c == "#" and src[:i] in rels), None)
+        if rel is not None:
+            out.setdefault(rel, []).append(src)
+    return out
+
+
+def _reusable(previous: store.Loaded | None, tokenizer: Tokenizer, fingerprint: str) -> dict[str, dict]:
+    if previous is None:
+        return {}
+    m = previous.manifest
+    if m.get("tokenizer") != tokenizer.settings or m.get("pipeline") != fingerprint:
+        log.info("full rebuild: the tokenizer or the parsing code changed since the last index")
+        return {}
+    recs = m.get("corpus", {})
+    if not all(isinstance(r, dict) and {"sha256", "size", "passages", "articles"} <= r.keys() for r in recs.values()):
+        return {}
+    return recs
 
 
 def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_PARAMS,
-          progress: Callable[[int, int], None] | None = None) -> store.Built:
+          progress: Callable[[int, int], None] | None = None, *,
+          previous: store.Loaded | None = None) -> store.Built:
+    """Read the corpus into a new index.
+
+    With ``previous`` (the index being replaced), a file whose size and mtime, or failing that whose
+    sha256, are the ones recorded there is not parsed again: its passages, references and term
+    counts are copied from ``previous`` (term ids remapped through its vocabulary). BM25 statistics
+    are then recomputed over the whole corpus, so the result equals a full build.
+    """
+    fingerprint = pipeline_fingerprint()
     files = corpus.scan(corpus_dir)
-    passages: list[Passage] = []
-    tokens: list[list[str]] = []
-    references: dict[str, dict[int, str]] = {}
-    missing: dict[str, list[int]] = {}
-    records: dict[str, dict] = {}
+    old = _reusable(previous, tokenizer, fingerprint)
+    old_sources = _sources_by_file(previous, old) if old else {}
+    asm = _Assembly()
+    read = reused = 0
     for i, cf in enumerate(files):
-        articles, digest = corpus.read_articles(cf)
-        start = len(passages)
-        for art in articles:
-            for p in art.passages:
-                if not p.text.strip():
-                    raise CorpusError(str(cf.path), "produced an empty passage (parser bug); please report it")
-                passages.append(p)
-                tokens.append(tokenizer(document_text(p)))
-            if art.references:
-                references[art.source] = dict(art.references)
-            gaps = art.missing_citations()
-            if gaps:
-                missing[art.source] = gaps
-        records[cf.rel] = {"sha256": digest, "size": cf.size, "mtime_ns": cf.mtime_ns,
-                           "passages": [start, len(passages)]}
+        rec = old.get(cf.rel)
+        data = digest = None
+        if rec is not None and (rec["size"], rec.get("mtime_ns")) != (cf.size, cf.mtime_ns):
+            if rec["size"] == cf.size:
+                data = corpus.read_bytes(cf)
+                digest = corpus.sha256(data)
+            if digest != rec["sha256"]:
+                rec = None
+        start = asm.n_passages
+        if rec is not None:
+            s, e = rec["passages"]
+            asm.add_previous(previous, s, e)
+            for src in old_sources.get(cf.rel, ()):
+                if src in previous.references:
+                    asm.references[src] = previous.references[src]
+                if src in previous.missing:
+                    asm.missing[src] = list(previous.missing[src])
+            articles, digest = rec["articles"], rec["sha256"]
+            reused += 1
+        else:
+            if data is None:
+                data = corpus.read_bytes(cf)
+                digest = corpus.sha256(data)
+            articles = _read_new(cf, corpus.parse_bytes(cf, data), tokenizer, asm)
+            read += 1
+        asm.records[cf.rel] = {"sha256": digest, "size": cf.size, "mtime_ns": cf.mtime_ns,
+                               "passages": [start, asm.n_passages], "articles": articles}
         if progress:
             progress(i + 1, len(files))
-    corpus.require_passages(len(passages), corpus_dir, len(files))
+    corpus.require_passages(asm.n_passages, corpus_dir, len(files))
+    bm25 = asm.index(params)
+    # "long form (ABBR)" definitions; only lines with a parenthesis can hold one
+    abbreviations = harvest(store.decode_passage(line, 0).text for line in asm.lines if b"(" in line)
+    return store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
+                       missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
+                       abbreviations=abbreviations, pipeline=fingerprint, files_read=read, files_reused=reused)
+
+
+def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assembly) -> int:
+    passages: list[Passage] = []
+    references: dict[str, dict[int, str]] = {}
+    missing: dict[str, list[int]] = {}
+    for art in articles:
+        for p in art.passages:
+            if not p.text.strip():
+                raise CorpusError(str(cf.path), "produced an empty passage (parser bug); please report it")
+            passages.append(p)
+        if art.references:
+            references[art.source] = dict(art.references)
+        gaps = art.missing_citations()
+        if gaps:
+            missing[art.source] = gaps
     _validate(passages, references, missing)
-    bm25 = BM25Index.build(tokens, params)
-    abbreviations = harvest(p.text for p in passages)
-    return store.Built(bm25=bm25, passages=passages, references=references, missing=missing,
-                       corpus=records, tokenizer=tokenizer.settings, abbreviations=abbreviations)
+    asm.lines.extend(store.encode_passage(p) for p in passages)
+    asm.add_tokens([tokenizer(document_text(p)) for p in passages])
+    asm.references.update(references)
+    asm.missing.update(missing)
+    return len(articles)
 
 
 def _validate(passages: list[Passage], references: dict, missing: dict) -> None:
@@ -85,17 +242,33 @@ def _validate(passages: list[Passage], references: dict, missing: dict) -> None:
                 raise CitebotError(f"{p.source}: citation {n} is neither a reference nor reported missing")
 
 
+def _previous(index_dir: Path, tokenizer: Tokenizer) -> store.Loaded | None:
+    try:
+        return store.load(index_dir, tokenizer=tokenizer.settings)
+    except CitebotError as e:
+        if not isinstance(e, store.IndexMissingError):
+            log.info("full rebuild: the previous index cannot be reused (%s)", e)
+        return None
+
+
 def reindex(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = None,
             params: BM25Params = DEFAULT_PARAMS, wait: float = 120.0,
-            progress: Callable[[int, int], None] | None = None) -> Stats:
+            progress: Callable[[int, int], None] | None = None, full: bool = False) -> Stats:
+    """Build and swap in a new index; unchanged files are reused from the current one unless ``full``."""
     tokenizer = tokenizer or Tokenizer()
     t0 = time.perf_counter()
     with store.lock(index_dir, wait=wait):
-        built = build(Path(corpus_dir), tokenizer, params, progress)
+        previous = None if full else _previous(Path(index_dir), tokenizer)
+        try:
+            built = build(Path(corpus_dir), tokenizer, params, progress, previous=previous)
+        finally:
+            if previous is not None:
+                previous.passages.close()
         folder = store.write(Path(index_dir), built)
     return Stats(
-        files=len(built.corpus), articles=len({p.source for p in built.passages}), passages=len(built.passages),
-        terms=len(built.bm25.terms), seconds=time.perf_counter() - t0, folder=folder, missing=built.missing,
+        files=len(built.corpus), articles=sum(r["articles"] for r in built.corpus.values()),
+        passages=len(built.passages), terms=len(built.bm25.terms), seconds=time.perf_counter() - t0,
+        folder=folder, missing=built.missing, files_read=built.files_read, files_reused=built.files_reused,
     )
 
 

@@ -5,10 +5,11 @@
     index/
       .lock                 flock held by whoever is (re)building
       current -> v-…        symlink to the version being served (replaced atomically)
-      v-20261124T052700-1a2b/
-        manifest.json       format, version, tokenizer, BM25 parameters, corpus file hashes,
-                            and the size + sha256 of every file below
-        terms.json          the vocabulary, term id = position
+      v-20261124T052700.123456-1a2b3c/
+        manifest.json       format, version, tokenizer, BM25 parameters, pipeline fingerprint,
+                            each corpus file's sha256/size/mtime/passage range/article count,
+                            and the size, mtime and sha256 of every file below
+        terms.json          the vocabulary, sorted; term id = position
         idf.npy indptr.npy docs.npy weights.npy doc_len.npy      postings (see bm25.py)
         fwd_indptr.npy fwd_terms.npy fwd_tf.npy                  forward index
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
@@ -16,10 +17,19 @@
         references.json     {source: {number: text}} and each article's missing numbers
         abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
 
+The ``.npy`` arrays are memory-mapped on load, so opening even a large index reads little; only the
+postings of a question's terms and the passages shown are ever touched.
+
+Loading checks, in order: the manifest (format, version, tokenizer); every listed file exists with
+its recorded size; its sha256 when it is small (``ALWAYS_HASH_BYTES``) or when its mtime is not the
+one recorded at write time; then that the arrays have their dtypes and agree with each other
+(lengths, passage and term ids in range). ``load(..., verify="full")`` hashes every file.
+
 No pickle anywhere (``np.load(allow_pickle=False)``, ``json``): a tampered file can give wrong
-numbers, which the sha256 check catches, but cannot run code. A reader resolves ``current`` once and
+numbers, which the checks above catch, but cannot run code. A reader resolves ``current`` once and
 reads only from that version; the previous version is kept until the next swap so a reader that
-started before a swap finishes on the version it started with.
+started before a swap finishes on the version it started with. An incremental reindex copies
+unchanged files' passages and term counts from the current version.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -54,6 +65,11 @@ ARRAY_DTYPES = {
     "fwd_indptr": np.int64, "fwd_terms": np.int32, "fwd_tf": np.int32,
 }
 CURRENT = "current"
+# Loading checks every file's size against the manifest, and its sha256 when it is at most this big,
+# or bigger but with another modification time than the one recorded when it was written (edited,
+# copied, restored). A large file rewritten in place with its mtime forged back is caught only by the
+# structural checks (lengths, ranges) or by load(..., verify="full"), which hashes everything.
+ALWAYS_HASH_BYTES = 4 * 1024 * 1024
 KEEP_PREVIOUS = 1
 
 
@@ -66,12 +82,44 @@ class Built:
     """Everything a build produced, ready to be written."""
 
     bm25: BM25Index
-    passages: list[Passage]
+    passages: Sequence[Passage]  # a list, or PassageLines (already encoded, decoded on access)
     references: dict[str, dict[int, str]]
     missing: dict[str, list[int]]
-    corpus: dict[str, dict]  # rel path -> {"sha256", "size", "mtime_ns", "passages": [start, end]}
+    corpus: dict[str, dict]  # rel path -> {"sha256", "size", "mtime_ns", "passages": [start, end], "articles"}
     tokenizer: dict
     abbreviations: list = field(default_factory=list)  # [[short, long], …] harvested from the articles
+    pipeline: str = ""  # fingerprint of the code that turned files into tokens (indexer.pipeline_fingerprint)
+    files_read: int = 0  # corpus files parsed and tokenised by this build
+    files_reused: int = 0  # unchanged files whose passages and tokens came from the previous version
+
+
+def encode_passage(p: Passage) -> bytes:
+    """One line of passages.jsonl."""
+    return (json.dumps([p.text, list(p.citations), p.article, list(p.section), p.source], ensure_ascii=False)
+            + "\n").encode("utf-8")
+
+
+def decode_passage(line: bytes, pid: int) -> Passage:
+    text, cites, article, section, source = json.loads(line)
+    return Passage(text=text, citations=tuple(cites), article=article, section=tuple(section), source=source,
+                   pid=pid)
+
+
+class PassageLines(Sequence):
+    """Passages kept as their encoded passages.jsonl lines (what an incremental build copies over)."""
+
+    def __init__(self, lines: list[bytes]):
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self.lines)
+        return decode_passage(self.lines[i], i)
 
 
 # -- locking ---------------------------------------------------------------------------------
@@ -153,11 +201,10 @@ def _write_files(folder: Path, built: Built) -> None:
         np.save(folder / f"{name}.npy", np.ascontiguousarray(arr, dtype=ARRAY_DTYPES[name]), allow_pickle=False)
     (folder / "terms.json").write_text(json.dumps(b.terms, ensure_ascii=False), encoding="utf-8")
     offsets = np.zeros(len(built.passages) + 1, dtype=np.int64)
-    with open(folder / "passages.jsonl", "wb") as f:
+    lines = built.passages.lines if isinstance(built.passages, PassageLines) else map(encode_passage, built.passages)
+    with open(folder / "passages.jsonl", "wb", buffering=1 << 20) as f:
         pos = 0
-        for i, p in enumerate(built.passages):
-            line = (json.dumps([p.text, list(p.citations), p.article, list(p.section), p.source],
-                               ensure_ascii=False) + "\n").encode("utf-8")
+        for i, line in enumerate(lines):
             f.write(line)
             pos += len(line)
             offsets[i + 1] = pos
@@ -168,9 +215,13 @@ def _write_files(folder: Path, built: Built) -> None:
     }
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
     (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
+    for p in folder.iterdir():
+        with open(p, "rb") as f:
+            os.fsync(f.fileno())
     files = {}
     for p in sorted(folder.iterdir()):
-        files[p.name] = {"bytes": p.stat().st_size, "sha256": _sha256_file(p)}
+        st = p.stat()
+        files[p.name] = {"bytes": st.st_size, "sha256": _sha256_file(p), "mtime_ns": st.st_mtime_ns}
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -178,13 +229,14 @@ def _write_files(folder: Path, built: Built) -> None:
         "tokenizer": built.tokenizer,
         "bm25": b.params.to_json(),
         "counts": {"passages": len(built.passages), "terms": len(b.terms), "files": len(built.corpus)},
+        "pipeline": built.pipeline,
         "corpus": built.corpus,
         "files": files,
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-    for p in folder.iterdir():
-        with open(p, "rb") as f:
-            os.fsync(f.fileno())
+    with open(folder / "manifest.json", "w", encoding="utf-8") as f:
+        f.write(json.dumps(manifest, indent=1, ensure_ascii=False))
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -224,9 +276,15 @@ class PassageStore:
     def get(self, pid: int) -> Passage:
         s, e = int(self._offsets[pid]), int(self._offsets[pid + 1])
         self._f.seek(s)
-        text, cites, article, section, source = json.loads(self._f.read(e - s))
-        return Passage(text=text, citations=tuple(cites), article=article, section=tuple(section),
-                       source=source, pid=pid)
+        return decode_passage(self._f.read(e - s), pid)
+
+    def lines(self, start: int, end: int) -> list[bytes]:
+        """The encoded lines of passages ``start`` to ``end`` (exclusive), as written."""
+        if end <= start:
+            return []
+        s, e = int(self._offsets[start]), int(self._offsets[end])
+        self._f.seek(s)
+        return self._f.read(e - s).splitlines(keepends=True)
 
     def close(self) -> None:
         self._f.close()
@@ -274,35 +332,47 @@ def _manifest(folder: Path) -> dict:
     return manifest
 
 
-def load(index_dir: Path, *, tokenizer: dict) -> Loaded:
+def load(index_dir: Path, *, tokenizer: dict, verify: str = "auto") -> Loaded:
     """Load the current version. If a swap (or two) lands while loading, load the new one instead."""
     for _ in range(3):
         folder = resolve(index_dir)
         try:
-            return load_version(folder, tokenizer=tokenizer)
+            return load_version(folder, tokenizer=tokenizer, verify=verify)
         except IndexFormatError:
             if resolve(index_dir) == folder:
                 raise
-    return load_version(resolve(index_dir), tokenizer=tokenizer)
+    return load_version(resolve(index_dir), tokenizer=tokenizer, verify=verify)
 
 
-def load_version(folder: Path, *, tokenizer: dict) -> Loaded:
+def _check_file(path: Path, meta: dict, verify: str) -> None:
+    """Size always; sha256 for small files, and for large ones when their mtime is not the recorded one."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise IndexFormatError(f"{path} is missing; run `citebot reindex`") from None
+    if not path.is_file():
+        raise IndexFormatError(f"{path} is not a file; run `citebot reindex`")
+    if st.st_size != meta["bytes"]:
+        raise IndexFormatError(
+            f"{path} is {st.st_size} bytes, the manifest says {meta['bytes']} (truncated or edited); run `citebot reindex`"
+        )
+    if verify == "auto" and st.st_size > ALWAYS_HASH_BYTES and st.st_mtime_ns == meta.get("mtime_ns"):
+        return
+    if _sha256_file(path) != meta["sha256"]:
+        raise IndexFormatError(f"{path} does not match its checksum (edited?); run `citebot reindex`")
+
+
+def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Loaded:
+    """Open one version, checking it first (``verify``: "auto" or "full", see ``ALWAYS_HASH_BYTES``)."""
+    if verify not in ("auto", "full"):
+        raise ValueError(f"verify must be 'auto' or 'full', not {verify!r}")
     manifest = _manifest(folder)
     if manifest.get("tokenizer") != tokenizer:
         raise IndexFormatError(f"{folder}: built with other tokenizer settings; run `citebot reindex`")
     try:
         files = manifest["files"]
         for name, meta in files.items():
-            path = folder / name
-            if not path.is_file():
-                raise IndexFormatError(f"{path} is missing; run `citebot reindex`")
-            if path.stat().st_size != meta["bytes"]:
-                raise IndexFormatError(
-                    f"{path} is {path.stat().st_size} bytes, the manifest says {meta['bytes']} "
-                    "(truncated or edited); run `citebot reindex`"
-                )
-            if _sha256_file(path) != meta["sha256"]:
-                raise IndexFormatError(f"{path} does not match its checksum (edited?); run `citebot reindex`")
+            _check_file(folder / name, meta, verify)
         arrays = {}
         for name in ARRAYS:
             if f"{name}.npy" not in files:
@@ -310,7 +380,7 @@ def load_version(folder: Path, *, tokenizer: dict) -> Loaded:
             arr = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
             if arr.dtype != ARRAY_DTYPES[name] or arr.ndim != 1:
                 raise IndexFormatError(f"{folder}/{name}.npy has the wrong type; run `citebot reindex`")
-            arrays[name] = arr
+            arrays[name] = np.asarray(arr)  # a plain ndarray over the mapping: slicing a memmap is slower
         terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
         offsets = np.load(folder / "passage_offsets.npy", allow_pickle=False)
         refs_doc = json.loads((folder / "references.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from slack_stub import BOT_TOKEN, SIGNING_SECRET, SlackStub, event_callback, post, sign
+from .slack_stub import BOT_TOKEN, SIGNING_SECRET, SlackStub, event_callback, post, sign
 
 
 @pytest.fixture

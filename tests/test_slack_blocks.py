@@ -9,7 +9,7 @@ from bot.render import NOT_FOUND
 from bot.slack import blocks as B
 from bot.slack.feedback import FeedbackLog
 from bot.slack.state import Seen, Threads
-from slack_fixtures import blocks_text
+from .slack_fixtures import blocks_text
 
 
 def make_answer(n_hits=3, text_len=100, n_refs=2, ref_len=80, question="q?") -> Answer:

@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 
 from bot.cli import main
-from slack_fixtures import blocks_text, stub  # noqa: F401
-from slack_stub import (APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, Scripted, SocketModeStub, event_callback, mention,
+from .slack_fixtures import blocks_text, stub  # noqa: F401
+from .slack_stub import (APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, Scripted, SocketModeStub, event_callback, mention,
                         post, sign, wait_until)
 
 Q = "Which antibodies are associated with calcinosis in systemic sclerosis?"

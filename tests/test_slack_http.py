@@ -14,8 +14,8 @@ import pytest
 from bot.render import NOT_FOUND
 from bot.slack import blocks as B
 from bot.slack.server import MAX_BODY
-from slack_fixtures import blocks_text, drain, events, feedback_path, send_event, server, slack_app, stub  # noqa: F401
-from slack_stub import (BOT_ID, BOT_TOKEN, BOT_USER, SIGNING_SECRET, Scripted, action_form, block_action,
+from .slack_fixtures import blocks_text, drain, events, feedback_path, send_event, server, slack_app, stub  # noqa: F401
+from .slack_stub import (BOT_ID, BOT_TOKEN, BOT_USER, SIGNING_SECRET, Scripted, action_form, block_action,
                         event_callback, form, mention, message, post, sign, slash, wait_until)
 
 Q = "Which antibodies are associated with calcinosis in systemic sclerosis?"

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bot.slack import blocks as B
-from slack_fixtures import blocks_text, drain, feedback_path, stub  # noqa: F401
-from slack_stub import (APP_TOKEN, BOT_TOKEN, SocketModeStub, block_action, event_callback, mention, message,
+from .slack_fixtures import blocks_text, drain, feedback_path, stub  # noqa: F401
+from .slack_stub import (APP_TOKEN, BOT_TOKEN, SocketModeStub, block_action, event_callback, mention, message,
                         slash, wait_until)
 
 Q = "Which antibodies are associated with calcinosis in systemic sclerosis?"

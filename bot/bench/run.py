@@ -1,0 +1,327 @@
+"""Run the benchmark: reindex, load, cold ``ask`` and per-question times, next to rank-bm25 and bm25s.
+
+Everything is measured in one run on the same passages and questions. Reindex runs the real command
+(``python -m bot reindex``) as a child process, so its wall time and peak memory (the child's
+``ru_maxrss``, from ``os.wait4``) are those a user sees; the cold ``ask`` is a fresh process too.
+Questions are tokenised once with the index's tokenizer; each engine is then timed on ranking the
+top 10 passages for those token lists:
+
+* ``citebot``: ``BM25Index.top(tokens, 10)`` on the loaded (memory-mapped) index;
+* ``rank_bm25``: ``BM25Plus.get_scores`` (the plain Python loop that defines the scores) + top 10;
+* ``bm25s``: ``BM25.get_scores`` (sparse matrices, method "bm25+") + top 10, when bm25s is installed.
+
+The baselines are given the index's own passages as bags of words rebuilt from its forward index, so
+all three score identical token multisets (rank-bm25's scores are checked against ours on the way).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+TOP_K = 10
+
+
+@dataclass(frozen=True)
+class Timing:
+    engine: str
+    questions: int  # how many questions were timed
+    p50_ms: float
+    p99_ms: float
+    qps: float
+    build_seconds: float | None = None
+    note: str = ""
+
+    @classmethod
+    def of(cls, engine: str, seconds: list[float], **kw) -> "Timing":
+        a = np.asarray(seconds) * 1000
+        return cls(engine=engine, questions=len(a), p50_ms=float(np.percentile(a, 50)),
+                   p99_ms=float(np.percentile(a, 99)), qps=float(len(a) / (a.sum() / 1000)), **kw)
+
+
+@dataclass(frozen=True)
+class Report:
+    corpus: str
+    passages: int
+    files: int
+    terms: int
+    questions: int
+    reindex_seconds: float
+    reindex_peak_rss_mb: float
+    index_bytes: int
+    load_seconds: float
+    cold_ask_seconds: float
+    incremental_reindex_seconds: float | None
+    incremental_files_read: int | None
+    answer_p50_ms: float
+    bench_peak_rss_mb: float
+    engines: dict[str, dict] = field(default_factory=dict)  # engine -> Timing fields, or {"skipped": why}
+    machine: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram, "python": platform.python_version(),
+            "numpy": np.__version__, "os": platform.platform(terse=True)}
+
+
+def _rss_mb(kb: int) -> float:
+    return round(kb / 1024, 1)  # Linux reports ru_maxrss in KiB
+
+
+def _citebot(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bot", *args]
+
+
+def run_reindex(corpus_dir: Path, index_dir: Path) -> tuple[float, float]:
+    """``citebot reindex`` in a child process: (wall seconds, peak RSS MiB)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(_citebot("reindex", "--corpus", str(corpus_dir), "--index", str(index_dir)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"citebot reindex failed ({proc.returncode}): {err.decode(errors='replace')}")
+    return seconds, _rss_mb(usage.ru_maxrss)
+
+
+def cold_ask(corpus_dir: Path, index_dir: Path, question: str, repeat: int = 3) -> float:
+    """Median wall time of a fresh ``citebot ask`` process (start, index load, answer)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(_citebot("ask", "--corpus", str(corpus_dir), "--index", str(index_dir), question),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def bags_of_words(bm25) -> list[list[str]]:
+    """Each passage's tokens (as a multiset, order lost) from the forward index."""
+    terms, ptr, ft, ff = bm25.terms, bm25.fwd_indptr, bm25.fwd_terms, bm25.fwd_tf
+    out = []
+    for d in range(bm25.n_docs):
+        s, e = int(ptr[d]), int(ptr[d + 1])
+        bag: list[str] = []
+        for t, n in zip(ft[s:e].tolist(), ff[s:e].tolist()):
+            bag += [terms[t]] * n
+        out.append(bag)
+    return out
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    cut = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return cut[np.argsort(-scores[cut], kind="stable")]
+
+
+def time_citebot(bm25, queries: list[list[str]]) -> Timing:
+    for q in queries[:3]:
+        bm25.top(q, TOP_K)  # warm the page cache and the scratch array
+    seconds = []
+    for q in queries:
+        t0 = time.perf_counter()
+        bm25.top(q, TOP_K)
+        seconds.append(time.perf_counter() - t0)
+    return Timing.of("citebot", seconds)
+
+
+def time_rank_bm25(bags, queries, bm25, limit: int) -> Timing:
+    from rank_bm25 import BM25Plus
+
+    p = bm25.params
+    t0 = time.perf_counter()
+    oracle = BM25Plus(bags, k1=p.k1, b=p.b, delta=p.delta)
+    build = time.perf_counter() - t0
+    sample = queries[:limit]
+    seconds, worst = [], 0.0
+    for q in sample:
+        t0 = time.perf_counter()
+        scores = oracle.get_scores(q)
+        _top(scores, TOP_K)
+        seconds.append(time.perf_counter() - t0)
+        ours = bm25.top(q, 1)[0][1]
+        worst = max(worst, abs(float(scores.max()) - ours))
+    note = f"{len(sample)} of {len(queries)} questions; best score differs from citebot's by at most {worst:.1e}"
+    return Timing.of("rank_bm25", seconds, build_seconds=build, note=note)
+
+
+def time_bm25s(bags, queries, bm25) -> Timing | dict:
+    try:
+        import bm25s
+    except ImportError:
+        return {"skipped": "bm25s not installed"}
+    import logging
+
+    logging.getLogger("bm25s").setLevel(logging.ERROR)
+    p = bm25.params
+    t0 = time.perf_counter()
+    retriever = bm25s.BM25(method="bm25+", k1=p.k1, b=p.b, delta=p.delta)
+    retriever.index(bags, show_progress=False)
+    build = time.perf_counter() - t0
+    for q in queries[:3]:
+        retriever.get_scores(q)
+    seconds = []
+    for q in queries:
+        t0 = time.perf_counter()
+        _top(retriever.get_scores(q), TOP_K)
+        seconds.append(time.perf_counter() - t0)
+    return Timing.of("bm25s", seconds, build_seconds=build, note=f"bm25s {bm25s.__version__}, float32 scores")
+
+
+def _edit_one_article(corpus_dir: Path) -> Path | None:
+    files = sorted(p for p in corpus_dir.rglob("*.md"))
+    if len(files) < 2:
+        return None
+    target = files[len(files) // 2]
+    text = target.read_text(encoding="utf-8")
+    head, sep, tail = text.partition("\n## References")
+    target.write_text(head.rstrip("\n") + "\n- An edited bullet about allopurinol dosing [1]\n\n" + sep.lstrip("\n")
+                      + tail, encoding="utf-8")
+    return target
+
+
+def _beir_corpus(beir: Path, corpus_dir: Path) -> list[str]:
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(beir / "corpus.jsonl", corpus_dir / "corpus.jsonl")
+    questions = []
+    with open(beir / "queries.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                questions.append(json.loads(line)["text"])
+    return questions
+
+
+def run(*, passages: int | None = None, beir: Path | None = None, questions: int = 200, seed: int = 0,
+        workdir: Path | None = None, baseline_questions: int | None = None, baselines: bool = True,
+        log=lambda msg: None) -> Report:
+    from ..answer import Answerer
+    from ..indexer import reindex
+    from ..store import load
+    from ..tokenize import Tokenizer
+
+    own_dir = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="citebot-bench-")) if own_dir else Path(workdir)
+    try:
+        corpus_dir, index_dir = work / "corpus", work / "index"
+        if beir is not None:
+            texts = _beir_corpus(Path(beir), corpus_dir)
+            name = f"BEIR {Path(beir).name}"
+        else:
+            from .synth import generate
+
+            log(f"generating {passages:,} synthetic passages")
+            texts = list(generate(corpus_dir, passages, seed=seed, questions=questions).questions)
+            name = f"synthetic, seed {seed}"
+        log("reindex (child process)")
+        reindex_s, reindex_mb = run_reindex(corpus_dir, index_dir)
+        inc_s = inc_read = None
+        edited = _edit_one_article(corpus_dir)
+        if edited is not None:
+            log(f"incremental reindex after editing {edited.name}")
+            stats = reindex(corpus_dir, index_dir)
+            inc_s, inc_read = stats.seconds, stats.files_read
+        tok = Tokenizer()
+        t0 = time.perf_counter()
+        loaded = load(index_dir, tokenizer=tok.settings)
+        load_s = time.perf_counter() - t0
+        log("cold ask (child processes)")
+        cold_s = cold_ask(corpus_dir, index_dir, texts[0])
+        bm25 = loaded.bm25
+        queries = [tok(t) for t in texts]
+        log(f"timing {len(queries)} questions")
+        engines = {"citebot": asdict(time_citebot(bm25, queries))}
+        answerer = Answerer(loaded, tokenizer=tok)
+        ans = []
+        for t in texts[:200]:
+            t0 = time.perf_counter()
+            answerer.ask(t)
+            ans.append(time.perf_counter() - t0)
+        if baselines:
+            log("rebuilding bags of words for the baselines")
+            bags = bags_of_words(bm25)
+            limit = baseline_questions or (len(queries) if bm25.n_docs <= 20_000 else max(5, 2_000_000 // bm25.n_docs))
+            log("rank_bm25")
+            engines["rank_bm25"] = asdict(time_rank_bm25(bags, queries, bm25, limit))
+            log("bm25s")
+            b = time_bm25s(bags, queries, bm25)
+            engines["bm25s"] = b if isinstance(b, dict) else asdict(b)
+            del bags
+        else:
+            engines["rank_bm25"] = engines["bm25s"] = {"skipped": "--no-baselines"}
+        manifest = loaded.manifest
+        index_bytes = sum(m["bytes"] for m in manifest["files"].values()) + (loaded.folder / "manifest.json").stat().st_size
+        loaded.passages.close()
+        return Report(
+            corpus=name, passages=bm25.n_docs, files=manifest["counts"]["files"], terms=len(bm25.terms),
+            questions=len(queries), reindex_seconds=reindex_s, reindex_peak_rss_mb=reindex_mb,
+            index_bytes=index_bytes, load_seconds=load_s, cold_ask_seconds=cold_s,
+            incremental_reindex_seconds=inc_s, incremental_files_read=inc_read,
+            answer_p50_ms=float(np.percentile(np.asarray(ans) * 1000, 50)),
+            bench_peak_rss_mb=_rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+            engines=engines, machine=machine(),
+        )
+    finally:
+        if own_dir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def table(r: Report) -> str:
+    """The report as a plain-text table (what ``citebot bench`` prints without --json)."""
+    rows = [
+        ("corpus", f"{r.corpus}: {r.passages:,} passages, {r.files:,} files, {r.terms:,} terms"),
+        ("reindex from scratch", f"{r.reindex_seconds:.2f} s, peak memory {r.reindex_peak_rss_mb:,.0f} MiB"),
+        ("reindex after editing one file",
+         "n/a (one file)" if r.incremental_reindex_seconds is None
+         else f"{r.incremental_reindex_seconds:.2f} s, {r.incremental_files_read} file(s) read"),
+        ("index size", f"{r.index_bytes / 1e6:,.1f} MB"),
+        ("index load", f"{r.load_seconds * 1000:.0f} ms"),
+        ("cold `citebot ask`", f"{r.cold_ask_seconds:.2f} s"),
+        ("full answer (tokenise, rank, passages), p50", f"{r.answer_p50_ms:.2f} ms"),
+        ("bench process peak memory", f"{r.bench_peak_rss_mb:,.0f} MiB"),
+    ]
+    w = max(len(k) for k, _ in rows)
+    out = [f"{k:<{w}}  {v}" for k, v in rows]
+    out.append("")
+    out.append(f"{'top-10 per question':<12}  {'p50 ms':>9}  {'p99 ms':>9}  {'q/s':>9}  {'build s':>8}  timed")
+    for name, e in r.engines.items():
+        if "skipped" in e:
+            out.append(f"{name:<19}  {e['skipped']}")
+            continue
+        build = "" if e.get("build_seconds") is None else f"{e['build_seconds']:.1f}"
+        out.append(f"{name:<19}  {e['p50_ms']:>9.3f}  {e['p99_ms']:>9.3f}  {e['qps']:>9,.0f}  {build:>8}  "
+                   f"{e['questions']}" + (f" ({e['note']})" if e.get("note") else ""))
+    m = r.machine
+    out.append("")
+    out.append(f"machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('ram_gb')} GB RAM, Python {m.get('python')}, "
+               f"numpy {m.get('numpy')}, {m.get('os')}")
+    return "\n".join(out)

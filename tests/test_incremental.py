@@ -1,0 +1,133 @@
+"""Incremental reindex: unchanged files are reused, not re-read, and the result equals a full rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from bot import corpus, indexer, store
+from bot.bench.synth import generate
+from bot.indexer import reindex
+from bot.tokenize import Tokenizer
+
+from .conftest import MARKDOWN_ARTICLE
+
+ARRAYS = ("idf", "indptr", "docs", "weights", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
+
+
+@pytest.fixture
+def many(corpus_dir):
+    """The seed article, a Markdown article and six synthetic ones in a sub-folder."""
+    (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    generate(corpus_dir / "synth", 300, seed=3, questions=1)
+    return corpus_dir
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The relative paths of the corpus files whose bytes were read."""
+    seen: list[str] = []
+    real = corpus.read_bytes
+
+    def counting(cf):
+        seen.append(cf.rel)
+        return real(cf)
+
+    monkeypatch.setattr(corpus, "read_bytes", counting)
+    return seen
+
+
+def assert_same_index(incremental: store.Loaded, full: store.Loaded) -> None:
+    for name in ARRAYS:
+        assert np.array_equal(getattr(incremental.bm25, name), getattr(full.bm25, name)), name
+    assert incremental.bm25.terms == full.bm25.terms
+    assert (incremental.folder / "passages.jsonl").read_bytes() == (full.folder / "passages.jsonl").read_bytes()
+    assert incremental.references == full.references and incremental.missing == full.missing
+    assert incremental.manifest["corpus"] == full.manifest["corpus"]
+    for q in (["calcinosi"], ["allopurinol", "gout", "gout"], ["nothing"]):
+        assert incremental.bm25.top(q, 20) == full.bm25.top(q, 20)
+
+
+def full_rebuild(corpus_dir, tmp_path) -> store.Loaded:
+    reindex(corpus_dir, tmp_path / "full-index", full=True)
+    return store.load(tmp_path / "full-index", tokenizer=Tokenizer().settings)
+
+
+def load(index_dir) -> store.Loaded:
+    return store.load(index_dir, tokenizer=Tokenizer().settings)
+
+
+def test_editing_one_file_rereads_only_that_file(many, index_dir, tmp_path, reads):
+    first = reindex(many, index_dir)
+    assert first.files_read == first.files == 8 and first.files_reused == 0
+    target = sorted((many / "synth").rglob("*.md"))[2]
+    text = target.read_text(encoding="utf-8").replace("\n## References", "\n- A new bullet on gout [1]\n\n## References", 1)
+    target.write_text(text, encoding="utf-8")
+    reads.clear()
+    stats = reindex(many, index_dir)
+    assert (stats.files_read, stats.files_reused) == (1, 7)
+    assert reads == [target.relative_to(many).as_posix()]
+    assert stats.passages == first.passages + 1
+    assert_same_index(load(index_dir), full_rebuild(many, tmp_path))
+
+
+def test_adding_and_removing_files_equals_a_full_rebuild(many, index_dir, tmp_path, reads):
+    reindex(many, index_dir)
+    gone = sorted((many / "synth").rglob("*.md"))[0]
+    gone.unlink()
+    (many / "new.md").write_text(MARKDOWN_ARTICLE.replace("Gout", "Pseudogout"), encoding="utf-8")
+    reads.clear()
+    stats = reindex(many, index_dir)
+    assert (stats.files_read, stats.files_reused, stats.files) == (1, 7, 8)
+    assert reads == ["new.md"]
+    loaded = load(index_dir)
+    assert not any(loaded.passages.get(i).source == gone.name for i in range(loaded.bm25.n_docs))
+    assert_same_index(loaded, full_rebuild(many, tmp_path))
+
+
+def test_touched_file_is_hashed_not_parsed(many, index_dir, monkeypatch):
+    reindex(many, index_dir)
+    (many / "gout.md").touch()
+    parsed = []
+    real = corpus.parse_bytes
+    monkeypatch.setattr(corpus, "parse_bytes", lambda cf, data: parsed.append(cf.rel) or real(cf, data))
+    stats = reindex(many, index_dir)
+    assert stats.files_read == 0 and parsed == []
+
+
+def test_nothing_changed_reads_nothing(many, index_dir, reads):
+    reindex(many, index_dir)
+    reads.clear()
+    stats = reindex(many, index_dir)
+    assert (stats.files_read, stats.files_reused) == (0, 8) and reads == []
+
+
+def test_changed_parsing_code_means_a_full_rebuild(many, index_dir, monkeypatch):
+    reindex(many, index_dir)
+    monkeypatch.setattr(indexer, "pipeline_fingerprint", lambda: "other-code")
+    assert reindex(many, index_dir).files_read == 8
+
+
+def test_full_flag_and_unreadable_previous_index_rebuild_everything(many, index_dir):
+    reindex(many, index_dir)
+    assert reindex(many, index_dir, full=True).files_read == 8
+    folder = store.resolve(index_dir)
+    (folder / "terms.json").write_text(json.dumps(["x"]))  # damaged: not reused, rebuilt from the corpus
+    assert reindex(many, index_dir).files_read == 8
+
+
+def test_jsonl_documents_keep_their_sources(tmp_path, index_dir):
+    c = tmp_path / "c"
+    c.mkdir()
+    docs = [{"_id": f"d{i}", "title": f"Doc {i}", "text": f"calcium deposit number {i}"} for i in range(5)]
+    (c / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
+    (c / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    reindex(c, index_dir)
+    (c / "gout.md").write_text(MARKDOWN_ARTICLE + "\nMore about colchicine [2].\n", encoding="utf-8")
+    stats = reindex(c, index_dir)
+    assert stats.files_read == 1 and stats.articles == 6
+    assert_same_index(load(index_dir), full_rebuild(c, tmp_path))
+    shutil.rmtree(tmp_path / "full-index")
