@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import logging
 import os
 import sys
@@ -29,7 +30,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _doc(fn) -> tuple[str, str]:
-    doc = textwrap.dedent(fn.__doc__ or "").strip()
+    doc = inspect.cleandoc(fn.__doc__ or "")
     return doc.splitlines()[0], doc
 
 

@@ -253,11 +253,22 @@ def _previous(index_dir: Path, tokenizer: Tokenizer) -> store.Loaded | None:
 
 def reindex(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = None,
             params: BM25Params = DEFAULT_PARAMS, wait: float = 120.0,
-            progress: Callable[[int, int], None] | None = None, full: bool = False) -> Stats:
-    """Build and swap in a new index; unchanged files are reused from the current one unless ``full``."""
+            progress: Callable[[int, int], None] | None = None, full: bool = False,
+            only_if_stale: bool = False) -> Stats | None:
+    """Build and swap in a new index; unchanged files are reused from the current one unless ``full``.
+
+    With ``only_if_stale``, checks again once the lock is held and returns None without building when
+    the index already serves the corpus (someone else rebuilt it meanwhile).
+    """
     tokenizer = tokenizer or Tokenizer()
     t0 = time.perf_counter()
     with store.lock(index_dir, wait=wait):
+        if only_if_stale and stale_reason(Path(corpus_dir), Path(index_dir), tokenizer, params) is None:
+            try:
+                store.load(Path(index_dir), tokenizer=tokenizer.settings).passages.close()
+                return None
+            except CitebotError:
+                pass  # fresh but damaged: rebuild
         previous = None if full else _previous(Path(index_dir), tokenizer)
         try:
             built = build(Path(corpus_dir), tokenizer, params, progress, previous=previous)
@@ -292,6 +303,25 @@ def changes(manifest: dict, corpus_dir: Path) -> list[str]:
     return out
 
 
+def stale_reason(corpus_dir: Path, index_dir: Path, tokenizer: Tokenizer,
+                 params: BM25Params = DEFAULT_PARAMS) -> str | None:
+    """Why the current index cannot serve this corpus with this citebot, or None when it can."""
+    try:
+        manifest = store.read_manifest(index_dir)
+    except store.IndexMissingError:
+        return "there is no index yet"
+    except CitebotError as e:
+        return f"the index is unusable ({e})"
+    if manifest.get("tokenizer") != tokenizer.settings:
+        return "the tokenizer changed"
+    if manifest.get("pipeline") != pipeline_fingerprint() or manifest.get("bm25") != params.to_json():
+        return "citebot's way of reading articles or scoring changed"
+    diff = changes(manifest, corpus_dir)
+    if diff:
+        return "the corpus changed (" + ", ".join(diff[:3]) + (", …" if len(diff) > 3 else "") + ")"
+    return None
+
+
 def open_fresh(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = None,
                rebuild: bool = True, wait: float = 120.0) -> tuple[store.Loaded, str | None]:
     """Load the index, rebuilding it first when missing, unreadable or older than the corpus.
@@ -301,19 +331,7 @@ def open_fresh(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None
     """
     tokenizer = tokenizer or Tokenizer()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    reason = None
-    try:
-        manifest = store.read_manifest(index_dir)
-        if manifest.get("tokenizer") != tokenizer.settings:
-            reason = "the tokenizer changed"
-        else:
-            diff = changes(manifest, corpus_dir)
-            if diff:
-                reason = "the corpus changed (" + ", ".join(diff[:3]) + (", …" if len(diff) > 3 else "") + ")"
-    except store.IndexMissingError:
-        reason = "there is no index yet"
-    except CitebotError as e:
-        reason = f"the index is unusable ({e})"
+    reason = stale_reason(corpus_dir, index_dir, tokenizer)
     if reason is None:
         try:
             return store.load(index_dir, tokenizer=tokenizer.settings), None
@@ -323,7 +341,8 @@ def open_fresh(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None
         raise CitebotError(f"{index_dir}: {reason}; run `citebot reindex`")
     log.info("rebuilding the index: %s", reason)
     try:
-        reindex(corpus_dir, index_dir, tokenizer=tokenizer, wait=wait)
+        # another process may have rebuilt it while we waited for the lock: then there is nothing to do
+        reindex(corpus_dir, index_dir, tokenizer=tokenizer, wait=wait, only_if_stale=True)
     except (CorpusError, CitebotError) as e:
         try:
             loaded = store.load(index_dir, tokenizer=tokenizer.settings)
