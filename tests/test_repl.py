@@ -71,6 +71,16 @@ def _read_until(fd, needle: bytes, timeout: float = 60) -> bytes:
     return buf
 
 
+def _read_until_quiet(fd) -> None:
+    """Drain what the child printed (so it never blocks on a full terminal), for up to 0.1 s."""
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            os.read(fd, 4096)
+        except OSError:
+            pass
+
+
 def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
     pid, fd = pty.fork()
     if pid == 0:  # child: the real CLI on a terminal
@@ -85,12 +95,25 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         out = _read_until(fd, b"Systemic lupus erythematosus")
         if b"citebot> " not in out.split(b"Systemic lupus erythematosus", 1)[1]:
             _read_until(fd, b"citebot> ")
+        # CPython's readline checks for signals only once its select() is waiting: a SIGINT in the
+        # microseconds between drawing the prompt and that select() waits for the next key press.
+        time.sleep(0.3)
         os.write(fd, b"\x03")  # Ctrl-C at the prompt: back to the prompt, not out
         _read_until(fd, b"^C")
         os.write(fd, b"Can lupus cause calcinosis?\r")  # still answering
-        _read_until(fd, b"Systemic lupus erythematosus")
+        out = _read_until(fd, b"Systemic lupus erythematosus")
+        if b"bot> " not in out.split(b"Systemic lupus erythematosus", 1)[1]:
+            _read_until(fd, b"bot> ")  # the prompt is up: readline owns the terminal again
+        time.sleep(0.3)
         os.write(fd, b"\x04")  # Ctrl-D: clean exit
-        _, status = os.waitpid(pid, 0)
+        deadline = time.monotonic() + 30
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("the REPL did not exit on Ctrl-D")
+            _read_until_quiet(fd)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     finally:
         try:
