@@ -46,12 +46,15 @@ class Settings:
     context_turns: int = 3
     alt_weight: float = 0.5  # an alternative (lexicon, abbreviation, word family) next to a question stem's 1
     alt_weight_known: float = 0.3  # the same for alternatives of a stem the index already holds
+    alt_weight_unseen: float = 1.0  # the same for alternatives of a stem or lexicon phrase the index lacks
     use_lexicon: bool = True
     use_prefix: bool = True
     coverage_depth: int = 3  # coverage is judged on the best of this many top passages
     generic_weight: float = 0.3  # share of its idf a generic question word (data/generic.txt) counts
-    unknown_weight: float = 0.4  # share of the top idf a word the index and lexicon have never seen counts
+    unknown_weight: float = 1.0  # share of the top idf a rare word the index and lexicon have never seen counts
     unknown_medical_weight: float = 1.5  # the same for an unseen medical word (lexicon word, medical suffix)
+    min_specific: float = 0.3  # a passage must hold a word at least this specific (english.py) to answer
+    medical_floor: float = 0.35  # least general-English specificity a medical word counts with
     alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
 
 
@@ -80,7 +83,8 @@ class Answerer:
         self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
         self._generic = _generic_words(self.tokenizer)
-        self._lexicon_words = {key[0] for key in self.lexicon.links if len(key) == 1}
+        self._lexicon_words = self.lexicon.words
+        self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
@@ -95,7 +99,8 @@ class Answerer:
 
     def _weighted_query(self, turn, context: list) -> dict[str, float]:
         """BM25 query: the turn's stems and alternatives, earlier turns at a lower weight."""
-        kw = {"vocab": self.index.bm25.vocab, "known_weight": self.settings.alt_weight_known}
+        kw = {"vocab": self.index.bm25.vocab, "known_weight": self.settings.alt_weight_known,
+              "unseen_weight": self.settings.alt_weight_unseen, "generic": self._generic}
         a = self.settings.alt_weight
         q = turn.weights(a, **kw)
         for age, ctx in enumerate(reversed(context[-self.settings.context_turns :]), 1):
@@ -105,24 +110,70 @@ class Answerer:
                     q[t] = q.get(t, 0.0) + v
         return q
 
-    def _term_weight(self, t: str, alts) -> float:
+    def _zipf(self, stems: tuple[str, ...]) -> float | None:
+        """General English frequency of a word (the rarest stem of a phrase); None when unlisted."""
+        if self._stem_zipf is None:
+            from . import english
+
+            self._stem_zipf = english.stem_zipf(self.tokenizer)
+        zs = [self._stem_zipf.get(s) for s in stems]
+        return None if any(z is None for z in zs) else min(zs)
+
+    def _is_medical(self, stems: tuple[str, ...]) -> bool:
+        return any(s in self._lexicon_words or MEDICAL_SUFFIX.search(s) for s in stems) or \
+            (len(stems) > 1 and stems in self.lexicon.links)
+
+    def _unit_weight(self, stems: tuple[str, ...], alts) -> tuple[float, float]:
+        return self._unit_info(stems, alts)[:2]
+
+    def _unit_info(self, stems: tuple[str, ...], alts) -> tuple[float, float, float]:
+        """(weight a passage earns by holding the word, weight it counts against a passage lacking it).
+
+        The first is the word's idf (for a word the index lacks: the best idf of an alternative it holds,
+        else the top idf scaled by how specific the word is in general English, more for a medical
+        word). The second scales that by the word's general-English specificity (``english.py``): a
+        passage lacking "regular" or "enough" loses little, one lacking "calciphylaxis" loses much;
+        medical words (lexicon words, medical suffixes) never count less than ``medical_floor``.
+        """
+        from .english import specificity
+
         bm = self.index.bm25
-        tid = bm.term_id(t)
-        known_alts = [bm.idf[bm.term_id(s)] for alt in alts for s in alt if bm.term_id(s) is not None]
-        if tid is not None:
-            w = float(bm.idf[tid])
-        elif known_alts:
-            w = float(max(known_alts))
-        elif t in self._lexicon_words or MEDICAL_SUFFIX.search(t):
-            w = self._max_idf * self.settings.unknown_medical_weight  # a medical word the articles never use
+        st = self.settings
+        own = [bm.idf[bm.term_id(s)] for s in stems if bm.term_id(s) is not None]
+        known_alts = [sum(bm.idf[bm.term_id(s)] for s in alt) / len(alt) for alt in alts
+                      if all(bm.term_id(s) is not None for s in alt)]
+        medical = self._is_medical(stems)
+        spec = specificity(self._zipf(stems))
+        if medical:
+            spec = max(spec, st.medical_floor)
+        if own and len(own) == len(stems):
+            w = float(max(own))
+        elif own or known_alts:
+            w = float(max(own + known_alts))
+        elif medical:
+            w = self._max_idf * st.unknown_medical_weight * spec  # a medical word the articles never use
         else:
-            w = self._max_idf * self.settings.unknown_weight
-        if t in self._generic:
-            w *= self.settings.generic_weight
-        return w
+            w = self._max_idf * st.unknown_weight * spec
+        generic_alts = [alt for alt in alts if all(bm.term_id(s) is not None for s in alt)]
+        if all(s in self._generic for s in stems) or (
+                not own and generic_alts and all(all(s in self._generic for s in a) for a in generic_alts)):
+            w *= st.generic_weight  # a generic word, or shorthand for one ("pt" → patient)
+            spec = 0.0
+        return w, w * spec, spec
+
+    def _units(self, turn):
+        """The question's concepts: each matched lexicon phrase once, every other stem on its own."""
+        in_phrase = {s for p in turn.phrases for s in p}
+        units = [(p, alts) for p, alts in turn.phrases.items()]
+        units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms) if t not in in_phrase]
+        return units
 
     def coverage(self, turn, pid: int) -> float:
-        """Share of the question's specificity (idf-weighted stems) that passage ``pid`` holds."""
+        """Share of the question's specificity that passage ``pid`` holds: got / (got + missed).
+
+        A concept the passage holds earns its weight (an alternative of it ``alt_credit`` of that); one it
+        lacks counts its missed weight (``_unit_weight``) against the passage.
+        """
         if isinstance(turn, list):
             from .expand import Expanded
 
@@ -134,16 +185,50 @@ class Answerer:
             tid = bm.term_id(s)
             return tid is not None and tid in present
 
-        total = got = 0.0
-        for t in set(turn.terms):
-            alts = turn.alternates.get(t, ())
-            w = self._term_weight(t, alts)
-            total += w
-            if has(t):
-                got += w
-            elif any(all(has(s) for s in alt) for alt in alts):
-                got += w * self.settings.alt_credit
-        return got / total if total else 0.0
+        got = missed = 0.0
+        specific = False  # whether the passage holds a word that is neither generic nor common English
+        for group in self._groups(turn):
+            best = None  # of words joined by "or", the one the passage holds best
+            for stems, alts in group:
+                w, w_missed, spec = self._unit_info(stems, alts)
+                if all(has(s) for s in stems):
+                    share = 1.0
+                elif any(all(has(s) for s in alt) for alt in alts):
+                    share = self.settings.alt_credit
+                else:  # a phrase held in part ("corticosteroid" of "corticosteroid injection")
+                    share = sum(has(s) for s in stems) / len(stems) * self.settings.alt_credit
+                g, m = w * share, w_missed * (1 - share)
+                if share >= self.settings.alt_credit and spec >= self.settings.min_specific:
+                    specific = True
+                if best is None or g - m > best[0] - best[1]:
+                    best = (g, m)
+            got += best[0]
+            missed += best[1]
+        if not specific:
+            return 0.0  # only filler words in common: "where do I get my parking validated?"
+        return got / (got + missed) if got + missed else 0.0
+
+    def _groups(self, turn):
+        """The question's concepts, those joined by "or" ("SLE or MCTD") in one group: either will do."""
+        units = self._units(turn)
+        index = {}
+        for i, (stems, _) in enumerate(units):
+            for s in stems:
+                index.setdefault(s, i)
+        parent = list(range(len(units)))
+
+        def root(i):
+            while parent[i] != i:
+                i = parent[i]
+            return i
+
+        for a, b in turn.either:
+            if a in index and b in index:
+                parent[root(index[a])] = root(index[b])
+        groups: dict[int, list] = {}
+        for i, u in enumerate(units):
+            groups.setdefault(root(i), []).append(u)
+        return list(groups.values())
 
     # -- answering ------------------------------------------------------------------------
 

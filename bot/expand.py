@@ -26,22 +26,41 @@ PREFIX = 6
 
 @dataclass(frozen=True)
 class Expanded:
-    """``terms``: the question's stems in order; ``alternates[t]``: stem tuples that may stand for ``t``."""
+    """``terms``: the question's stems in order; ``alternates[t]``: stem tuples that may stand for ``t``;
+    ``phrases[p]``: the alternatives of a lexicon phrase of several stems the question holds ("x-ray",
+    "blood thinner"), which coverage counts as one concept rather than word by word."""
 
     terms: tuple[str, ...]
     alternates: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    phrases: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    either: tuple[tuple[str, str], ...] = ()  # stems on each side of an "or" ("SLE or MCTD")
 
-    def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None
-                ) -> dict[str, float]:
+    def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
+                unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
         """Own stems at ``scale``; alternatives at ``alt_weight`` (``known_weight`` for the alternatives
-        of a stem the index already holds, when ``vocab`` is given)."""
+        of a stem the index already holds, ``unseen_weight`` for those of a stem or phrase it lacks, when
+        ``vocab`` is given; a ``generic`` stem's alternatives never weigh more than ``known_weight``). The stems of a lexicon phrase the index lacks share one weight between them:
+        "calcium channel blocker" is one concept, not three words ("calcium" alone means another thing)."""
         q: dict[str, float] = {}
+        share: dict[str, float] = {}
+        if vocab is not None:
+            for p in self.phrases:
+                if not all(s in vocab for s in p):
+                    for s in p:
+                        share[s] = min(share.get(s, 1.0), 1.0 / len(p))
         for t in self.terms:
-            q[t] = q.get(t, 0.0) + scale
+            q[t] = q.get(t, 0.0) + scale * share.get(t, 1.0)
         own = set(self.terms)
         extra: dict[str, float] = {}
         for t, alts in self.alternates.items():
-            w = known_weight if (vocab is not None and known_weight is not None and t in vocab) else alt_weight
+            w = alt_weight
+            if vocab is not None:
+                if t not in vocab or t in share:
+                    w = unseen_weight if unseen_weight is not None else alt_weight
+                elif known_weight is not None:
+                    w = known_weight
+                if t in generic and known_weight is not None:
+                    w = min(w, known_weight)
             for alt in alts:
                 for s in alt:
                     if s not in own:
@@ -93,6 +112,8 @@ class Expander:
         words = self._cased(text)
         stems = [s for _, s in words]
         alts: dict[str, set[tuple[str, ...]]] = {}
+        phrases: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        taken = [False] * len(stems)  # positions inside a longer phrase already matched
         if self.use_lexicon:
             links, caps = self.lexicon.links, self.lexicon.caps
             for n in range(min(self.lexicon.longest, len(stems)), 0, -1):
@@ -103,13 +124,31 @@ class Expander:
                         continue
                     need = caps.get(key)
                     if need and not (n == 1 and words[i][0] == need):
-                        continue
+                        found = self.lexicon.open_links.get(key)
+                        if not found:
+                            continue
                     usable = {a for a in found if self._known(a)}
                     for s in key:
                         alts.setdefault(s, set()).update(usable)
+                    if n > 1 and not any(taken[i : i + n]):
+                        phrases.setdefault(key, set()).update(usable)
+                        taken[i : i + n] = [True] * n
         if self.use_prefix:
             for s in set(stems):
                 fam = self._prefix_family(s)
                 if fam:
                     alts.setdefault(s, set()).update((t,) for t in fam)
-        return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v})
+        return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
+                        phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(text))
+
+    def _either(self, text: str) -> tuple[tuple[str, str], ...]:
+        """(stem before, stem after) each "or" of ``text`` that joins two searched words."""
+        raw = self._words.tokenize(self.tokenizer.normalise(text))
+        pairs = []
+        for i, w in enumerate(raw):
+            if w != "or" or i == 0 or i + 1 >= len(raw):
+                continue
+            before, after = self.tokenizer(raw[i - 1]), self.tokenizer(raw[i + 1])
+            if before and after:
+                pairs.append((before[-1], after[0]))
+        return tuple(pairs)

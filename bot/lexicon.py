@@ -34,7 +34,11 @@ class Lexicon:
 
     links: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
     caps: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # the links of a phrase that also hold when it is not written in capitals ("pt" → patient, while
+    # only "PT" means physiotherapy); a key missing here with an entry in ``caps`` needs the capitals
+    open_links: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
     longest: int = 1
+    words: set[str] = field(default_factory=set)  # stems of variants written as one word ("gout", not "build-up")
 
     def link(self, a: Variant, b: Variant) -> None:
         if not a.stems or not b.stems or a.stems == b.stems:
@@ -43,14 +47,27 @@ class Lexicon:
             self.links.setdefault(x.stems, set()).add(y.stems)
             if x.caps_only:
                 self.caps[x.stems] = x.caps_only
+            else:
+                self.open_links.setdefault(x.stems, set()).add(y.stems)
             self.longest = max(self.longest, len(x.stems))
 
     def __len__(self) -> int:
         return len(self.links)
 
 
+# The shipped lexicon files, read in this order: lay/clinical vocabulary and word families; drugs and
+# drug classes across medicine; clinical shorthand, lab abbreviations and lay words for procedures.
+LEXICON_FILES = ("lexicon.tsv", "drugs.tsv", "shorthand.tsv")
+
+
+def lexicon_files() -> list[tuple[str, str]]:
+    """(file name, text) of each shipped lexicon file."""
+    data = resources.files("bot.data")
+    return [(name, data.joinpath(name).read_text(encoding="utf-8")) for name in LEXICON_FILES]
+
+
 def lexicon_text() -> str:
-    return resources.files("bot.data").joinpath("lexicon.tsv").read_text(encoding="utf-8")
+    return "\n".join(text for _, text in lexicon_files())
 
 
 def parse_rows(text: str, *, source: str = "lexicon.tsv") -> list[tuple[bool, list[str]]]:
@@ -79,8 +96,15 @@ def _variant(text: str, tokenizer) -> Variant:
 
 def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | None = None) -> Lexicon:
     lex = Lexicon()
+    sources = lexicon_files() if text is None else [("<lexicon>", text)]
     rows = [(is_class, [_variant(v, tokenizer) for v in variants])
-            for is_class, variants in parse_rows(lexicon_text() if text is None else text)]
+            for name, body in sources for is_class, variants in parse_rows(body, source=name)]
+    for name, body in sources:
+        for _, variants in parse_rows(body, source=name):
+            for v in variants:
+                stems = tokenizer(v)
+                if len(stems) == 1 and len(_WORD.findall(v)) == 1 and "-" not in v:
+                    lex.words.add(stems[0])
     for is_class, vs in rows:
         if not is_class:
             for i, a in enumerate(vs):

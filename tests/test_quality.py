@@ -76,3 +76,58 @@ def test_follow_up_uses_earlier_turns(answerer):
     conv.ask("Which antibodies are linked to calcinosis in systemic sclerosis?")
     answer = conv.ask("and in children?")
     assert answer.answered and "JDM" in answer.hits[0].passage.text or "juvenile" in answer.hits[0].passage.text
+
+
+def test_english_frequency_list_and_specificity():
+    from bot import english
+
+    freq = english.parse(english.freq_text())
+    assert len(freq) > 30_000 and freq["the"] > 7
+    zipf = english.stem_zipf(Tokenizer())
+    assert english.specificity(zipf.get("enough")) == english.FLOOR  # everyday filler
+    assert english.specificity(None) == 1.0  # unlisted: drug and disease names
+    assert english.specificity(zipf.get("calcinosi")) == 1.0
+    assert english.specificity(3.5) == pytest.approx(1 - (1 - english.FLOOR) / 4)
+
+
+def test_unseen_filler_weighs_less_than_unseen_specific_word(answerer):
+    filler = answerer._unit_weight(("enough",), ())[1]
+    specific = answerer._unit_weight(("calciphylaxi",), ())[1]
+    assert filler < 0.2 * specific
+
+
+def test_lexicon_phrase_counts_once(answerer):
+    turn = answerer.expand("Is an x-ray useful for calcinosis?")
+    units = [stems for stems, _ in answerer._units(turn)]
+    assert tuple(Tokenizer()("x-ray")) in units
+    assert not any(u == ("x",) or u == ("ray",) for u in units)
+
+
+def test_or_joins_alternatives(answerer):
+    assert ("sle", "mctd") in answerer.expand("is it seen in SLE or MCTD?").either
+
+
+def test_shipped_lexicon_files_parse_and_link_drug_classes():
+    from bot.lexicon import LEXICON_FILES, lexicon_files
+
+    assert [n for n, _ in lexicon_files()] == list(LEXICON_FILES)
+    tok = Tokenizer()
+    for name, text in lexicon_files():
+        assert parse_rows(text, source=name)
+    lex = build(tok)
+    assert ("diltiazem",) in lex.links[tuple(tok("calcium channel blocker"))]
+    assert tuple(tok("bisphosphonate")) in lex.links[("alendron",)]
+    assert ("patient",) in lex.open_links[("pt",)]  # "pt" in lower case means patient ...
+    assert lex.caps[("pt",)] == "PT"  # ... while only "PT" also means physiotherapy
+
+
+@pytest.mark.parametrize("question", ["where do I get my parking validated in the new building?",
+                                      "what's the sodium thiosulfate dose for calciphylaxis in a dialysis patient?"])
+def test_filler_and_unseen_specific_questions_are_declined(answerer, question):
+    assert not answerer.ask(question).answered
+
+
+@pytest.mark.parametrize("question", ["is a plain x-ray enough to see calcinosis?",
+                                      "are bisphosphonates like risedronate tried for calcinosis?"])
+def test_lay_and_class_questions_are_answered(answerer, question):
+    assert answerer.ask(question).answered

@@ -1,0 +1,62 @@
+"""How common a word is in general English, from ``data/english_freq.tsv`` (wordfreq, CC BY-SA 4.0).
+
+A question word the articles have never seen is either filler ("is a regular x-ray enough?") or a
+specific word the articles lack ("calciphylaxis"). General English frequency tells them apart: a word
+used every day is filler, a rare one (or one missing from the list, as most drug and disease names are)
+is specific. ``specificity`` maps a stem's Zipf frequency to [``FLOOR``, 1]. The list is generated
+offline by ``tools/make_english_freq.py``; citebot does not depend on wordfreq at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+
+COMMON = 5.0  # Zipf ≥ this (≈ 100 per million words: "enough", "pick", "worth"): filler
+RARE = 3.0  # Zipf ≤ this (≈ 1 per million words, or absent from the list): specific
+FLOOR = 0.1  # specificity of the commonest words
+
+_lock = threading.Lock()
+_cache: dict[int, dict[str, float]] = {}
+
+
+def freq_text() -> str:
+    return resources.files("bot.data").joinpath("english_freq.tsv").read_text(encoding="utf-8")
+
+
+def parse(text: str) -> dict[str, float]:
+    """word → Zipf frequency; lines ``word<TAB>zipf``, ``#`` comments."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        word, _, z = line.partition("\t")
+        try:
+            out[word] = float(z)
+        except ValueError:
+            continue
+    return out
+
+
+def stem_zipf(tokenizer) -> dict[str, float]:
+    """stem → the highest Zipf frequency of the listed words with that stem (computed once per process)."""
+    key = id(type(tokenizer))
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            found = {}
+            for word, z in parse(freq_text()).items():
+                for s in tokenizer(word):
+                    if z > found.get(s, -1.0):
+                        found[s] = z
+            _cache[key] = found
+        return found
+
+
+def specificity(zipf: float | None) -> float:
+    """1 for a rare or unlisted word, ``FLOOR`` for a very common one, linear in between."""
+    if zipf is None or zipf <= RARE:
+        return 1.0
+    if zipf >= COMMON:
+        return FLOOR
+    return 1.0 - (1.0 - FLOOR) * (zipf - RARE) / (COMMON - RARE)
