@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from . import intent
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
 from .question import MAX_QUESTION_CHARS, clean
@@ -83,6 +84,7 @@ class Answerer:
         self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
         self._generic = _generic_words(self.tokenizer)
+        self._intents = intent.load(self.tokenizer)
         self._lexicon_words = self.lexicon.words
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
         import threading
@@ -260,12 +262,22 @@ class Answerer:
             return self._decline(question, "nothing more to show")
         if abstain:
             judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
-            cov = max(self.coverage(judged, pid) for pid, _ in ranked_all[: self.settings.coverage_depth])
+            wanted = intent.asked(self._intents, judged.terms)
+            cov = max((self.coverage(judged, pid) for pid, _ in ranked_all[: self.settings.coverage_depth]
+                       if self._fits(wanted, pid)), default=0.0)
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 return self._decline(question, "the articles do not cover this question")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
         return Answer(question=question, answered=True, hits=hits, references=self.references(hits))
+
+    def _fits(self, wanted, pid: int) -> bool:
+        """Whether passage ``pid`` is the kind of information the question asks for (``intent.py``)."""
+        if not wanted:
+            return True
+        bm = self.index.bm25
+        terms = {bm.terms[int(t)] for t in bm.doc_terms(pid)}
+        return all(intent.satisfied(i, terms) for i in wanted)
 
     def _passage(self, pid: int):
         with self._lock:

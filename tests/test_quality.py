@@ -131,3 +131,32 @@ def test_filler_and_unseen_specific_questions_are_declined(answerer, question):
                                       "are bisphosphonates like risedronate tried for calcinosis?"])
 def test_lay_and_class_questions_are_answered(answerer, question):
     assert answerer.ask(question).answered
+
+
+def test_intents_file_loads_and_is_general():
+    from bot import intent
+    from bot.tokenize import Tokenizer
+
+    intents = intent.load(Tokenizer())
+    names = {i.name for i in intents}
+    assert {"treatment", "dose", "diagnosis"} <= names
+    for i in intents:
+        assert i.cues and i.evidence
+
+
+def test_question_asking_for_a_kind_of_information_needs_a_passage_of_that_kind(answerer):
+    # the article names rituximab but gives no dose; it names Raynaud's phenomenon but not its treatment
+    assert not answerer.ask("What is the rituximab dose for calcinosis?").answered
+    assert answerer.ask("Is rituximab used for calcinosis?").answered
+    assert answerer.ask("How is calcinosis diagnosed?").answered
+
+
+def test_intent_check_reads_the_section_path():
+    from bot import intent
+    from bot.tokenize import Tokenizer
+
+    tok = Tokenizer()
+    [treat] = [i for i in intent.load(tok) if i.name == "treatment"]
+    assert intent.asked((treat,), tok("how do we treat it?")) == (treat,)
+    assert intent.satisfied(treat, set(tok("Colchicine Treatment Challenges")))
+    assert not intent.satisfied(treat, set(tok("Colchicine Raynaud phenomenon")))

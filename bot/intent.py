@@ -1,0 +1,51 @@
+"""Question intents: the kind of information a question asks for (``data/intents.tsv``).
+
+A passage answers a question only if it is that kind of information: "What's the rituximab dose for
+ANCA vasculitis?" is not answered by a passage that names rituximab, nor "How is Raynaud's treated?" by
+one that mentions Raynaud's in a definition. The check reads the passage's terms (its text, section path
+and title), so a bullet under "Treatment Challenges" counts as treatment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from .tokenize import Tokenizer
+
+DIGIT = "#digit"
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    cues: frozenset[str]  # question stems that signal the intent
+    evidence: frozenset[str]  # passage stems that satisfy it (DIGIT: any number)
+
+
+def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
+    text = resources.files("bot.data").joinpath("intents.tsv").read_text(encoding="utf-8")
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise ValueError(f"intents.tsv line {lineno}: expected name, question words, passage words")
+        name, cues, evidence = parts
+        ev = {DIGIT} if DIGIT in evidence.split() else set()
+        ev |= set(tokenizer(evidence.replace(DIGIT, " ")))
+        out.append(Intent(name, frozenset(tokenizer(cues)), frozenset(ev)))
+    return tuple(out)
+
+
+def asked(intents: tuple[Intent, ...], stems) -> tuple[Intent, ...]:
+    """The intents a question's stems signal."""
+    stems = set(stems)
+    return tuple(i for i in intents if i.cues & stems)
+
+
+def satisfied(intent: Intent, passage_terms: set[str]) -> bool:
+    if DIGIT in intent.evidence and any(t[:1].isdigit() for t in passage_terms):
+        return True
+    return bool(intent.evidence & passage_terms)
