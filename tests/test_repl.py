@@ -53,22 +53,27 @@ def test_quit_stops_reading(corpus_dir, index_dir):
     assert len(out) == 1
 
 
-def _read_until(fd, needle: bytes, timeout: float = 60) -> bytes:
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while needle not in buf:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never saw {needle!r}; got {buf[-500:]!r}")
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-    return buf
+class _Terminal:
+    """What the child printed, read as it comes; ``expect`` waits for text after the last match."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buf, self.pos = fd, b"", 0
+
+    def expect(self, needle: bytes, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while (at := self.buf.find(needle, self.pos)) < 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never saw {needle!r}; got {self.buf[self.pos:][-500:]!r}")
+            r, _, _ = select.select([self.fd], [], [], 0.5)
+            if r:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.buf += chunk
+        self.pos = at + len(needle)
 
 
 def _read_until_quiet(fd) -> None:
@@ -87,23 +92,24 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         os.chdir(REPO)
         os.execv(sys.executable, [sys.executable, "-m", "bot", "repl", "--corpus", str(corpus_dir),
                                   "--index", str(index_dir)])
+    term = _Terminal(fd)
     try:
-        _read_until(fd, b"citebot> ")
+        term.expect(b"citebot> ")
         os.write(fd, b":help\r")
-        _read_until(fd, b":reset")
+        term.expect(b":reset")
+        term.expect(b"citebot> ")
         os.write(fd, b"Can lupus cause calcinosis?\r")
-        out = _read_until(fd, b"Systemic lupus erythematosus")
-        if b"citebot> " not in out.split(b"Systemic lupus erythematosus", 1)[1]:
-            _read_until(fd, b"citebot> ")
+        term.expect(b"Systemic lupus erythematosus")
+        term.expect(b"citebot> ")
         # CPython's readline checks for signals only once its select() is waiting: a SIGINT in the
         # microseconds between drawing the prompt and that select() waits for the next key press.
         time.sleep(0.3)
         os.write(fd, b"\x03")  # Ctrl-C at the prompt: back to the prompt, not out
-        _read_until(fd, b"^C")
+        term.expect(b"^C")
+        term.expect(b"citebot> ")
         os.write(fd, b"Can lupus cause calcinosis?\r")  # still answering
-        out = _read_until(fd, b"Systemic lupus erythematosus")
-        if b"bot> " not in out.split(b"Systemic lupus erythematosus", 1)[1]:
-            _read_until(fd, b"bot> ")  # the prompt is up: readline owns the terminal again
+        term.expect(b"Systemic lupus erythematosus")
+        term.expect(b"citebot> ")  # the prompt is up: readline owns the terminal again
         time.sleep(0.3)
         os.write(fd, b"\x04")  # Ctrl-D: clean exit
         deadline = time.monotonic() + 30
