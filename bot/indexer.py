@@ -31,8 +31,12 @@ DEFAULT_PARAMS = BM25Params()
 
 
 def document_text(p: Passage) -> str:
-    """What a passage is matched on: its own text, its section path and its article title."""
-    return " \n".join((p.text, " ".join(p.section), p.article))
+    """What a passage is matched on: its own text, its section path and its article title, twice.
+
+    The title is repeated inside the one BM25 field (so its words count twice in tf and length)
+    rather than scored as a separate field: SciFact train nDCG@10 0.697 → 0.703, on both halves
+    (docs/readme-dense.md)."""
+    return " \n".join((p.text, " ".join(p.section), p.article, p.article))
 
 
 @dataclass(frozen=True)
