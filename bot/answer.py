@@ -57,6 +57,7 @@ class Settings:
     min_specific: float = 0.3  # a passage must hold a word at least this specific (english.py) to answer
     medical_floor: float = 0.35  # least general-English specificity a medical word counts with
     alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
+    dense_weight: float | None = None  # share of the dense score when the index has embeddings (None: dense.WEIGHT)
 
 
 def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
@@ -90,6 +91,17 @@ class Answerer:
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
+        self._embeddings = _usable_embeddings(index)
+
+    def _top(self, query: dict[str, float], k: int, text: str, context=()) -> list[tuple[int, float]]:
+        """BM25's top ``k``, or, when the index has embeddings (optional dense extra), BM25 fused with them."""
+        if self._embeddings is None:
+            return self.index.bm25.top(query, k)
+        from . import dense
+
+        qvec = dense.encoder().encode([" ".join([*list(context)[-1:], text])])[0]
+        w = dense.WEIGHT if self.settings.dense_weight is None else self.settings.dense_weight
+        return dense.fuse(self.index.bm25.scores(query), dense.dense_scores(self._embeddings, qvec), k, weight=w)
 
     # -- query building -------------------------------------------------------------------
 
@@ -238,7 +250,7 @@ class Answerer:
         """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
         turn = self.expand(question)
         ctx = [self.expand(c) for c in context]
-        return self.index.bm25.top(self._weighted_query(turn, ctx), k)
+        return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context)
 
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
             offset: int = 0, abstain: bool = True) -> Answer:
@@ -256,7 +268,7 @@ class Answerer:
             return self._decline(question, "the question has no words to search for")
         query = self._weighted_query(turn, ctx)
         depth = max(offset + top, self.settings.coverage_depth if abstain else 0)
-        ranked_all = self.index.bm25.top(query, depth)
+        ranked_all = self._top(query, depth, text, context)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show")
@@ -298,6 +310,21 @@ class Answerer:
                 seen.add(key)
                 out.append(Reference(source=h.passage.source, number=n, text=listed.get(n)))
         return tuple(out)
+
+
+def _usable_embeddings(index):
+    """The index's embeddings when dense retrieval can run (extra installed, not CITEBOT_DENSE=0), else None."""
+    emb = getattr(index, "embeddings", None)
+    if emb is None:
+        return None
+    from . import dense
+
+    if dense.requested() is False:
+        return None
+    if not dense.available():
+        log.warning("the index has dense embeddings but the 'dense' extra is not installed; ranking with BM25 only")
+        return None
+    return emb
 
 
 @dataclass

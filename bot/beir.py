@@ -12,7 +12,7 @@ import json
 import math
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CitebotError
@@ -32,11 +32,58 @@ class BeirReport:
     ndcg10: float
     recall100: float
     seconds: float
+    per_query: dict = field(default_factory=dict, repr=False)  # query id -> (nDCG@10, Recall@100)
+    dense: bool = False
 
     def to_json(self) -> dict:
-        return {"split": self.split, "queries": self.queries, "documents": self.documents,
-                "ndcg@10": round(self.ndcg10, 4), "recall@100": round(self.recall100, 4),
-                "seconds": round(self.seconds, 1)}
+        out = {"split": self.split, "queries": self.queries, "documents": self.documents,
+               "ndcg@10": round(self.ndcg10, 4), "recall@100": round(self.recall100, 4),
+               "seconds": round(self.seconds, 1)}
+        if self.dense:
+            out["dense"] = True
+        return out
+
+    def halves(self, qrels: dict[str, dict[str, int]]) -> dict[str, dict]:
+        """nDCG@10 and Recall@100 on the two halves of ``halves(qrels)`` (and in full)."""
+        out = {}
+        for name, part in zip(("A", "B"), halves(qrels)):
+            got = [self.per_query[q] for q in part if q in self.per_query]
+            n = max(len(got), 1)
+            out[name] = {"queries": len(got), "ndcg@10": round(sum(x for x, _ in got) / n, 4),
+                         "recall@100": round(sum(y for _, y in got) / n, 4)}
+        out["full"] = {"queries": self.queries, "ndcg@10": round(self.ndcg10, 4), "recall@100": round(self.recall100, 4)}
+        return out
+
+
+def halves(qrels: dict[str, dict[str, int]]) -> tuple[set[str], set[str]]:
+    """Two halves of the judged queries for tuning on one and confirming on the other.
+
+    Queries that share a relevant document (SciFact's paired claims, "X lacks …" / "X shows …") stay
+    in the same half; each such group goes to A or B by a hash of its smallest query id, so the split
+    is fixed and independent of the order of the file.
+    """
+    import hashlib
+
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for q, rel in qrels.items():
+        for d in rel:
+            parent[find("q" + q)] = find("d" + d)
+    groups: dict[str, list[str]] = {}
+    for q in qrels:
+        groups.setdefault(find("q" + q), []).append(q)
+    a: set[str] = set()
+    b: set[str] = set()
+    for qs in groups.values():
+        key = min(qs, key=lambda q: (len(q), q))
+        (a if int(hashlib.sha256(key.encode()).hexdigest(), 16) % 2 == 0 else b).update(qs)
+    return a, b
 
 
 def read_queries(path: Path) -> dict[str, str]:
@@ -89,11 +136,14 @@ def recall_at(ranked: list[str], relevant: dict[str, int], k: int = 100) -> floa
     return len(rel & set(ranked[:k])) / len(rel) if rel else 0.0
 
 
-def evaluate(folder: Path, *, split: str = "test", make_answerer=None, work: Path | None = None) -> BeirReport:
+def evaluate(folder: Path, *, split: str = "test", make_answerer=None, work: Path | None = None,
+             dense: bool = False) -> BeirReport:
     """Index ``folder/corpus.jsonl`` in a temporary place and score ``split``.
 
     ``make_answerer(loaded)`` builds the Answerer (default: ``Answerer(loaded)``), so settings can be
-    compared on the same index.
+    compared on the same index. With ``dense`` (optional extra) the index also holds passage
+    embeddings and the ranking fuses them; that index is kept in ``dense_cache(folder)`` so the
+    passages are encoded once, not on every run.
     """
     import time
 
@@ -107,18 +157,24 @@ def evaluate(folder: Path, *, split: str = "test", make_answerer=None, work: Pat
     qrels = read_qrels(folder / "qrels" / f"{split}.tsv")
     if not (folder / "corpus.jsonl").is_file():
         raise BeirError(f"{folder}/corpus.jsonl is missing; a BEIR folder holds corpus.jsonl, queries.jsonl, qrels/")
+    if dense:
+        from . import dense as dense_mod
+
+        dense_mod.require()
     t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix="citebot-beir-", dir=work))
+    tmp = dense_cache(folder) if dense else Path(tempfile.mkdtemp(prefix="citebot-beir-", dir=work))
+    tmp.mkdir(parents=True, exist_ok=True)
     try:
         corpus_dir = tmp / "corpus"
-        corpus_dir.mkdir()
+        corpus_dir.mkdir(exist_ok=True)
         shutil.copyfile(folder / "corpus.jsonl", corpus_dir / "corpus.jsonl")
         tokenizer = Tokenizer()
-        reindex(corpus_dir, tmp / "index", tokenizer=tokenizer)
+        reindex(corpus_dir, tmp / "index", tokenizer=tokenizer, dense=dense)
         loaded = load(tmp / "index", tokenizer=tokenizer.settings)
         answerer = make_answerer(loaded) if make_answerer else Answerer(loaded)
         doc_of = [loaded.passages.get(pid).source.rpartition("#")[2] for pid in range(len(loaded.passages))]
         ndcg = recall = 0.0
+        per_query: dict[str, tuple[float, float]] = {}
         judged = [q for q in qrels if q in queries]
         for qid in judged:
             ranked: list[str] = []
@@ -128,11 +184,26 @@ def evaluate(folder: Path, *, split: str = "test", make_answerer=None, work: Pat
                 if d not in seen:
                     seen.add(d)
                     ranked.append(d)
-            ndcg += ndcg_at(ranked, qrels[qid], 10)
-            recall += recall_at(ranked, qrels[qid], DEPTH)
+            per_query[qid] = (ndcg_at(ranked, qrels[qid], 10), recall_at(ranked, qrels[qid], DEPTH))
+            ndcg += per_query[qid][0]
+            recall += per_query[qid][1]
         loaded.passages.close()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not dense:
+            shutil.rmtree(tmp, ignore_errors=True)
     n = max(len(judged), 1)
     return BeirReport(split=split, queries=len(judged), documents=len(doc_of), ndcg10=ndcg / n,
-                      recall100=recall / n, seconds=time.perf_counter() - t0)
+                      recall100=recall / n, seconds=time.perf_counter() - t0, per_query=per_query, dense=dense)
+
+
+def halves_report(report: BeirReport, folder: Path, split: str) -> dict[str, dict]:
+    return report.halves(read_qrels(Path(folder) / "qrels" / f"{split}.tsv"))
+
+
+def dense_cache(folder: Path) -> Path:
+    """Where ``evaluate(..., dense=True)`` keeps its index: ``$XDG_CACHE_HOME/citebot/beir-<hash of the folder>``."""
+    import hashlib
+    import os
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citebot"
+    return base / ("beir-" + hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:12])

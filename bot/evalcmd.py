@@ -16,6 +16,10 @@ def register(sub, common) -> None:
     p.add_argument("file", nargs="?", metavar="FILE.jsonl", help="question file (see ../shared/eval/README.md)")
     p.add_argument("--beir", metavar="DIR", help="score a BEIR folder (corpus.jsonl, queries.jsonl, qrels/) instead")
     p.add_argument("--split", default="test", help="qrels split for --beir (default test)")
+    p.add_argument("--halves", action="store_true",
+                   help="with --beir: also score the two fixed halves A and B of the split (tune on one, confirm on the other)")
+    p.add_argument("--dense", action="store_true",
+                   help="with --beir: fuse dense embeddings (needs the optional 'dense' extra; exit 2 without it)")
     p.add_argument("--no-abstain", action="store_true",
                    help="rank every question even where it would decline (judges ranking alone)")
     p.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
@@ -31,17 +35,36 @@ def cmd_eval(args) -> int:
 
     citebot eval --beir DIR [--split train] indexes DIR/corpus.jsonl in a temporary folder, ranks
     every query of DIR/qrels/SPLIT.tsv without abstaining and prints nDCG@10 and Recall@100.
+    --halves also prints them on two fixed halves of the queries (queries sharing a relevant document
+    stay together). --dense fuses the optional dense model's embeddings (docs/readme-dense.md); the
+    BEIR index with its embeddings is cached under ~/.cache/citebot, so only the first run encodes
+    the passages.
     """
     if args.beir:
         from . import beir
 
-        report = beir.evaluate(Path(args.beir), split=args.split)
+        if args.dense:
+            from . import dense
+
+            dense.require()
+        report = beir.evaluate(Path(args.beir), split=args.split, dense=args.dense)
+        parts = beir.halves_report(report, Path(args.beir), args.split) if args.halves else None
         if args.json:
-            print(json.dumps(report.to_json()))
+            out = report.to_json()
+            if parts:
+                out["halves"] = parts
+            print(json.dumps(out))
         else:
-            print(f"{args.beir} ({report.split}: {report.queries:,} queries, {report.documents:,} documents)")
+            print(f"{args.beir} ({report.split}: {report.queries:,} queries, {report.documents:,} documents"
+                  f"{', BM25 + dense' if args.dense else ''})")
             print(f"nDCG@10 {report.ndcg10:.4f}   Recall@100 {report.recall100:.4f}   ({report.seconds:.1f} s)")
+            for name, r in (parts or {}).items():
+                if name != "full":
+                    print(f"  half {name} ({r['queries']} queries): nDCG@10 {r['ndcg@10']:.4f}   "
+                          f"Recall@100 {r['recall@100']:.4f}")
         return 0
+    if args.dense:
+        raise ConfigError("--dense applies to --beir; for a question file, reindex with CITEBOT_DENSE=1 instead")
     if not args.file:
         raise ConfigError("give a question file (citebot eval FILE.jsonl) or a BEIR folder (--beir DIR)")
     from . import evaluate

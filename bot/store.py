@@ -16,6 +16,7 @@
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
         abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
+        embeddings.npy      only with the optional dense extra: float32 passages × 384 (dense.py)
 
 The ``.npy`` arrays are memory-mapped on load, so opening even a large index reads little; only the
 postings of a question's terms and the passages shown are ever touched.
@@ -91,6 +92,7 @@ class Built:
     pipeline: str = ""  # fingerprint of the code that turned files into tokens (indexer.pipeline_fingerprint)
     files_read: int = 0  # corpus files parsed and tokenised by this build
     files_reused: int = 0  # unchanged files whose passages and tokens came from the previous version
+    embeddings: np.ndarray | None = None  # optional dense extra: float32 passages × dim (dense.py)
 
 
 def encode_passage(p: Passage) -> bytes:
@@ -215,6 +217,11 @@ def _write_files(folder: Path, built: Built) -> None:
     }
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
     (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
+    dense_meta = None
+    if built.embeddings is not None:
+        from . import dense
+
+        dense_meta = dense.save(folder, built.embeddings)
     for p in folder.iterdir():
         with open(p, "rb") as f:
             os.fsync(f.fileno())
@@ -233,6 +240,8 @@ def _write_files(folder: Path, built: Built) -> None:
         "corpus": built.corpus,
         "files": files,
     }
+    if dense_meta is not None:
+        manifest["dense"] = dense_meta
     with open(folder / "manifest.json", "w", encoding="utf-8") as f:
         f.write(json.dumps(manifest, indent=1, ensure_ascii=False))
         f.flush()
@@ -299,6 +308,7 @@ class Loaded:
     references: dict[str, dict[int, str]]
     missing: dict[str, list[int]]
     abbreviations: list = field(default_factory=list)
+    embeddings: np.ndarray | None = None  # dense.py; None when the index has none
 
 
 def resolve(index_dir: Path) -> Path:
@@ -387,6 +397,9 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         abbreviations = (json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
                          if "abbreviations.json" in files else [])
         params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})
+        from . import dense
+
+        embeddings = dense.load(folder, manifest, len(offsets) - 1)
     except IndexFormatError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as e:
@@ -410,4 +423,5 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         folder=folder, manifest=manifest, bm25=bm25,
         passages=PassageStore(folder / "passages.jsonl", offsets),
         references=references, missing=refs_doc.get("missing", {}), abbreviations=abbreviations,
+        embeddings=embeddings,
     )

@@ -43,7 +43,7 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     """No test reads the user's corpus, index, tokens or history by accident."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    for var in ("CITEBOT_CORPUS", "CITEBOT_INDEX", "CITEBOT_FEEDBACK", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
+    for var in ("CITEBOT_CORPUS", "CITEBOT_INDEX", "CITEBOT_FEEDBACK", "CITEBOT_DENSE", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
                 "SLACK_SIGNING_SECRET", "SLACK_API_URL"):
         monkeypatch.delenv(var, raising=False)
 
