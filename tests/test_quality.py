@@ -160,3 +160,16 @@ def test_intent_check_reads_the_section_path():
     assert intent.asked((treat,), tok("how do we treat it?")) == (treat,)
     assert intent.satisfied(treat, set(tok("Colchicine Treatment Challenges")))
     assert not intent.satisfied(treat, set(tok("Colchicine Raynaud phenomenon")))
+
+
+def test_shipped_english_stems_match_the_tokenizer_and_word_list():
+    """english_stems.tsv is derived data: regenerate it with tools/make_english_freq.py --stems."""
+    from importlib import resources
+
+    from bot import english
+    from bot.tokenize import Tokenizer
+
+    tok = Tokenizer()
+    shipped = resources.files("bot.data").joinpath("english_stems.tsv").read_text(encoding="utf-8")
+    assert shipped == english.render_stems(tok)
+    assert english.parse(shipped) == english.compute_stem_zipf(tok)

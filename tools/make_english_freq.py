@@ -4,6 +4,8 @@ Run offline, by hand, when the list should be refreshed; citebot itself never im
 
     python3 -m venv /tmp/wf && /tmp/wf/bin/pip install wordfreq
     /tmp/wf/bin/python tools/make_english_freq.py [N]
+    .venv/bin/python tools/make_english_freq.py --stems   # then english_stems.tsv, the stemmed form
+
 
 The Zipf frequency is log10 of a word's occurrences per billion words (7 ≈ "the", 3 ≈ once per
 million words). citebot uses it to tell filler words a question may use ("regular", "enough",
@@ -16,7 +18,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import wordfreq
 
 OUT = Path(__file__).resolve().parents[1] / "bot" / "data" / "english_freq.tsv"
 HEADER = """\
@@ -30,6 +31,8 @@ HEADER = """\
 
 
 def main(n: int = 50_000) -> None:
+    import wordfreq
+
     words = [w for w in wordfreq.top_n_list("en", n) if w.isascii() and w.isalpha()]
     version = getattr(wordfreq, "__version__", None)
     if version is None:
@@ -42,5 +45,19 @@ def main(n: int = 50_000) -> None:
     print(f"wrote {len(words):,} words to {OUT}")
 
 
+def stems() -> None:
+    """Write ``bot/data/english_stems.tsv`` from the shipped list (needs citebot, not wordfreq)."""
+    sys.path.insert(0, str(OUT.parents[2]))
+    from bot.english import render_stems
+    from bot.tokenize import Tokenizer
+
+    out = OUT.with_name("english_stems.tsv")
+    out.write_text(render_stems(Tokenizer()), encoding="utf-8")
+    print(f"wrote {out}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)
+    if sys.argv[1:2] == ["--stems"]:
+        stems()
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)
