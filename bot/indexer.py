@@ -35,7 +35,7 @@ def document_text(p: Passage) -> str:
 
     Counting the title twice gave SciFact train nDCG@10 0.697 → 0.703 but cost the dev set Hit@3
     0.971 → 0.943 (an article's title is shared by all its passages and only lengthens short ones),
-    so it is counted once (docs/scifact-levers.md)."""
+    so it is counted once."""
     return " \n".join((p.text, " ".join(p.section), p.article))
 
 
