@@ -88,7 +88,7 @@ def halves(qrels: dict[str, dict[str, int]]) -> tuple[set[str], set[str]]:
 
 def read_queries(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
-    for lineno, line in enumerate(_read(path).splitlines(), 1):
+    for lineno, line in enumerate(_read(path).split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -101,7 +101,7 @@ def read_queries(path: Path) -> dict[str, str]:
 
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    for lineno, line in enumerate(_read(path).splitlines(), 1):
+    for lineno, line in enumerate(_read(path).split("\n"), 1):
         cols = line.split("\t")
         if not line.strip() or (lineno == 1 and cols[0] == "query-id"):
             continue

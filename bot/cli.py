@@ -123,7 +123,11 @@ def cmd_repl(args) -> int:
     """
     from .repl import run
 
-    return run(open_answerer(args), top=args.top, json_mode=args.json, first=" ".join(args.question) or None)
+    from .fresh import FollowingAnswerer
+
+    p = paths(args)
+    answerer = FollowingAnswerer(p.corpus, p.index, answerer=open_answerer(args))
+    return run(answerer, top=args.top, json_mode=args.json, first=" ".join(args.question) or None)
 
 
 def cmd_reindex(args) -> int:

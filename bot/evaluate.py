@@ -135,7 +135,7 @@ class Report:
 
 def parse_items(text: str, *, source: str = "<questions>") -> list[Item]:
     items: list[Item] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{source} line {lineno}"

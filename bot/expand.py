@@ -101,11 +101,12 @@ class Expander:
     def _prefix_family(self, stem: str) -> list[str]:
         if len(stem) < PREFIX or any(c.isdigit() for c in stem):
             return []
-        if self._by_prefix is None:
-            self._by_prefix = {}
+        if self._by_prefix is None:  # built whole, then published: safe for concurrent Slack workers
+            by_prefix: dict[str, list[str]] = {}
             for t in self.vocab:
                 if len(t) >= PREFIX and t.isalpha():
-                    self._by_prefix.setdefault(t[:PREFIX], []).append(t)
+                    by_prefix.setdefault(t[:PREFIX], []).append(t)
+            self._by_prefix = by_prefix
         return [t for t in self._by_prefix.get(stem[:PREFIX], ()) if t != stem]
 
     def expand(self, text: str) -> Expanded:

@@ -19,6 +19,7 @@ HISTORY_FILE = os.path.expanduser("~/.citebot_history")
 
 
 def _setup_readline() -> None:
+    """Line editing, and history in ~/.citebot_history (owner-only; ``CITEBOT_HISTORY=0`` keeps none)."""
     try:
         import readline
     except ImportError:  # pragma: no cover - not on every platform
@@ -32,8 +33,11 @@ def _setup_readline() -> None:
     import atexit
 
     def save() -> None:
+        if os.environ.get("CITEBOT_HISTORY", "").strip().lower() in ("0", "false", "no", "off"):
+            return  # questions may be about patients: the user asked for no history on disk
         try:
             readline.write_history_file(HISTORY_FILE)
+            os.chmod(HISTORY_FILE, 0o600)
         except OSError:
             pass
 

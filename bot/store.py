@@ -172,7 +172,7 @@ def write(index_dir: Path, built: Built) -> Path:
     try:
         tmp.mkdir(parents=True)
         _write_files(tmp, built)
-        load_version(tmp, tokenizer=built.tokenizer)  # validate what we wrote before serving it
+        load_version(tmp, tokenizer=built.tokenizer).passages.close()  # validate before serving it
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
         final = index_dir / f"v-{stamp}-{uuid.uuid4().hex[:6]}"
         os.rename(tmp, final)
@@ -419,9 +419,13 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         raise IndexFormatError(f"{folder}: the index files do not agree with each other; run `citebot reindex`")
     bm25 = BM25Index(terms=terms, params=params, **arrays)
     references = {src: {int(n): t for n, t in r.items()} for src, r in refs_doc["references"].items()}
+    try:
+        passages = PassageStore(folder / "passages.jsonl", offsets)
+    except OSError as e:  # the version was pruned by two swaps while we loaded it: load() retries
+        raise IndexFormatError(f"{folder}/passages.jsonl is unreadable ({e.strerror}); run `citebot reindex`") from None
     return Loaded(
         folder=folder, manifest=manifest, bm25=bm25,
-        passages=PassageStore(folder / "passages.jsonl", offsets),
+        passages=passages,
         references=references, missing=refs_doc.get("missing", {}), abbreviations=abbreviations,
         embeddings=embeddings,
     )

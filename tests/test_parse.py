@@ -129,3 +129,11 @@ def test_trailing_and_bracketed_citations():
     assert split_trailing("No citation here") == ("No citation here", [])
     assert split_bracketed("Colchicine [1, 3].") == ("Colchicine.", [1, 3])
     assert split_bracketed("Range [2-4] here") == ("Range here", [2, 3, 4])
+
+
+def test_jsonl_with_raw_line_separators_inside_strings():
+    import json
+
+    doc = {"_id": "u", "title": "T", "text": "one\u2028two\x85three"}
+    [art] = parse_article(json.dumps(doc, ensure_ascii=False) + "\n", source="d.jsonl")
+    assert art.passages[0].text.startswith("one")

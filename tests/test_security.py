@@ -51,3 +51,15 @@ def test_question_text_never_logged_at_info(corpus_dir, index_dir, caplog):
         conv.ask("what about Quartermaine surgery?")
     logged = " ".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "Quartermaine" not in logged and "Zebulon" not in logged
+
+
+def test_feedback_file_is_owner_only(tmp_path):
+    import os
+    import stat
+
+    from bot.slack.feedback import FeedbackLog
+
+    log = FeedbackLog(tmp_path / "fb" / "feedback.jsonl")
+    log.record("up", "Does patient X have calcinosis?", [1, 2])
+    mode = stat.S_IMODE(os.stat(log.path).st_mode)
+    assert mode & 0o077 == 0, oct(mode)

@@ -19,7 +19,8 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 def parse(text: str, *, source: str) -> list[Article]:
     articles: list[Article] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(text.splitlines(), 1):
+    # split on newlines only: splitlines() would also cut at U+2028 or NEL, which JSON strings may hold raw
+    for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:

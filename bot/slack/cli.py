@@ -50,7 +50,9 @@ def cmd_slack(args) -> int:
     from .settings import load
 
     settings = load(http=args.http, index_dir=paths(args).index)
-    answerer = open_answerer(args)
+    from ..fresh import FollowingAnswerer
+
+    answerer = FollowingAnswerer(paths(args).corpus, paths(args).index, answerer=open_answerer(args))
 
     from slack_sdk.errors import SlackApiError
 
