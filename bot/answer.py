@@ -182,7 +182,12 @@ class Answerer:
         units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms) if t not in in_phrase]
         return units
 
-    def coverage(self, turn, pid: int) -> float:
+    def _plan(self, turn) -> list[list[tuple[tuple[str, ...], tuple, float, float, float]]]:
+        """The question's concept groups with each unit's weights, computed once per question."""
+        return [[(stems, alts, *self._unit_info(stems, alts)) for stems, alts in group]
+                for group in self._groups(turn)]
+
+    def coverage(self, turn, pid: int, plan=None) -> float:
         """Share of the question's specificity that passage ``pid`` holds: got / (got + missed).
 
         A concept the passage holds earns its weight (an alternative of it ``alt_credit`` of that); one it
@@ -201,10 +206,9 @@ class Answerer:
 
         got = missed = 0.0
         specific = False  # whether the passage holds a word that is neither generic nor common English
-        for group in self._groups(turn):
+        for group in plan if plan is not None else self._plan(turn):
             best = None  # of words joined by "or", the one the passage holds best
-            for stems, alts in group:
-                w, w_missed, spec = self._unit_info(stems, alts)
+            for stems, alts, w, w_missed, spec in group:
                 if all(has(s) for s in stems):
                     share = 1.0
                 elif any(all(has(s) for s in alt) for alt in alts):
@@ -275,7 +279,8 @@ class Answerer:
         if abstain:
             judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
             wanted = intent.asked(self._intents, judged.terms)
-            cov = max((self.coverage(judged, pid) for pid, _ in ranked_all[: self.settings.coverage_depth]
+            plan = self._plan(judged)
+            cov = max((self.coverage(judged, pid, plan) for pid, _ in ranked_all[: self.settings.coverage_depth]
                        if self._fits(wanted, pid)), default=0.0)
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
