@@ -97,14 +97,14 @@ def _variant(text: str, tokenizer) -> Variant:
 def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | None = None) -> Lexicon:
     lex = Lexicon()
     sources = lexicon_files() if text is None else [("<lexicon>", text)]
-    rows = [(is_class, [_variant(v, tokenizer) for v in variants])
-            for name, body in sources for is_class, variants in parse_rows(body, source=name)]
-    for name, body in sources:
-        for _, variants in parse_rows(body, source=name):
-            for v in variants:
-                stems = tokenizer(v)
-                if len(stems) == 1 and len(_WORD.findall(v)) == 1 and "-" not in v:
-                    lex.words.add(stems[0])
+    rows = []
+    for name, body in sources:  # each file parsed and tokenized once
+        for is_class, variants in parse_rows(body, source=name):
+            vs = [_variant(v, tokenizer) for v in variants]
+            for v, var in zip(variants, vs):
+                if len(var.stems) == 1 and len(_WORD.findall(v)) == 1 and "-" not in v:
+                    lex.words.add(var.stems[0])
+            rows.append((is_class, vs))
     for is_class, vs in rows:
         if not is_class:
             for i, a in enumerate(vs):
