@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from . import intent
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
+from .rank import CANDIDATES, Levels, Topic, Weights
 from .question import MAX_QUESTION_CHARS, clean
 from .store import Loaded
 from .tokenize import Tokenizer
@@ -57,6 +58,7 @@ class Settings:
     min_specific: float = 0.3  # a passage must hold a word at least this specific (english.py) to answer
     medical_floor: float = 0.35  # least general-English specificity a medical word counts with
     alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
+    new_topic: float = 3.0  # a follow-up starts a new topic when its own words favour another article this much
     dense_weight: float | None = None  # share of the dense score when the index has embeddings (None: dense.WEIGHT)
 
 
@@ -72,7 +74,7 @@ class Answerer:
     """Answers single questions against one loaded index. Thread-safe for reads."""
 
     def __init__(self, index: Loaded, *, tokenizer: Tokenizer | None = None, settings: Settings = Settings(),
-                 warning: str | None = None, lexicon=None):
+                 warning: str | None = None, lexicon=None, ranking: Weights = Weights()):
         from . import lexicon as lexmod
         from .expand import Expander
 
@@ -92,16 +94,26 @@ class Answerer:
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
+        structure = getattr(index, "structure", None)
+        self.levels = Levels(index.bm25, structure, ranking) if structure is not None else None
 
-    def _top(self, query: dict[str, float], k: int, text: str, context=()) -> list[tuple[int, float]]:
-        """BM25's top ``k``, or, when the index has embeddings (optional dense extra), BM25 fused with them."""
+    def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None
+             ) -> list[tuple[int, float]]:
+        """The ``k`` best passages: BM25's (fused with dense embeddings when the index has them, optional
+        extra), re-scored with their article and section (``rank.py``)."""
+        n = k if self.levels is None else max(k, CANDIDATES)
         if self._embeddings is None:
-            return self.index.bm25.top(query, k)
-        from . import dense
+            ranked = self.index.bm25.top(query, n)
+        else:
+            from . import dense
 
-        qvec = dense.encoder().encode([" ".join([*list(context)[-1:], text])])[0]
-        w = dense.WEIGHT if self.settings.dense_weight is None else self.settings.dense_weight
-        return dense.fuse(self.index.bm25.scores(query), dense.dense_scores(self._embeddings, qvec), k, weight=w)
+            qvec = dense.encoder().encode([" ".join([*list(context)[-1:], text])])[0]
+            w = dense.WEIGHT if self.settings.dense_weight is None else self.settings.dense_weight
+            ranked = dense.fuse(self.index.bm25.scores(query), dense.dense_scores(self._embeddings, qvec), n,
+                                weight=w)
+        if self.levels is None:
+            return ranked[:k]
+        return self.levels.rerank(query, ranked, k, topic)
 
     # -- query building -------------------------------------------------------------------
 
@@ -256,8 +268,19 @@ class Answerer:
         ctx = [self.expand(c) for c in context]
         return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context)
 
+    def continues(self, turn, topic: Topic | None) -> bool:
+        """Whether a follow-up stays within a conversation's ``topic``: False when its own words point at
+        an article outside the topic clearly more (``Settings.new_topic`` times) than at the topic's."""
+        if not topic or self.levels is None:
+            return False
+        own = self.levels.article_scores(turn.weights(self.settings.alt_weight))
+        best = int(own.argmax()) if len(own) else 0
+        if not len(own) or own[best] <= 0 or best in topic.articles:
+            return True
+        return own[best] <= self.settings.new_topic * max(own[a] for a in topic.articles)
+
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
-            offset: int = 0, abstain: bool = True) -> Answer:
+            offset: int = 0, abstain: bool = True, topic: Topic | None = None) -> Answer:
         top = max(1, min(int(top), MAX_TOP))
         text = clean(question)
         if not text:
@@ -271,13 +294,16 @@ class Answerer:
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for")
         query = self._weighted_query(turn, ctx)
+        follows = self.continues(turn, topic) if ctx else False
         depth = max(offset + top, self.settings.coverage_depth if abstain else 0)
-        ranked_all = self._top(query, depth, text, context)
+        ranked_all = self._top(query, depth, text, context, topic if follows else None)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show")
         if abstain:
             judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
+            if follows:  # "what dose is used?" is judged with the topic's words it leaves out
+                judged = _merged(judged, ctx[-1])
             wanted = intent.asked(self._intents, judged.terms)
             plan = self._plan(judged)
             cov = max((self.coverage(judged, pid, plan) for pid, _ in ranked_all[: self.settings.coverage_depth]
@@ -286,7 +312,8 @@ class Answerer:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 return self._decline(question, "the articles do not cover this question")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
-        return Answer(question=question, answered=True, hits=hits, references=self.references(hits))
+        return Answer(question=question, answered=True, hits=hits, references=self.references(hits),
+                      new_topic=bool(ctx) and not follows)
 
     def _fits(self, wanted, pid: int) -> bool:
         """Whether passage ``pid`` is the kind of information the question asks for (``intent.py``)."""
@@ -332,33 +359,60 @@ def _usable_embeddings(index):
     return emb
 
 
+def _merged(turn, ctx):
+    """A follow-up's concepts together with those of the turn before it."""
+    from .expand import Expanded
+
+    alts = dict(ctx.alternates)
+    alts.update(turn.alternates)
+    phrases = dict(ctx.phrases)
+    phrases.update(turn.phrases)
+    return Expanded(terms=turn.terms + tuple(t for t in ctx.terms if t not in turn.terms), alternates=alts,
+                    phrases=phrases, either=turn.either + ctx.either)
+
+
 @dataclass
 class Conversation:
-    """A sequence of turns; each question is answered in the context of the earlier ones."""
+    """A sequence of turns; each question is answered in the context of the earlier ones.
+
+    The context is the questions of the earlier *answered* turns (a declined turn adds nothing) and
+    their *topic*: the articles and sections their answers came from (``rank.Topic``). A follow-up
+    that names no topic of its own is ranked within that topic and judged with the words of the turn
+    before it; one whose own words point elsewhere starts a new topic. ``use_context=False`` asks
+    every turn on its own (``citebot eval`` prints both, to show what the context buys).
+    """
 
     answerer: Answerer
     top: int = DEFAULT_TOP
     abstain: bool = True
+    use_context: bool = True
     turns: list[str] = field(default_factory=list)
-    _last: tuple[str, tuple[str, ...], int] | None = None
+    topic: Topic | None = None
+    _last: tuple[str, tuple[str, ...], int, Topic | None] | None = None
 
     def ask(self, question: str) -> Answer:
-        context = tuple(self.turns)
-        answer = self.answerer.ask(question, context=context, top=self.top, abstain=self.abstain)
+        context = tuple(self.turns) if self.use_context else ()
+        topic = self.topic if self.use_context else None
+        answer = self.answerer.ask(question, context=context, top=self.top, abstain=self.abstain, topic=topic)
         if answer.answered:
+            self._last = (question, context, self.top, topic)
             self.turns.append(question)
-            self._last = (question, context, self.top)
+            levels = self.answerer.levels
+            if levels is not None and answer.hits:
+                self.topic = levels.topic_of([(h.passage.pid, h.score) for h in answer.hits])
         return answer
 
     def more(self) -> Answer:
         """The next passages for the last answered question."""
         if self._last is None:
             raise CitebotError("nothing to show more of yet: ask a question first")
-        question, context, shown = self._last
-        answer = self.answerer.ask(question, context=context, top=self.top, offset=shown, abstain=False)
-        self._last = (question, context, shown + self.top)
+        question, context, shown, topic = self._last
+        answer = self.answerer.ask(question, context=context, top=self.top, offset=shown, abstain=False,
+                                   topic=topic)
+        self._last = (question, context, shown + self.top, topic)
         return answer
 
     def reset(self) -> None:
         self.turns.clear()
+        self.topic = None
         self._last = None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .errors import ConfigError
@@ -31,7 +35,14 @@ def cmd_eval(args) -> int:
     citebot eval FILE.jsonl answers each item of FILE (questions, out-of-scope questions and
     conversations, as ../shared/eval/README.md describes) from the corpus and index, and prints
     Hit@1, Hit@3, MRR@5 over the answerable items and the share of out-of-scope questions declined.
-    --verbose lists each miss with the passage that came first instead.
+    Conversations are also asked with context off (each turn on its own), printed beside their Hit@3.
+    Items with "expect_all" (a whole list) add list completeness: the share of the list a default
+    answer (top 3) shows, 0 when it declines. --verbose lists each miss with the passage that came
+    first instead, and each incomplete list with the list items missing.
+
+    citebot eval FILE.jsonl --corpus DIR scores FILE against any article folder: its index is built in
+    a temporary folder, removed afterwards, unless --index (or CITEBOT_INDEX) names one; ./index is
+    never touched then.
 
     citebot eval --beir DIR [--split train] indexes DIR/corpus.jsonl in a temporary folder, ranks
     every query of DIR/qrels/SPLIT.tsv without abstaining and prints nDCG@10 and Recall@100.
@@ -71,10 +82,25 @@ def cmd_eval(args) -> int:
     from .cli import open_answerer
 
     items = evaluate.load_items(Path(args.file))
-    report = evaluate.evaluate(open_answerer(args), items, abstain=not args.no_abstain)
+    with _index_for(args) as located:
+        report = evaluate.evaluate(open_answerer(located), items, abstain=not args.no_abstain)
     if args.json:
         print(json.dumps(report.to_json()))
     else:
         print(evaluate.format_report(report, verbose=args.verbose))
     sys.stdout.flush()
     return 0
+
+
+@contextlib.contextmanager
+def _index_for(args, env=os.environ):
+    """``args``, with a temporary index folder when --corpus is given and no index is named.
+
+    So that ``eval FILE --corpus DIR`` scores any corpus without overwriting ``./index``; the temporary
+    folder is removed on leaving. With --index or CITEBOT_INDEX, that index is used (and rebuilt when stale).
+    """
+    if not args.corpus or args.index or env.get("CITEBOT_INDEX"):
+        yield args
+        return
+    with tempfile.TemporaryDirectory(prefix="citebot-eval-") as tmp:
+        yield argparse.Namespace(**{**vars(args), "index": str(Path(tmp) / "index")})

@@ -4,6 +4,7 @@ Alternatives come from three general sources, each only when the index holds the
 
 * the lexicon (``lexicon.py``): lay ↔ clinical phrases, abbreviations, word families, drug classes;
 * abbreviations the articles define, harvested at index time;
+* drug names (``drugs.py``): brand names and synonyms, and clipped names ("dilt" → diltiazem);
 * word families by shared prefix: a question stem and an index term that agree on their first
   ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic").
 
@@ -72,12 +73,14 @@ class Expanded:
 
 class Expander:
     def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon, vocab: dict[str, int], *,
-                 use_lexicon: bool = True, use_prefix: bool = True):
+                 use_lexicon: bool = True, use_prefix: bool = True, use_drugs: bool = True):
         self.tokenizer = tokenizer
         self.lexicon = lexicon
         self.vocab = vocab
         self.use_lexicon = use_lexicon
         self.use_prefix = use_prefix
+        self.use_drugs = use_drugs
+        self._zipf: dict[str, float] | None = None
         self._words = RegexpTokenizer(PATTERN)
         self._by_prefix: dict[str, list[str]] | None = None
 
@@ -94,6 +97,31 @@ class Expander:
         if stems != self.tokenizer(text):
             return [(s, s) for s in self.tokenizer(text)]
         return out
+
+    def _drug_names(self, words: list[tuple[str, str]], alts: dict) -> None:
+        """Generic names the index holds for brand names, synonyms and clipped names (``drugs.py``)."""
+        from . import drugs
+
+        n_words = len(words)
+        for n in range(min(drugs.MAX_WORDS, n_words), 0, -1):
+            for i in range(n_words - n + 1):
+                names = drugs.variant(" ".join(w for w, _ in words[i : i + n]))
+                if not names and n == 1 and words[i][1] not in self.vocab and self._unusual(words[i]):
+                    names = drugs.clipped(words[i][0])
+                found = {tuple(self.tokenizer(name)) for name in names}
+                found = {a for a in found if a and self._known(a)}
+                for _, s in words[i : i + n]:
+                    if found:
+                        alts.setdefault(s, set()).update(found)
+
+    def _unusual(self, word: tuple[str, str]) -> bool:
+        """Whether a word is rare in general English (so "dilt" may be clipped, "dose" not)."""
+        from . import drugs, english
+
+        if self._zipf is None:
+            self._zipf = english.stem_zipf(self.tokenizer)
+        z = self._zipf.get(word[1])
+        return z is None or z < drugs.MAX_ENGLISH_ZIPF
 
     def _known(self, alt: tuple[str, ...]) -> bool:
         return all(s in self.vocab for s in alt)
@@ -134,6 +162,8 @@ class Expander:
                     if n > 1 and not any(taken[i : i + n]):
                         phrases.setdefault(key, set()).update(usable)
                         taken[i : i + n] = [True] * n
+        if self.use_drugs:
+            self._drug_names(words, alts)
         if self.use_prefix:
             for s in set(stems):
                 fam = self._prefix_family(s)

@@ -90,6 +90,7 @@ class Answer:
     hits: tuple[Hit, ...]
     references: tuple[Reference, ...]
     reason: str | None = None
+    new_topic: bool = False  # a follow-up that named a topic of its own instead of continuing the conversation
 
     def to_json(self) -> dict:
         return {

@@ -12,6 +12,7 @@
         terms.json          the vocabulary, sorted; term id = position
         idf.npy indptr.npy docs.npy weights.npy doc_len.npy      postings (see bm25.py)
         fwd_indptr.npy fwd_terms.npy fwd_tf.npy                  forward index
+        article_of.npy section_of.npy parent_of.npy              the outline (structure.py)
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
@@ -55,13 +56,15 @@ import numpy as np
 from .bm25 import BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
 from .model import Passage
+from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_structure
 
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 1
+VERSION = 2  # 2: the outline arrays (structure.py)
 ARRAYS = ("idf", "indptr", "docs", "weights", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
+    "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32,
     "idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64, "doc_len": np.int32,
     "fwd_indptr": np.int64, "fwd_terms": np.int32, "fwd_tf": np.int32,
 }
@@ -93,6 +96,7 @@ class Built:
     files_read: int = 0  # corpus files parsed and tokenised by this build
     files_reused: int = 0  # unchanged files whose passages and tokens came from the previous version
     embeddings: np.ndarray | None = None  # optional dense extra: float32 passages × dim (dense.py)
+    structure: Structure | None = None  # the outline arrays (structure.py); computed from the passages when None
 
 
 def encode_passage(p: Passage) -> bytes:
@@ -199,6 +203,9 @@ def _write_files(folder: Path, built: Built) -> None:
         "idf": b.idf, "indptr": b.indptr, "docs": b.docs, "weights": b.weights, "doc_len": b.doc_len,
         "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
     }
+    outline = built.structure or compute_structure(
+        built.passages.lines if isinstance(built.passages, PassageLines) else map(encode_passage, built.passages))
+    arrays.update(outline.arrays())
     for name, arr in arrays.items():
         np.save(folder / f"{name}.npy", np.ascontiguousarray(arr, dtype=ARRAY_DTYPES[name]), allow_pickle=False)
     (folder / "terms.json").write_text(json.dumps(b.terms, ensure_ascii=False), encoding="utf-8")
@@ -309,6 +316,7 @@ class Loaded:
     missing: dict[str, list[int]]
     abbreviations: list = field(default_factory=list)
     embeddings: np.ndarray | None = None  # dense.py; None when the index has none
+    structure: Structure | None = None  # article, section and parent of each passage (structure.py)
 
 
 def resolve(index_dir: Path) -> Path:
@@ -384,7 +392,7 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         for name, meta in files.items():
             _check_file(folder / name, meta, verify)
         arrays = {}
-        for name in ARRAYS:
+        for name in ARRAYS + OUTLINE_ARRAYS:
             if f"{name}.npy" not in files:
                 raise IndexFormatError(f"{folder}: {name}.npy is not in the manifest; run `citebot reindex`")
             arr = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
@@ -417,6 +425,10 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
     )
     if not consistent:
         raise IndexFormatError(f"{folder}: the index files do not agree with each other; run `citebot reindex`")
+    outline = Structure(**{name: arrays.pop(name) for name in OUTLINE_ARRAYS})
+    if not all(len(a) == n_docs for a in outline.arrays().values()) or (
+            n_docs and (int(outline.parent_of.max()) >= n_docs or int(outline.parent_of.min()) < -1)):
+        raise IndexFormatError(f"{folder}: the outline arrays do not agree with the passages; run `citebot reindex`")
     bm25 = BM25Index(terms=terms, params=params, **arrays)
     references = {src: {int(n): t for n, t in r.items()} for src, r in refs_doc["references"].items()}
     try:
@@ -427,5 +439,5 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         folder=folder, manifest=manifest, bm25=bm25,
         passages=passages,
         references=references, missing=refs_doc.get("missing", {}), abbreviations=abbreviations,
-        embeddings=embeddings,
+        embeddings=embeddings, structure=outline,
     )

