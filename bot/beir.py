@@ -34,11 +34,12 @@ class BeirReport:
     seconds: float
     per_query: dict = field(default_factory=dict, repr=False)  # query id -> (nDCG@10, Recall@100)
     dense: bool = False
+    declined: float = 0.0  # share of the queries ``ask`` declines (every BEIR query has an answer)
 
     def to_json(self) -> dict:
         out = {"split": self.split, "queries": self.queries, "documents": self.documents,
                "ndcg@10": round(self.ndcg10, 4), "recall@100": round(self.recall100, 4),
-               "seconds": round(self.seconds, 1)}
+               "declined": round(self.declined, 4), "seconds": round(self.seconds, 1)}
         if self.dense:
             out["dense"] = True
         return out
@@ -174,6 +175,7 @@ def evaluate(folder: Path, *, split: str = "test", make_answerer=None, work: Pat
         answerer = make_answerer(loaded) if make_answerer else Answerer(loaded)
         doc_of = [loaded.passages.get(pid).source.rpartition("#")[2] for pid in range(len(loaded.passages))]
         ndcg = recall = 0.0
+        declined = 0
         per_query: dict[str, tuple[float, float]] = {}
         judged = [q for q in qrels if q in queries]
         for qid in judged:
@@ -187,13 +189,15 @@ def evaluate(folder: Path, *, split: str = "test", make_answerer=None, work: Pat
             per_query[qid] = (ndcg_at(ranked, qrels[qid], 10), recall_at(ranked, qrels[qid], DEPTH))
             ndcg += per_query[qid][0]
             recall += per_query[qid][1]
+            declined += not answerer.ask(queries[qid], top=1).answered
         loaded.passages.close()
     finally:
         if not dense:
             shutil.rmtree(tmp, ignore_errors=True)
     n = max(len(judged), 1)
     return BeirReport(split=split, queries=len(judged), documents=len(doc_of), ndcg10=ndcg / n,
-                      recall100=recall / n, seconds=time.perf_counter() - t0, per_query=per_query, dense=dense)
+                      recall100=recall / n, seconds=time.perf_counter() - t0, per_query=per_query, dense=dense,
+                      declined=declined / n)
 
 
 def halves_report(report: BeirReport, folder: Path, split: str) -> dict[str, dict]:

@@ -68,7 +68,8 @@ def cmd_eval(args) -> int:
         else:
             print(f"{args.beir} ({report.split}: {report.queries:,} queries, {report.documents:,} documents"
                   f"{', BM25 + dense' if args.dense else ''})")
-            print(f"nDCG@10 {report.ndcg10:.4f}   Recall@100 {report.recall100:.4f}   ({report.seconds:.1f} s)")
+            print(f"nDCG@10 {report.ndcg10:.4f}   Recall@100 {report.recall100:.4f}   "
+                  f"declined {report.declined:.3f}   ({report.seconds:.1f} s)")
             for name, r in (parts or {}).items():
                 if name != "full":
                     print(f"  half {name} ({r['queries']} queries): nDCG@10 {r['ndcg@10']:.4f}   "

@@ -35,6 +35,7 @@ class Expanded:
     alternates: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     either: tuple[tuple[str, str], ...] = ()  # stems on each side of an "or" ("SLE or MCTD")
+    own: tuple[str, ...] | None = None  # a follow-up judged with the turn before it: the follow-up's own stems
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:

@@ -43,7 +43,7 @@ class Weights:
     article: float = 0.2  # share of the best passage score the best article adds
     section: float = 0.0  # the same for the best section
     items: float = 0.0  # the same for a lead-in or parent, by the section its own items make up
-    topic: float = 0.2  # a conversation's topic: share of the best passage score its article adds
+    topic: float = 1.0  # a conversation's topic: share of the best passage score its article adds
     topic_section: float = 0.1  # the same for the sections of its answers
     k1: float = 1.2
     b: float = 0.75
@@ -71,6 +71,9 @@ class Levels:
         self.n_sections = structure.n_sections
         self.art_len = np.bincount(structure.article_of, minlength=self.n_articles).astype(np.float64)
         self.sec_len = np.bincount(structure.section_of, minlength=self.n_sections).astype(np.float64)
+        # An article of one passage says nothing its passage does not: the article level counts by the share
+        # of an article's passages that are not the one being scored (0 for one-passage abstracts).
+        self.article_share = 1.0 - 1.0 / max(float(self.art_len.mean()), 1.0) if self.n_articles else 0.0
         # the section a passage's own items make up (a lead-in's list), -1 for a passage without items
         self.child_section = np.full(len(structure.parent_of), -1, dtype=np.int64)
         has_parent = np.flatnonzero(structure.parent_of >= 0)
@@ -105,6 +108,14 @@ class Levels:
         docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
         return math.log((self.n_articles + 1) / len(np.unique(self.s.article_of[docs])))
 
+    def held_elsewhere(self, term: str, articles) -> bool:
+        """Whether ``term`` is in the index but in none of ``articles``."""
+        tid = self.bm25.term_id(term)
+        if tid is None:
+            return False
+        docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
+        return not np.isin(self.s.article_of[docs], list(articles)).any()
+
     def rerank(self, query: dict[str, float], ranked: list[tuple[int, float]], k: int,
                topic: Topic | None = None) -> list[tuple[int, float]]:
         """``ranked`` (BM25's best, best first) re-scored with their article and section; the ``k`` best."""
@@ -128,7 +139,7 @@ class Levels:
         own_sec = secs[self.s.section_of[pids]]
         kids = self.child_section[pids]
         list_sec = np.where(kids >= 0, secs[np.maximum(kids, 0)], 0.0)
-        boost = (self.w.article * arts[self.s.article_of[pids]] + self.w.section * own_sec
+        boost = (self.w.article * self.article_share * arts[self.s.article_of[pids]] + self.w.section * own_sec
                  + self.w.items * list_sec + self.w.topic * prior_a[self.s.article_of[pids]]
                  + self.w.topic_section * prior_s[self.s.section_of[pids]])
         final = base + top * boost
@@ -136,15 +147,17 @@ class Levels:
         return [(int(pids[i]), float(final[i])) for i in order]
 
     def topic_of(self, ranked: list[tuple[int, float]], depth: int = 3) -> Topic:
-        """The topic an answer gives a conversation: its best passages' articles and sections."""
-        arts: dict[int, float] = {}
+        """The topic an answer gives a conversation: the article of its best passage, and the sections of
+        its best passages within that article."""
+        if not ranked:
+            return Topic()
+        art = int(self.s.article_of[ranked[0][0]])
         secs: dict[int, float] = {}
         for rank, (pid, _) in enumerate(ranked[:depth]):
-            w = 1.0 / (rank + 1)
-            a, s = int(self.s.article_of[pid]), int(self.s.section_of[pid])
-            arts[a] = max(arts.get(a, 0.0), w)
-            secs[s] = max(secs.get(s, 0.0), w)
-        return Topic(arts, secs)
+            if int(self.s.article_of[pid]) == art:
+                s = int(self.s.section_of[pid])
+                secs[s] = max(secs.get(s, 0.0), 1.0 / (rank + 1))
+        return Topic({art: 1.0}, secs)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

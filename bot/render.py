@@ -26,10 +26,13 @@ def as_text(answer: Answer, *, width: int = 100, start: int = 1) -> str:
         lines.append(f"{i}. {where}{cites}")
         lines.extend(textwrap.wrap(p.text, width=width, initial_indent="   ", subsequent_indent="   "))
         lines.append("")
-    if answer.references:
-        lines.append("References")
-        for r in answer.references:
+    by_source: dict[str, list] = {}
+    for r in answer.references:
+        by_source.setdefault(r.source, []).append(r)
+    for source, refs in by_source.items():  # an answer from several articles lists each one's references
+        lines.append(f"References — {source}")
+        for r in sorted(refs, key=lambda r: r.number):
             text = r.text if not r.missing else "(missing: the article cites this number but does not list it)"
-            lines.extend(textwrap.wrap(f"[{r.number}] {text} — {r.source}", width=width,
+            lines.extend(textwrap.wrap(f"[{r.number}] {text}", width=width,
                                        initial_indent="  ", subsequent_indent="      "))
     return "\n".join(lines).rstrip()

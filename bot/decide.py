@@ -1,0 +1,202 @@
+"""Deciding: answer or decline, and why.
+
+Whether to answer at all is decided by **coverage**: how much of the question's specific vocabulary
+one of the top passages holds. Each question concept (a lexicon phrase once, every other stem on its
+own, words joined by "or" as one group) weighs its idf; generic question words (``data/generic.txt``)
+count little; a word the index has never seen counts as very rare, more so when it is a medical word.
+A passage lacking a concept counts it against itself by the concept's general-English specificity
+(``english.py``): lacking "regular" costs little, lacking "calciphylaxis" much. "How is anaemia
+diagnosed?" shares "diagnosed" with a calcinosis article, but not the specific word, and is declined.
+A question asking for a kind of information (a dose, a treatment, a diagnosis: ``data/intents.tsv``)
+also needs a passage of that kind (``intent.py``).
+
+The thresholds are in ``answer.Settings``; each is documented there with the measurement that chose it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from . import intent
+from .tokenize import Tokenizer
+
+# Stems of words that are medical by their form: diseases (-itis, -osis, -emia, -oma, -pathy), procedures
+# (-ectomy, -scopy, -plasty) and drug stems (-mab, -nib, -pril, -olol, -statin, -cillin, -mycin, …).
+MEDICAL_SUFFIX = re.compile(
+    r"(iti|itis|osi|osis|emia|aemia|oma|pathi|ectomi|otomi|ostomi|plasti|scopi|graphi|mab|nib|pril|sartan|olol|"
+    r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
+    r"xaban|gatran|lukast|triptan|zepam|zolam|oxetin|pramin|azin|done|sone|solon|caine|terol|tropin)$"
+)
+def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
+    from importlib import resources
+
+    text = resources.files("bot.data").joinpath("generic.txt").read_text(encoding="utf-8")
+    return frozenset(s for line in text.splitlines() if line.strip() and not line.startswith("#")
+                     for s in tokenizer(line))
+
+
+class Decider:
+    """Coverage of a question by passages, against one loaded index. Thread-safe for reads."""
+
+    def __init__(self, index, tokenizer: Tokenizer, settings, lexicon):
+        self.index = index
+        self.tokenizer = tokenizer
+        self.settings = settings
+        self.lexicon = lexicon
+        self._max_idf = math.log(index.bm25.n_docs + 1)
+        self._generic = _generic_words(tokenizer)
+        self._intents = intent.load(tokenizer)
+        self._lexicon_words = lexicon.words
+        self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
+
+    def covered(self, judged, ranked) -> float:
+        """The best coverage of ``judged`` (an expanded question) among ``ranked``'s first passages that
+        are the kind of information it asks for."""
+        wanted = intent.asked(self._intents, judged.terms)
+        plan = self._plan(judged)
+        return max((self.coverage(judged, pid, plan) for pid, _ in ranked[: self.settings.coverage_depth]
+                    if self._fits(wanted, pid)), default=0.0)
+
+    def _zipf(self, stems: tuple[str, ...]) -> float | None:
+        """General English frequency of a word (the rarest stem of a phrase); None when unlisted."""
+        if self._stem_zipf is None:
+            from . import english
+
+            self._stem_zipf = english.stem_zipf(self.tokenizer)
+        zs = [self._stem_zipf.get(s) for s in stems]
+        return None if any(z is None for z in zs) else min(zs)
+
+    def _is_medical(self, stems: tuple[str, ...]) -> bool:
+        return any(s in self._lexicon_words or MEDICAL_SUFFIX.search(s) for s in stems) or \
+            (len(stems) > 1 and stems in self.lexicon.links)
+
+    def _unit_weight(self, stems: tuple[str, ...], alts) -> tuple[float, float]:
+        return self._unit_info(stems, alts)[:2]
+
+    def _unit_info(self, stems: tuple[str, ...], alts) -> tuple[float, float, float]:
+        """(weight a passage earns by holding the word, weight it counts against a passage lacking it).
+
+        The first is the word's idf (for a word the index lacks: the best idf of an alternative it holds,
+        else the top idf scaled by how specific the word is in general English, more for a medical
+        word). The second scales that by the word's general-English specificity (``english.py``): a
+        passage lacking "regular" or "enough" loses little, one lacking "calciphylaxis" loses much;
+        medical words (lexicon words, medical suffixes) never count less than ``medical_floor``.
+        """
+        from .english import specificity
+
+        bm = self.index.bm25
+        st = self.settings
+        own = [bm.idf[bm.term_id(s)] for s in stems if bm.term_id(s) is not None]
+        known_alts = [sum(bm.idf[bm.term_id(s)] for s in alt) / len(alt) for alt in alts
+                      if all(bm.term_id(s) is not None for s in alt)]
+        medical = self._is_medical(stems)
+        spec = specificity(self._zipf(stems))
+        if medical:
+            spec = max(spec, st.medical_floor)
+        if own and len(own) == len(stems):
+            w = float(max(own))
+        elif own or known_alts:
+            w = float(max(own + known_alts))
+        elif medical:
+            w = self._max_idf * st.unknown_medical_weight * spec  # a medical word the articles never use
+        else:
+            w = self._max_idf * st.unknown_weight * spec
+        generic_alts = [alt for alt in alts if all(bm.term_id(s) is not None for s in alt)]
+        if all(s in self._generic for s in stems) or (
+                not own and generic_alts and all(all(s in self._generic for s in a) for a in generic_alts)):
+            w *= st.generic_weight  # a generic word, or shorthand for one ("pt" → patient)
+            spec = 0.0
+        return w, w * spec, spec
+
+    def _units(self, turn):
+        """The question's concepts: each matched lexicon phrase once, every other stem on its own."""
+        in_phrase = {s for p in turn.phrases for s in p}
+        units = [(p, alts) for p, alts in turn.phrases.items()]
+        units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms) if t not in in_phrase]
+        return units
+
+    def _plan(self, turn) -> list[list[tuple[tuple[str, ...], tuple, float, float, float]]]:
+        """The question's concept groups with each unit's weights, computed once per question."""
+        return [[(stems, alts, *self._unit_info(stems, alts)) for stems, alts in group]
+                for group in self._groups(turn)]
+
+    def coverage(self, turn, pid: int, plan=None) -> float:
+        """Share of the question's specificity that passage ``pid`` holds: got / (got + missed).
+
+        A concept the passage holds earns its weight (an alternative of it ``alt_credit`` of that); one it
+        lacks counts its missed weight (``_unit_weight``) against the passage.
+        """
+        if isinstance(turn, list):
+            from .expand import Expanded
+
+            turn = Expanded(terms=tuple(turn))
+        bm = self.index.bm25
+        present = set(int(t) for t in bm.doc_terms(pid))
+
+        def has(s: str) -> bool:
+            tid = bm.term_id(s)
+            return tid is not None and tid in present
+
+        got = missed = 0.0
+        own_got = own_missed = 0.0  # a follow-up judged with the turn before it: its own words' share
+        own = set(turn.own) if getattr(turn, "own", None) is not None else None
+        specific = False  # whether the passage holds a word that is neither generic nor common English
+        plan = plan if plan is not None else self._plan(turn)
+        for group in plan:
+            best = None  # of words joined by "or", the one the passage holds best
+            for stems, alts, w, w_missed, spec in group:
+                if all(has(s) for s in stems):
+                    share = 1.0
+                elif any(all(has(s) for s in alt) for alt in alts):
+                    share = self.settings.alt_credit
+                else:  # a phrase held in part ("corticosteroid" of "corticosteroid injection")
+                    share = sum(has(s) for s in stems) / len(stems) * self.settings.alt_credit
+                g, m = w * share, w_missed * (1 - share)
+                if share >= self.settings.alt_credit and spec >= self.settings.min_specific:
+                    specific = True
+                if best is None or g - m > best[0] - best[1]:
+                    best = (g, m)
+            if own is not None and all(set(u[0]) <= own for u in group):
+                own_got += best[0]
+                own_missed += best[1]
+            elif own is not None:  # the topic's words, carried over: they count at the context weight
+                best = (best[0] * self.settings.context_weight, best[1] * self.settings.context_weight)
+            got += best[0]
+            missed += best[1]
+        if own is not None and own_missed > 0 and own_got == 0:
+            return 0.0  # the follow-up's own words are not here ("what is the capital of France?")
+        if not specific:
+            return 0.0  # only filler words in common: "where do I get my parking validated?"
+        return got / (got + missed) if got + missed else 0.0
+
+    def _groups(self, turn):
+        """The question's concepts, those joined by "or" ("SLE or MCTD") in one group: either will do."""
+        units = self._units(turn)
+        index = {}
+        for i, (stems, _) in enumerate(units):
+            for s in stems:
+                index.setdefault(s, i)
+        parent = list(range(len(units)))
+
+        def root(i):
+            while parent[i] != i:
+                i = parent[i]
+            return i
+
+        for a, b in turn.either:
+            if a in index and b in index:
+                parent[root(index[a])] = root(index[b])
+        groups: dict[int, list] = {}
+        for i, u in enumerate(units):
+            groups.setdefault(root(i), []).append(u)
+        return list(groups.values())
+
+    def _fits(self, wanted, pid: int) -> bool:
+        """Whether passage ``pid`` is the kind of information the question asks for (``intent.py``)."""
+        if not wanted:
+            return True
+        bm = self.index.bm25
+        terms = {bm.terms[int(t)] for t in bm.doc_terms(pid)}
+        return all(intent.satisfied(i, terms) for i in wanted)
+

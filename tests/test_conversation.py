@@ -1,0 +1,136 @@
+"""Conversations on a library: a follow-up keeps the topic of the turns before it.
+
+Two articles that share their ask-words ("dose", "treatment", "used"): a follow-up such as "what dose is
+used?" names no topic, so only the conversation can tell which article it is about. Each test here fails
+when the context is dropped (``use_context=False`` shows that it does).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.answer import Answerer, Conversation
+from bot.indexer import open_fresh
+
+CALCIPHYLAXIS = """\
+# Calciphylaxis in kidney disease
+
+Calciphylaxis is calcification of small skin vessels in patients on dialysis [1].
+
+## Treatment
+
+Treatment of calciphylaxis combines wound care, pain control and intensified dialysis [1].
+
+- Sodium thiosulfate 25 g intravenously after each dialysis session is the usual dose [2]
+- Stop warfarin and correct calcium and phosphate [1]
+
+## References
+
+1. Nigwekar SU, et al. Calciphylaxis. N Engl J Med. 2018.
+2. Brandenburg VM, et al. Calcific uraemic arteriolopathy. Nephrol Dial Transplant. 2017.
+"""
+
+OSTEOPOROSIS = """\
+# Osteoporosis treatment
+
+Antiresorptive drugs lower the fracture risk of women with osteoporosis [1].
+
+## Doses
+
+- Alendronate 70 mg once weekly is the usual oral dose used [1]
+- Risedronate 35 mg once weekly is the dose used by most women [1]
+- Zoledronic acid 5 mg intravenously once a year is the dose used in hospital [2]
+- Denosumab 60 mg every 6 months; doses must not be delayed [2]
+
+## References
+
+1. Compston JE, et al. Osteoporosis. Lancet. 2019.
+2. Eastell R, et al. Pharmacological management of osteoporosis. J Clin Endocrinol Metab. 2019.
+"""
+
+
+@pytest.fixture
+def library(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "calciphylaxis.md").write_text(CALCIPHYLAXIS, encoding="utf-8")
+    (corpus / "osteoporosis.md").write_text(OSTEOPOROSIS, encoding="utf-8")
+    return corpus, tmp_path / "index"
+
+
+@pytest.fixture
+def answerer(library):
+    loaded, _ = open_fresh(*library)
+    yield Answerer(loaded)
+    loaded.passages.close()
+
+
+def _first(answer) -> str:
+    return answer.hits[0].passage.text if answer.answered else "(declined)"
+
+
+def test_follow_up_keeps_the_topic_and_fails_without_context(answerer):
+    conv = Conversation(answerer)
+    assert "calciphylaxis" in _first(conv.ask("how is calciphylaxis treated")).lower()
+    assert "thiosulfate 25 g" in _first(conv.ask("what dose is used?"))
+    alone = Conversation(answerer, use_context=False)
+    alone.ask("how is calciphylaxis treated")
+    assert "thiosulfate" not in _first(alone.ask("what dose is used?"))
+
+
+def test_a_declined_turn_adds_no_topic(answerer):
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    assert not conv.ask("what is the capital of France?").answered
+    assert conv.turns == ["how is calciphylaxis treated"]
+    assert "thiosulfate 25 g" in _first(conv.ask("what dose is used?"))
+
+
+def test_a_follow_up_naming_another_topic_starts_a_new_one(answerer):
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    answer = conv.ask("how often is zoledronic acid given in osteoporosis?")
+    assert answer.new_topic
+    assert "Zoledronic acid" in _first(answer)
+    assert not conv.ask("what dose is used?").new_topic
+
+
+def test_reset_forgets_the_topic(answerer):
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    conv.reset()
+    assert "thiosulfate" not in _first(conv.ask("what dose is used?"))
+
+
+def test_repl_json_keeps_the_topic_and_reset_forgets_it(library):
+    corpus, index = library
+    script = "how is calciphylaxis treated\nwhat dose is used?\n:reset\nwhat dose is used?\n"
+    r = subprocess.run([sys.executable, "-m", "bot", "repl", "--json", "--corpus", str(corpus), "--index", str(index)],
+                       input=script, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    answers = [o for o in lines if "question" in o]
+    assert [a["question"] for a in answers] == ["how is calciphylaxis treated", "what dose is used?",
+                                                "what dose is used?"]
+    assert "thiosulfate 25 g" in answers[1]["passages"][0]["text"]
+    after = answers[2]
+    assert not after["answered"] or "thiosulfate" not in after["passages"][0]["text"]
+
+
+def test_an_answer_from_two_articles_lists_references_per_article(answerer):
+    from bot.render import as_text
+
+    answer = answerer.ask("sodium thiosulfate or zoledronic acid intravenously", top=5)
+    sources = {h.passage.source for h in answer.hits}
+    assert sources == {"calciphylaxis.md", "osteoporosis.md"}
+    text = as_text(answer)
+    for source in sources:
+        assert f"References — {source}" in text
+    cal = text.index("References — calciphylaxis.md")
+    ost = text.index("References — osteoporosis.md")
+    assert "Brandenburg" in text[cal:ost] if cal < ost else "Brandenburg" in text[cal:]
+    assert "Eastell" in (text[ost:cal] if ost < cal else text[ost:])
