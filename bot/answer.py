@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from . import assemble
 from .decide import Decider
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
@@ -37,7 +38,7 @@ MAX_TOP = 50
 
 @dataclass(frozen=True)
 class Settings:
-    """The deciding and query settings. Measured with ``/tmp``-free commands in the README's Quality
+    """The deciding and query settings. Measured with the commands in the README's Quality
     section: ``citebot eval`` on ``dev.jsonl`` (seed alone) and on the library set (a tuning set).
     ``new_topic``: 1.5, 3 and 100 give the same library conversations Hit@3 (0.58 answered, 0.67
     ranking only) with ``rank.Weights.topic`` 0.2; 1.5 gave dev-with-library Hit@1 0.80 against 0.77,
@@ -176,7 +177,7 @@ class Answerer:
         if topic is None and ctx and self.levels is not None:
             topic = self.context_topic(ctx)
         follows = self.continues(turn, topic) if ctx else False
-        depth = max(offset + top, self.settings.coverage_depth if abstain else 0)
+        depth = max(offset + max(top, assemble.CANDIDATES), self.settings.coverage_depth if abstain else 0)
         ranked_all = self._top(query, depth, text, context, topic if follows else None)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
@@ -190,8 +191,26 @@ class Answerer:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 return self._decline(question, "the articles do not cover this question")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
-        return Answer(question=question, answered=True, hits=hits, references=self.references(hits),
-                      new_topic=bool(ctx) and not follows)
+        blocks = self.assemble(ranked_all[offset:], top)
+        refs = self.block_references(blocks) if blocks else self.references(hits)
+        return Answer(question=question, answered=True, hits=hits, references=refs,
+                      new_topic=bool(ctx) and not follows, blocks=blocks)
+
+    def assemble(self, ranked: list[tuple[int, float]], top: int) -> tuple:
+        """The answer's blocks (``assemble.py``): the accepted passages as units of their articles."""
+        structure = getattr(self.index, "structure", None)
+        if structure is None:
+            return ()
+        return assemble.Assembler(structure, self._passage).blocks(assemble.accepted(ranked), top)
+
+    def block_references(self, blocks) -> tuple[Reference, ...]:
+        """Every number the blocks show, per article (in the order the blocks show them), sorted by number."""
+        wanted: dict[str, set[int]] = {}
+        for b in blocks:
+            for item in b.shown():
+                wanted.setdefault(b.source, set()).update(item.citations)
+        return tuple(Reference(source=src, number=n, text=self.index.references.get(src, {}).get(n))
+                     for src, numbers in wanted.items() for n in sorted(numbers))
 
     def _passage(self, pid: int):
         with self._lock:

@@ -91,6 +91,7 @@ class Answer:
     references: tuple[Reference, ...]
     reason: str | None = None
     new_topic: bool = False  # a follow-up that named a topic of its own instead of continuing the conversation
+    blocks: tuple = ()  # assemble.Block: what is shown, one unit of the article each (lead-in and its list)
 
     def to_json(self) -> dict:
         return {
@@ -98,4 +99,5 @@ class Answer:
             "answered": self.answered,
             "passages": [h.to_json() for h in self.hits],
             "references": [r.to_json() for r in self.references],
+            "blocks": [b.to_json() for b in self.blocks],
         }

@@ -1,0 +1,141 @@
+"""Assembling: the ranked passages an answer accepted → *blocks*, each one unit of the article.
+
+Ranking is passage by passage; an answer is shown as the article shows it. Along the outline stored in
+the index (``structure.py``: each passage's parent lead-in or bullet):
+
+* a hit on a lead-in or parent bullet shows it with its whole list (nested items keep their depth);
+* a hit on a list item shows its lead-in and the whole list, the hit items marked; a list longer than
+  ``MAX_ITEMS`` is trimmed around the hits, saying how many are left out ("+ N more");
+* hits among siblings merge into one block (one block per lead-in); a hit inside a list another block
+  already shows is marked there;
+* a paragraph stands alone.
+
+Which passages: those of the first ``CANDIDATES`` ranked passages scoring at least ``ACCEPT`` of the best
+(the decide stage accepted the answer on the best three; a passage far below them is not evidence).
+Blocks are ordered by their best passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Passage
+
+MAX_ITEMS = 12  # a list this long is shown whole; a longer one is trimmed around its hits
+CONTEXT = 1  # items kept either side of a hit in a trimmed list
+ACCEPT = 0.8  # share of the best score a passage needs to be shown
+CANDIDATES = 10
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    citations: tuple[int, ...]
+    depth: int
+    matched: bool
+    pid: int
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "citations": list(self.citations), "depth": self.depth, "matched": self.matched}
+
+
+@dataclass(frozen=True)
+class Block:
+    article: str
+    source: str
+    section: tuple[str, ...]
+    lead: Item | None
+    items: tuple[Item, ...]
+    score: float
+    more: int = 0  # items of the list left out of ``items`` (a trimmed long list)
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)
+
+    def shown(self) -> tuple[Item, ...]:
+        return ((self.lead,) if self.lead else ()) + self.items
+
+    def to_json(self) -> dict:
+        return {"article": self.article, "source": self.source, "section": self.section_path,
+                "lead": None if self.lead is None else {"text": self.lead.text, "citations": list(self.lead.citations)},
+                "items": [i.to_json() for i in self.items], "more": self.more, "score": round(self.score, 6)}
+
+
+def accepted(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The ranked passages an answer shows: within ``ACCEPT`` of the best, among the first ``CANDIDATES``."""
+    if not ranked:
+        return []
+    best = ranked[0][1]
+    floor = best * ACCEPT if best > 0 else best
+    return [(p, s) for p, s in ranked[:CANDIDATES] if s >= floor]
+
+
+class Assembler:
+    """Builds blocks from passage ids, reading passages through ``get(pid)`` and the outline arrays."""
+
+    def __init__(self, structure, get):
+        self.s = structure
+        self.get = get
+
+    def _root(self, pid: int) -> int:
+        """The unit a hit belongs to: itself when it has items, else its parent, else itself."""
+        if self.s.children(pid):
+            return pid
+        parent = int(self.s.parent_of[pid])
+        return parent if parent >= 0 else pid
+
+    def _subtree(self, root: int, depth: int = 0) -> list[tuple[int, int]]:
+        out = []
+        for c in self.s.children(root):
+            out.append((c, depth))
+            out.extend(self._subtree(c, depth + 1))
+        return out
+
+    def blocks(self, hits: list[tuple[int, float]], top: int) -> tuple[Block, ...]:
+        units: dict[int, dict] = {}
+        order: list[int] = []
+        for pid, score in hits:
+            root = self._root(pid)
+            covering = next((u for u in order if pid in units[u]["members"] or root in units[u]["members"]), None)
+            if covering is not None:
+                units[covering]["matched"].add(pid)
+                continue
+            if root not in units:
+                if len(order) >= top:
+                    continue
+                members = {root} | {c for c, _ in self._subtree(root)}
+                units[root] = {"score": score, "matched": set(), "members": members}
+                order.append(root)
+            units[root]["matched"].add(pid)
+        return tuple(self._block(root, units[root]) for root in order)
+
+    def _block(self, root: int, unit: dict) -> Block:
+        p: Passage = self.get(root)
+        matched = unit["matched"]
+        sub = self._subtree(root)
+        if not sub:  # a paragraph or a lone item
+            item = Item(p.text, p.citations, 0, True, root)
+            return Block(p.article, p.source, p.section, None, (item,), unit["score"])
+        lead = Item(p.text, p.citations, 0, root in matched, root)
+        keep = range(len(sub))
+        more = 0
+        if len(sub) > MAX_ITEMS:
+            hit_at = [i for i, (c, _) in enumerate(sub) if c in matched] or [0]
+            wanted = {j for i in hit_at for j in range(i - CONTEXT, i + CONTEXT + 1) if 0 <= j < len(sub)}
+            keep = sorted(wanted)[: MAX_ITEMS]
+            more = len(sub) - len(keep)
+        items = []
+        for i in keep:
+            c, depth = sub[i]
+            q = self.get(c)
+            items.append(Item(q.text, q.citations, depth, c in matched, c))
+        return Block(p.article, p.source, p.section, lead, tuple(items), unit["score"], more)
+
+    def full(self, block: Block) -> Block:
+        """The same block with its whole list (what ``:more`` or "Show all" expands)."""
+        root = block.lead.pid if block.lead else block.items[0].pid
+        matched = {i.pid for i in block.shown() if i.matched}
+        sub = self._subtree(root)
+        items = tuple(Item(self.get(c).text, self.get(c).citations, d, c in matched, c) for c, d in sub)
+        return Block(block.article, block.source, block.section, block.lead, items or block.items, block.score, 0)
