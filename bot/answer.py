@@ -192,9 +192,10 @@ class Answerer:
                 return self._decline(question, "the articles do not cover this question")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
         blocks = self.assemble(ranked_all[offset:], top)
-        refs = self.block_references(blocks) if blocks else self.references(hits)
+        cited = self.references(hits)
+        refs = self.block_references(blocks) if blocks else cited
         return Answer(question=question, answered=True, hits=hits, references=refs,
-                      new_topic=bool(ctx) and not follows, blocks=blocks)
+                      new_topic=bool(ctx) and not follows, blocks=blocks, passage_references=cited)
 
     def assemble(self, ranked: list[tuple[int, float]], top: int) -> tuple:
         """The answer's blocks (``assemble.py``): the accepted passages as units of their articles."""

@@ -100,7 +100,7 @@ def cmd_ask(args) -> int:
     per line (blank lines skipped), and answers each on its own: one JSON object per line with --json.
     Exit status 0 when it answered or declined, 1 or 2 on errors (see "What happens when…").
     """
-    from .render import as_json, as_text
+    from .render import as_json, as_text, terminal_width
 
     answerer = open_answerer(args)
     if args.question:
@@ -109,7 +109,8 @@ def cmd_ask(args) -> int:
         questions = (line.rstrip("\n") for line in sys.stdin if line.strip())
     for q in questions:
         answer = answerer.ask(q, top=args.top, abstain=not args.no_abstain)
-        print(as_json(answer) if args.json else as_text(answer) + ("\n" if not args.question else ""),
+        print(as_json(answer) if args.json
+              else as_text(answer, width=terminal_width(sys.stdout)) + ("\n" if not args.question else ""),
               flush=True)
     return 0
 

@@ -91,6 +91,7 @@ class Answer:
     references: tuple[Reference, ...]
     reason: str | None = None
     new_topic: bool = False  # a follow-up that named a topic of its own instead of continuing the conversation
+    passage_references: tuple = ()  # the references the ranked passages cite (what Slack, showing them, lists)
     blocks: tuple = ()  # assemble.Block: what is shown, one unit of the article each (lead-in and its list)
 
     def to_json(self) -> dict:

@@ -14,17 +14,62 @@ def as_json(answer: Answer) -> str:
     return json.dumps(answer.to_json(), ensure_ascii=False)
 
 
-def as_text(answer: Answer, *, width: int = 100, start: int = 1) -> str:
+def terminal_width(stream) -> int | None:
+    """The terminal's width when ``stream`` is one; None (no wrapping) when output is piped."""
+    import shutil
+
+    try:
+        return shutil.get_terminal_size().columns if stream.isatty() else None
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _wrap(text: str, width: int | None, first: str, rest: str) -> list[str]:
+    """``text`` wrapped at ``width`` (never mid-word: a file name or a long word stays whole); one line when
+    ``width`` is None."""
+    if width is None:
+        return [first + text]
+    return textwrap.wrap(text, width=max(width, len(rest) + 20), initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first]
+
+
+def _cites(numbers) -> str:
+    return f" [{', '.join(map(str, numbers))}]" if numbers else ""
+
+
+def _block_lines(i: int, block, width: int | None) -> list[str]:
+    lines = _wrap(" › ".join([block.article, *block.section]), width, f"{i}. ", "   ")
+    if block.lead is not None:
+        lines += _wrap(block.lead.text + _cites(block.lead.citations), width, "   ", "   ")
+        for item in block.items:
+            pad = "   " + "  " * (item.depth + 1)
+            mark = "▸ " if item.matched else "• "
+            lines += _wrap(item.text + _cites(item.citations), width, pad[:-2] + mark, pad)
+        if block.more:
+            lines.append(f"   + {block.more} more (:more shows the whole list)")
+    else:
+        for item in block.items:
+            lines += _wrap(item.text + _cites(item.citations), width, "   ", "   ")
+    return lines
+
+
+def as_text(answer: Answer, *, width: int | None = 100, start: int = 1) -> str:
+    """An answer for the terminal: each block (``assemble.py``) as the article shows it — its section path
+    once, the lead-in, its items nested with ``[n]`` after each (▸ marks the items that matched) — then the
+    references per article, sorted by number. ``width`` None: no wrapping (piped output)."""
     if not answer.answered:
         why = f" ({answer.reason})" if answer.reason else ""
         return NOT_FOUND + why
     lines: list[str] = []
-    for i, hit in enumerate(answer.hits, start):
+    if answer.blocks:
+        for i, block in enumerate(answer.blocks, start):
+            lines += _block_lines(i, block, width)
+            lines.append("")
+    for i, hit in enumerate(() if answer.blocks else answer.hits, start):
         p = hit.passage
         where = " › ".join([p.article, *p.section])
-        cites = f"  [{', '.join(map(str, p.citations))}]" if p.citations else ""
-        lines.append(f"{i}. {where}{cites}")
-        lines.extend(textwrap.wrap(p.text, width=width, initial_indent="   ", subsequent_indent="   "))
+        lines += _wrap(f"{where}{_cites(p.citations)}", width, f"{i}. ", "   ")
+        lines += _wrap(p.text, width, "   ", "   ")
         lines.append("")
     by_source: dict[str, list] = {}
     for r in answer.references:
@@ -33,6 +78,5 @@ def as_text(answer: Answer, *, width: int = 100, start: int = 1) -> str:
         lines.append(f"References — {source}")
         for r in sorted(refs, key=lambda r: r.number):
             text = r.text if not r.missing else "(missing: the article cites this number but does not list it)"
-            lines.extend(textwrap.wrap(f"[{r.number}] {text}", width=width,
-                                       initial_indent="  ", subsequent_indent="      "))
+            lines += _wrap(f"[{r.number}] {text}", width, "  ", "      ")
     return "\n".join(lines).rstrip()

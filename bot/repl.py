@@ -7,7 +7,7 @@ import sys
 
 from .answer import Answerer, Conversation
 from .errors import CitebotError
-from .render import as_json, as_text
+from .render import as_json, as_text, terminal_width
 
 HELP = """Ask a question about the articles; follow-ups are read in the context of the conversation.
   :more    show the next passages for the last question
@@ -65,12 +65,12 @@ def handle(conv: Conversation, line: str, json_mode: bool, out) -> bool:
                 print(str(e) if not json_mode else as_json_error(str(e)), file=out)
             else:
                 shown = conv._last[2] if conv._last else 0
-                print(as_json(answer) if json_mode else as_text(answer, start=shown - conv.top + 1), file=out)
+                print(as_json(answer) if json_mode else as_text(answer, start=shown - conv.top + 1, width=terminal_width(out)), file=out)
         else:
             print(f"unknown command {line!r}; try :help", file=out)
         return True
     answer = conv.ask(line)
-    print(as_json(answer) if json_mode else as_text(answer), file=out)
+    print(as_json(answer) if json_mode else as_text(answer, width=terminal_width(out)), file=out)
     if not json_mode:
         print(file=out)
     out.flush()

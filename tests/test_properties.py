@@ -60,7 +60,9 @@ def test_any_question_gets_a_defined_answer(answerer, question):
     assert bool(answer.hits) == answer.answered
     if answer.answered:
         cited = {(h.passage.source, n) for h in answer.hits for n in h.passage.citations}
-        assert {(r.source, r.number) for r in answer.references} == cited
+        assert {(r.source, r.number) for r in answer.passage_references} == cited
+        shown = {(b.source, n) for b in answer.blocks for i in b.shown() for n in i.citations}
+        assert {(r.source, r.number) for r in answer.references} == shown and answer.blocks
     else:
         assert answer.reason
 

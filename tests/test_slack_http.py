@@ -29,7 +29,7 @@ def assert_shows(answer, posted_blocks):
     for hit in answer.hits:
         assert B.escape(hit.passage.text) in seen
         assert B.escape(hit.passage.section[-1]) in seen
-    for ref in answer.references:
+    for ref in answer.passage_references:  # Slack shows the ranked passages and the references they cite
         if ref.missing:
             assert f"[{ref.number}] _missing:" in seen
         else:

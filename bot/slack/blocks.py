@@ -179,7 +179,7 @@ def render(answer: Answer, *, question: str | None = None, share: bool = False, 
 
     hits = answer.hits
     while True:
-        refs = cited_by(hits, answer.references)
+        refs = cited_by(hits, answer.passage_references or answer.references)
         body: list[dict] = []
         for rank, hit in enumerate(hits, 1):
             body.extend(hit_blocks(rank, hit))

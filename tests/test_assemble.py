@@ -1,0 +1,97 @@
+"""Answers shaped like the article: blocks of a lead-in and its whole list (``bot/assemble.py``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot import assemble
+from bot.answer import Answerer
+from bot.indexer import open_fresh
+from bot.render import as_text
+
+DRUGS = ["Diltiazem", "Colchicine", "Bisphosphonates", "Probenecid", "Warfarin", "Minocycline", "Rituximab",
+         "Sodium thiosulfate", "Treprostinil", "Abatacept"]
+
+
+@pytest.fixture
+def seed(corpus_dir, index_dir):
+    loaded, _ = open_fresh(corpus_dir, index_dir)
+    yield Answerer(loaded)
+    loaded.passages.close()
+
+
+def _shown(answer) -> str:
+    return "\n".join(i.text for b in answer.blocks for i in b.shown())
+
+
+def test_a_list_question_shows_the_whole_list_under_its_lead_in(seed):
+    answer = seed.ask("Which drugs treat calcinosis?")
+    block = next(b for b in answer.blocks if b.lead and b.lead.text.startswith("Pharmacological options"))
+    assert [i.text.split(" (")[0] for i in block.items] == DRUGS
+    assert all(i.citations for i in block.items)  # every item keeps its own citation numbers
+    assert any(i.matched for i in block.items) and not all(i.matched for i in block.items)
+
+
+def test_siblings_merge_into_one_block_and_nested_items_keep_their_depth(seed):
+    answer = seed.ask("How is calcinosis diagnosed?")
+    leads = [b.lead.text for b in answer.blocks if b.lead]
+    assert leads.count("Calcinosis can be diagnosed through:") == 1
+    block = answer.blocks[[b.lead.text if b.lead else "" for b in answer.blocks].index(
+        "Calcinosis can be diagnosed through:")]
+    depths = {i.text: i.depth for i in block.items}
+    assert depths["Plain radiography"] == 0 and depths["Ultrasonography"] == 1
+
+
+def test_references_follow_what_is_shown_sorted_by_number(seed):
+    answer = seed.ask("Which drugs treat calcinosis?")
+    shown = {n for b in answer.blocks for i in b.shown() for n in i.citations}
+    numbers = [r.number for r in answer.references]
+    assert set(numbers) == shown and numbers == sorted(numbers)
+    assert all(r.missing == (r.text is None) for r in answer.references)
+
+
+def test_json_keeps_passages_and_adds_blocks(corpus_dir, index_dir):
+    r = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--corpus", str(corpus_dir), "--index",
+                        str(index_dir), "Which drugs treat calcinosis?"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert {"question", "answered", "passages", "references", "blocks"} <= obj.keys()
+    assert {"text", "citations", "article", "section", "source", "score"} <= obj["passages"][0].keys()
+    block = obj["blocks"][0]
+    assert {"article", "source", "section", "lead", "items", "score"} <= block.keys()
+    assert {"text", "citations", "depth", "matched"} <= block["items"][0].keys()
+    assert 1 <= len(obj["blocks"]) <= 3  # --top counts blocks (default 3)
+
+
+def test_a_long_list_is_trimmed_around_its_hits(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    items = "\n".join(f"- Finding number {i} of the survey [1]" for i in range(40))
+    items = items.replace("Finding number 25 of", "Rare quokka sighting, finding number 25 of")
+    (corpus / "survey.md").write_text(f"# Survey\n\n## Findings\n\nThe survey found:\n\n{items}\n\n"
+                                      "## References\n\n1. A survey. 2020.\n", encoding="utf-8")
+    loaded, _ = open_fresh(corpus, tmp_path / "index")
+    answerer = Answerer(loaded)
+    answer = answerer.ask("quokka sighting in the survey")
+    block = answer.blocks[0]
+    assert block.lead.text == "The survey found:"
+    assert len(block.items) <= assemble.MAX_ITEMS and block.more == 40 - len(block.items)
+    assert any("quokka" in i.text and i.matched for i in block.items)
+    full = assemble.Assembler(loaded.structure, answerer._passage).full(block)
+    assert len(full.items) == 40 and full.more == 0
+    assert f"+ {block.more} more" in as_text(answer)
+    loaded.passages.close()
+
+
+def test_terminal_text_wraps_at_words_and_not_when_piped(seed):
+    answer = seed.ask("Which drugs treat calcinosis?")
+    narrow = as_text(answer, width=50)
+    assert all(len(line) <= 50 or " " not in line.strip() for line in narrow.splitlines())
+    words = set(_shown(answer).split())
+    assert words <= set(narrow.split()) | {w for w in words if "[" in w}  # no word was split
+    piped = as_text(answer, width=None)
+    assert "Treatment of calcinosis remains challenging with limited evidence for effective interventions" in piped
