@@ -143,6 +143,7 @@ class Decider:
         own = set(turn.own) if getattr(turn, "own", None) is not None else None
         specific = False  # whether the passage holds a word that is neither generic nor common English
         plan = plan if plan is not None else self._plan(turn)
+        defined = getattr(turn, "defined", ())
         for group in plan:
             best = None  # of words joined by "or", the one the passage holds best
             for stems, alts, w, w_missed, spec in group:
@@ -152,6 +153,14 @@ class Decider:
                     share = self.settings.alt_credit
                 else:  # a phrase held in part ("corticosteroid" of "corticosteroid injection")
                     share = sum(has(s) for s in stems) / len(stems) * self.settings.alt_credit
+                if (share == 0 and len(group) == 1 and own is None and spec >= self.settings.unknown_decline
+                        and not any(c.isdigit() for x in stems for c in x)  # a value or code ("A1c 11", "CHIR99021")
+                        and not any(x in defined for x in stems)  # defined by the question itself: "… (ComYMV)"
+                        and not any(bm.term_id(x) is not None for x in stems)
+                        and not any(all(bm.term_id(x) is not None for x in alt) for alt in alts)):
+                    if self.settings.unknown_penalty is None:
+                        return 0.0  # a specific word no article uses: "how do you reverse heparin?"
+                    w_missed = w_missed * self.settings.unknown_penalty
                 g, m = w * share, w_missed * (1 - share)
                 if share >= self.settings.alt_credit and spec >= self.settings.min_specific:
                     specific = True

@@ -5,6 +5,9 @@ Alternatives come from three general sources, each only when the index holds the
 * the lexicon (``lexicon.py``): lay ↔ clinical phrases, abbreviations, word families, drug classes;
 * abbreviations the articles define, harvested at index time;
 * drug names (``drugs.py``): brand names and synonyms, and clipped names ("dilt" → diltiazem);
+* clipped words the index lacks ("outpt" → outpatient, "tab" → tablet): index terms with the same first
+  two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them);
+* misspelt words the index lacks ("reatment" → treatment): index terms one edit away (two for long words);
 * word families by shared prefix: a question stem and an index term that agree on their first
   ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic").
 
@@ -23,6 +26,8 @@ from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, PATTERN, Tokenizer
 
 PREFIX = 6
+CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
+MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Expanded:
     alternates: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     either: tuple[tuple[str, str], ...] = ()  # stems on each side of an "or" ("SLE or MCTD")
+    defined: tuple[str, ...] = ()  # stems of abbreviations the question defines itself ("… virus (ComYMV)")
     own: tuple[str, ...] | None = None  # a follow-up judged with the turn before it: the follow-up's own stems
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
@@ -82,6 +88,8 @@ class Expander:
         self.use_prefix = use_prefix
         self.use_drugs = use_drugs
         self._zipf: dict[str, float] | None = None
+        self._by_two: dict[str, list[str]] | None = None
+        self._by_len: dict[int, list[str]] | None = None
         self._words = RegexpTokenizer(PATTERN)
         self._by_prefix: dict[str, list[str]] | None = None
 
@@ -114,6 +122,42 @@ class Expander:
                 for _, s in words[i : i + n]:
                     if found:
                         alts.setdefault(s, set()).update(found)
+
+    def _clipped(self, word: str) -> list[str]:
+        """Index terms a clipped word may stand for ("outpt" → outpatient, "tab" → tablet): terms sharing its
+        first two letters that hold its letters in order and are longer by ``CLIP_EXTRA`` or more; none when
+        more than ``MAX_CLIPPED`` do (the word is too short to say which)."""
+        if len(word) < 3 or not word.isalpha():
+            return []
+        if self._by_two is None:
+            by_two: dict[str, list[str]] = {}
+            for t in self.vocab:
+                if t.isalpha() and len(t) >= 5:
+                    by_two.setdefault(t[:2], []).append(t)
+            self._by_two = by_two
+
+        def holds(term: str) -> bool:
+            it = iter(term)
+            return all(c in it for c in word)
+
+        found = [t for t in self._by_two.get(word[:2], ()) if len(t) >= len(word) + CLIP_EXTRA and holds(t)]
+        return found if len(found) <= MAX_CLIPPED else []
+
+    def _misspelt(self, stem: str) -> list[str]:
+        """Index terms one edit away from a stem the index lacks ("coatmer" → coatom, "reatment" →
+        treatment; two edits for stems of 8 letters or more), when there are at most ``MAX_CLIPPED``."""
+        if len(stem) < 5 or not stem.isalpha():
+            return []
+        if self._by_len is None:
+            by_len: dict[int, list[str]] = {}
+            for t in self.vocab:
+                if t.isalpha():
+                    by_len.setdefault(len(t), []).append(t)
+            self._by_len = by_len
+        limit = 2 if len(stem) >= 8 else 1
+        found = [t for n in range(len(stem) - limit, len(stem) + limit + 1) for t in self._by_len.get(n, ())
+                 if (t[0] == stem[0] or t[1:2] == stem[:1] or t[:1] == stem[1:2]) and _within(stem, t, limit)]
+        return found if len(found) <= MAX_CLIPPED else []
 
     def _unusual(self, word: tuple[str, str]) -> bool:
         """Whether a word is rare in general English (so "dilt" may be clipped, "dose" not)."""
@@ -166,12 +210,22 @@ class Expander:
         if self.use_drugs:
             self._drug_names(words, alts)
         if self.use_prefix:
+            for w, st in words:
+                if st not in self.vocab and st not in alts:
+                    near = self._clipped(w.lower()) or self._misspelt(st)
+                    if near:
+                        alts.setdefault(st, set()).update((t,) for t in near)
+        if self.use_prefix:
             for s in set(stems):
                 fam = self._prefix_family(s)
                 if fam:
                     alts.setdefault(s, set()).update((t,) for t in fam)
+        from .lexicon import harvest
+
+        defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
-                        phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(text))
+                        phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(text),
+                        defined=defined)
 
     def _either(self, text: str) -> tuple[tuple[str, str], ...]:
         """(stem before, stem after) each "or" of ``text`` that joins two searched words."""
@@ -184,3 +238,18 @@ class Expander:
             if before and after:
                 pairs.append((before[-1], after[0]))
         return tuple(pairs)
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Whether the edit distance (Levenshtein) between ``a`` and ``b`` is at most ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        if min(cur) > limit:
+            return False
+        prev = cur
+    return prev[-1] <= limit

@@ -25,9 +25,10 @@ def test_dev_set_regression_gate(answerer, shared_dir):
 # the code. Earlier sessions tuned while looking at them, so they are tuning sets now, not blind ones: a
 # gate at the measured level minus a small margin, so a change that helps the dev set by hurting questions
 # asked in other words is caught. Measured (citebot eval tests/data/heldout_X.jsonl --corpus corpus):
-# A 0.686 / 0.857 / 1.00 declined, B 0.806 / 0.935 / 0.78 declined — B's declines fell from 0.89 when the
-# "numeric" intent (it restated an evaluation question's wording) was removed from data/intents.tsv.
-HELDOUT_FLOORS = {"heldout_a.jsonl": (0.66, 0.83, 0.9), "heldout_b.jsonl": (0.77, 0.90, 0.75)}
+# A 0.743 / 0.857 / 1.00 declined, B 0.839 / 0.935 / 0.89 declined (B's declines fell to 0.78 when the
+# "numeric" intent, which restated an evaluation question's wording, was removed from data/intents.tsv, and
+# came back with the unknown-word penalty; Hit@1 rose with the coverage re-ranking, answer.Settings).
+HELDOUT_FLOORS = {"heldout_a.jsonl": (0.71, 0.83, 0.9), "heldout_b.jsonl": (0.80, 0.90, 0.85)}
 
 
 @pytest.mark.parametrize("name", sorted(HELDOUT_FLOORS))
