@@ -230,6 +230,14 @@ class Answerer:
             return ()
         return assemble.Assembler(structure, self._passage).blocks(assemble.accepted(ranked), top)
 
+    def whole_lists(self, answer: Answer) -> Answer:
+        """``answer`` with every trimmed list of its blocks shown whole (``:more``, "Show all")."""
+        from dataclasses import replace
+
+        assembler = assemble.Assembler(self.index.structure, self._passage)
+        blocks = tuple(assembler.full(b) if b.more else b for b in answer.blocks)
+        return replace(answer, blocks=blocks, references=self.block_references(blocks))
+
     def block_references(self, blocks) -> tuple[Reference, ...]:
         """Every number the blocks show, per article (in the order the blocks show them), sorted by number."""
         wanted: dict[str, set[int]] = {}
@@ -313,6 +321,7 @@ class Conversation:
     use_context: bool = True
     turns: list[str] = field(default_factory=list)
     _last: tuple[str, tuple[str, ...], int] | None = None
+    _trimmed: Answer | None = None  # the last answer, when one of its lists was trimmed
 
     def ask(self, question: str) -> Answer:
         context = tuple(self.turns) if self.use_context else ()
@@ -320,10 +329,15 @@ class Conversation:
         if answer.answered:
             self._last = (question, context, self.top)
             self.turns.append(question)
+            self._trimmed = answer if any(b.more for b in answer.blocks) else None
         return answer
 
     def more(self) -> Answer:
-        """The next passages for the last answered question."""
+        """The last answer's trimmed lists in full, when it had any; else the next passages for the last
+        answered question."""
+        if self._trimmed is not None:
+            answer, self._trimmed = self.answerer.whole_lists(self._trimmed), None
+            return answer
         if self._last is None:
             raise CitebotError("nothing to show more of yet: ask a question first")
         question, context, shown = self._last
@@ -334,3 +348,4 @@ class Conversation:
     def reset(self) -> None:
         self.turns.clear()
         self._last = None
+        self._trimmed = None

@@ -95,3 +95,22 @@ def test_terminal_text_wraps_at_words_and_not_when_piped(seed):
     assert words <= set(narrow.split()) | {w for w in words if "[" in w}  # no word was split
     piped = as_text(answer, width=None)
     assert "Treatment of calcinosis remains challenging with limited evidence for effective interventions" in piped
+
+
+def test_more_in_a_conversation_shows_a_trimmed_list_whole(tmp_path):
+    from bot.answer import Conversation
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    items = "\n".join(f"- Finding number {i} of the survey [1]" for i in range(30))
+    items = items.replace("Finding number 5 of", "Rare quokka sighting, finding number 5 of")
+    (corpus / "survey.md").write_text(f"# Survey\n\n## Findings\n\nThe survey found:\n\n{items}\n\n"
+                                      "## References\n\n1. A survey. 2020.\n", encoding="utf-8")
+    loaded, _ = open_fresh(corpus, tmp_path / "index")
+    conv = Conversation(Answerer(loaded))
+    first = conv.ask("quokka sighting in the survey")
+    assert first.blocks[0].more > 0
+    whole = conv.more()
+    assert len(whole.blocks[0].items) == 30 and whole.blocks[0].more == 0
+    assert "+ " not in as_text(whole).split("References")[0].replace("+ 0", "")
+    loaded.passages.close()

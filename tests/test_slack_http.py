@@ -25,11 +25,13 @@ OFF_TOPIC = "What is the capital of France?"
 def assert_shows(answer, posted_blocks):
     """The posted blocks quote every passage of ``answer`` and give every reference in full."""
     seen = blocks_text(posted_blocks)
-    assert answer.answered and answer.hits
-    for hit in answer.hits:
-        assert B.escape(hit.passage.text) in seen
-        assert B.escape(hit.passage.section[-1]) in seen
-    for ref in answer.passage_references:  # Slack shows the ranked passages and the references they cite
+    assert answer.answered and answer.hits and answer.blocks
+    assert answer.hits[0].passage.text in seen  # the best passage is in the first block
+    for block in answer.blocks:  # Slack shows the answer's blocks: lead-ins and their lists, as plain text
+        for item in block.shown():
+            assert item.text in seen
+        assert B.escape(block.section[-1]) in seen
+    for ref in answer.references:
         if ref.missing:
             assert f"[{ref.number}] _missing:" in seen
         else:
@@ -48,7 +50,8 @@ def test_mention_is_answered_in_its_thread_with_passages_and_references(answerer
     assert p["thread_ts"] == "1710000000.000100"
     assert call.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
     assert_shows(expected, p["blocks"])
-    assert p["text"].startswith(B.escape(expected.hits[0].passage.text)[:40])
+    first = expected.blocks[0].lead or expected.blocks[0].items[0]  # the notification quotes the first block
+    assert p["text"].startswith(B.escape(first.text)[:40])
     actions = [b for b in p["blocks"] if b["type"] == "actions"][0]["elements"]
     assert [a["action_id"] for a in actions] == [B.VOTE_UP, B.VOTE_DOWN]
     assert len(p["blocks"]) <= B.MAX_BLOCKS
@@ -100,8 +103,10 @@ def test_follow_up_in_an_answered_thread_uses_the_thread_as_context(answerer, st
     p = stub.wait_calls("chat.postMessage", 2)[1].params
     assert p["thread_ts"] == root
     assert_shows(with_context, p["blocks"])
-    first = [b for b in p["blocks"] if b["type"] == "section"][0]["text"]["text"]
-    assert first.startswith("*1. ") and B.escape(with_context.hits[0].passage.text) in first
+    where = [b for b in p["blocks"] if b["type"] == "context"][0]["elements"][0]["text"]
+    assert where.startswith("*1.* ") and B.escape(with_context.blocks[0].section[-1]) in where
+    first = [b for b in p["blocks"] if b["type"] == "rich_text"][0]
+    assert with_context.hits[0].passage.text in blocks_text([first])
     # a thread the bot never answered in, and a top-level post, are left alone
     send_event(events, message(follow, ts="1710000003.000050", thread_ts="1710000003.000001"))
     send_event(events, message(Q, ts="1710000004.000001"))
@@ -340,7 +345,9 @@ def test_no_token_secret_or_question_in_the_logs(stub, events, caplog, feedback_
     raw = form(slash(secret_q, stub.response_url("logs")))
     post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")
     posted = stub.wait_calls("chat.postMessage", 3)
-    button = [e for b in posted[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]][0]
+    # the three posts arrive in any order: vote on an answered one (the declined one has no buttons)
+    button = [e for c in posted for b in c.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == B.VOTE_UP][0]
     raw = action_form(block_action(button, stub.response_url("vote")))
     post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")
     stub.wait_calls("response/vote")
@@ -353,3 +360,22 @@ def test_no_token_secret_or_question_in_the_logs(stub, events, caplog, feedback_
     for text in (Q, OFF_TOPIC, "calcinosis in systemic", "capital of France"):
         assert text not in info
     assert "answered" in info  # the exchange was logged, just not the question
+
+
+def test_show_all_button_answers_with_the_whole_list(answerer, stub, events):
+    from bot.slack import rich
+
+    lead = next(pid for pid in range(len(answerer.index.structure.parent_of))
+                if answerer._passage(pid).text.startswith("Pharmacological options"))
+    button = {"type": "button", "action_id": rich.SHOW_ALL, "block_id": "b", "value": json.dumps({"pid": lead}),
+              "text": {"type": "plain_text", "text": "Show all"}, "action_ts": "1.2"}
+    raw = action_form(block_action(button, stub.response_url("all1")))
+    assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200
+    p = stub.wait_calls("response/all1")[0].params
+    shown = blocks_text(p["blocks"])
+    for drug in ("Diltiazem", "Colchicine", "Treprostinil", "Abatacept"):
+        assert drug in shown
+    assert p["response_type"] == "ephemeral"
+    bad = dict(button, value=json.dumps({"pid": 10**9}))
+    raw = action_form(block_action(bad, stub.response_url("all2")))
+    assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200

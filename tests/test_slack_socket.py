@@ -47,7 +47,7 @@ def test_socket_mode_mention_is_acked_and_answered_in_thread_once(answerer, stub
     expected = answerer.ask(Q)
     seen = blocks_text(call.params["blocks"])
     assert all(B.escape(h.passage.text) in seen for h in expected.hits)
-    assert all(f"[{r.number}] {B.escape(r.text)}" in seen for r in expected.passage_references if not r.missing)
+    assert all(f"[{r.number}] {B.escape(r.text)}" in seen for r in expected.references if not r.missing)
     # Slack redelivers the same event in a new envelope: acked, not answered again
     ws.envelope("events_api", payload, envelope_id="env-2", retry_attempt=1)
     wait_until(lambda: ws.acked("env-2"), what="the retry's ack")

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from ..answer import Answerer
 from ..question import clean
-from . import blocks
+from . import blocks, rich
 from .feedback import FeedbackLog
 from .settings import DEFAULT_API_URL
 from .state import Seen, Threads
@@ -180,6 +180,26 @@ class Citebot:
         self._respond(respond, response_type="ephemeral", replace_original=False,
                       text=f"Thanks, your {thumb} has been recorded.")
 
+    def on_show_all(self, ack, body: dict, action: dict, respond) -> None:
+        """"Show all": the whole list of a trimmed answer block, visible to the one who clicked."""
+        ack()
+        from ..assemble import Assembler
+        from . import rich
+
+        try:
+            pid = int(json.loads(action.get("value") or "{}")["pid"])
+            structure = self.answerer.index.structure
+            if not 0 <= pid < len(structure.parent_of):
+                raise ValueError(pid)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("show-all button with a malformed value; ignored")
+            return
+        assembler = Assembler(structure, self.answerer._passage)
+        block = assembler.full(assembler.blocks([(pid, 1.0)], 1)[0])
+        msg = [rich.where_line(1, block), rich.rich_block(block)]
+        self._respond(respond, response_type="ephemeral", replace_original=False, blocks=msg,
+                      text=block.lead.text if block.lead else block.items[0].text)
+
     @staticmethod
     def _respond(respond, **kwargs) -> None:
         try:
@@ -217,6 +237,7 @@ def build_app(answerer: Answerer, *, client: WebClient | None = None, token: str
     app.event("message")(bot.on_message)
     app.command("/ask")(bot.on_ask)
     app.action(blocks.SHARE)(bot.on_share)
+    app.action(rich.SHOW_ALL)(bot.on_show_all)
     app.action(re.compile(r"^citebot_vote_(up|down)$"))(bot.on_vote)
     app.citebot = bot  # type: ignore[attr-defined]  # for tests and the server's shutdown
     return app

@@ -177,6 +177,8 @@ def render(answer: Answer, *, question: str | None = None, share: bool = False, 
     if buttons:
         tail.append(_actions(answer, asked, share))
 
+    if answer.blocks:
+        return _render_blocks(answer, head, tail)
     hits = answer.hits
     while True:
         refs = cited_by(hits, answer.passage_references or answer.references)
@@ -196,3 +198,29 @@ def render(answer: Answer, *, question: str | None = None, share: bool = False, 
         keep = MAX_BLOCKS - len(tail) - 1
         blocks = blocks[:keep] + [_context("…trimmed to fit Slack's message limits")] + tail
     return Message(text=fallback_text(answer), blocks=tuple(blocks))
+
+
+def _render_blocks(answer: Answer, head: list[dict], tail: list[dict]) -> Message:
+    """An answer with blocks (``assemble.py``) as Slack lists (``rich.py``), within ``rich.MAX_ANSWER_BLOCKS``:
+    past it the lowest answer blocks are left out, with a note, and the references follow what is shown."""
+    from dataclasses import replace
+
+    from . import rich
+
+    shown = answer.blocks
+    while True:
+        numbers = {(b.source, n) for b in shown for i in b.shown() for n in i.citations}
+        refs = tuple(r for r in answer.references if (r.source, r.number) in numbers)
+        body = rich.answer_blocks(replace(answer, blocks=shown, references=refs))
+        dropped = len(answer.blocks) - len(shown)
+        note = [_context(f"{dropped} more answer block{'s' if dropped != 1 else ''} left out to fit Slack's "
+                         "message limits")] if dropped else []
+        out = head + body + note + tail
+        if len(out) <= rich.MAX_ANSWER_BLOCKS or len(shown) == 1:
+            break
+        shown = shown[:-1]
+    first = shown[0]
+    lead = first.lead or first.items[0]
+    more = len(shown) - 1
+    text = trim(escape(lead.text), MAX_FALLBACK) + (f" (+{more} more and references)" if more else " (with references)")
+    return Message(text=text, blocks=tuple(out))
