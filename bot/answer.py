@@ -19,7 +19,7 @@ treated"), one whose own words point at another article starts a new topic.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import assemble
 from .decide import Decider
@@ -215,6 +215,10 @@ class Answerer:
             cov = self.decider.covered(judged, ranked_all)
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
+                if ctx and turn.terms:  # the context must not hide what the question answers on its own
+                    alone = self.ask(question, top=top, offset=offset, abstain=abstain)
+                    if alone.answered:
+                        return replace(alone, new_topic=True)
                 return self._decline(question, "the articles do not cover this question")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
         blocks = self.assemble(ranked_all[offset:], top)

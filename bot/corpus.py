@@ -44,6 +44,14 @@ def _skipped(name: str) -> bool:
     )
 
 
+def _inside(link: Path, real_root: Path) -> bool:
+    """Whether a symbolic link points inside the corpus folder; says so in the log when it does not."""
+    if link.resolve().is_relative_to(real_root):
+        return True
+    log.warning("corpus: skipping %s: the link points outside the corpus folder", link)
+    return False
+
+
 def scan(corpus_dir: Path) -> list[CorpusFile]:
     """Every article file of the corpus, sorted by relative path."""
     root = Path(corpus_dir)
@@ -59,11 +67,8 @@ def scan(corpus_dir: Path) -> list[CorpusFile]:
                 continue
             p = here / d
             if p.is_symlink():
-                target = p.resolve()
-                if not target.is_relative_to(real_root):
-                    log.warning("corpus: skipping %s: the link points outside the corpus folder", p)
-                    continue
-                log.warning("corpus: not following folder link %s (link the files instead)", p)
+                if _inside(p, real_root):
+                    log.warning("corpus: not following folder link %s (link the files instead)", p)
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -74,11 +79,9 @@ def scan(corpus_dir: Path) -> list[CorpusFile]:
             if Path(name).suffix.lower() not in SUFFIXES:
                 continue
             if p.is_symlink():
-                target = p.resolve()
-                if not target.is_relative_to(real_root):
-                    log.warning("corpus: skipping %s: the link points outside the corpus folder", p)
+                if not _inside(p, real_root):
                     continue
-                if not target.is_file():
+                if not p.resolve().is_file():
                     log.warning("corpus: skipping %s: broken link", p)
                     continue
             try:

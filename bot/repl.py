@@ -10,7 +10,7 @@ from .errors import CitebotError
 from .render import as_json, as_text, terminal_width
 
 HELP = """Ask a question about the articles; follow-ups are read in the context of the conversation.
-  :more    show the next passages for the last question
+  :more    show the last answer's trimmed lists whole, else the next passages
   :reset   forget the conversation and start afresh
   :help    this text
   :quit    leave (Ctrl-D works too; Ctrl-C abandons the current answer)"""

@@ -34,12 +34,34 @@ def test_reindex_that_cannot_wait_fails_cleanly(corpus_dir, index_dir):
     assert "another reindex" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_loaded_version_keeps_answering_across_two_swaps(corpus_dir, index_dir):
+    """A reader holding a version while two swaps land (the second prunes its folder) still answers whole."""
+    reindex(corpus_dir, index_dir)
+    held = store.load(index_dir, tokenizer=Tokenizer().settings)
+    n = held.manifest["counts"]["passages"]
+    before = Answerer(held).ask("Can lupus cause calcinosis?")
+    (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    reindex(corpus_dir, index_dir)
+    (corpus_dir / "gout.md").unlink()
+    reindex(corpus_dir, index_dir)
+    assert store.resolve(index_dir) != held.folder and not held.folder.exists()  # swapped twice, pruned
+    after = Answerer(held).ask("Can lupus cause calcinosis?")
+    assert len(held.passages) == n and after.hits == before.hits
+    held.passages.close()
+
+
 def test_queries_during_swaps_get_whole_answers_from_one_version(corpus_dir, index_dir):
     reindex(corpus_dir, index_dir)
     small = store.load(index_dir, tokenizer=Tokenizer().settings).manifest["counts"]["passages"]
     errors: list[BaseException] = []
-    seen_counts: set[int] = set()
+    seen_counts: list[int] = []
+    seen = threading.Condition()
     stop = threading.Event()
+
+    def wait_until_read(count: int, since: int) -> None:
+        """Until a reader has answered from the version with ``count`` passages (after ``since`` reads)."""
+        with seen:
+            assert seen.wait_for(lambda: count in seen_counts[since:], timeout=60), "no reader saw the swap"
 
     def writer():
         try:
@@ -49,7 +71,10 @@ def test_queries_during_swaps_get_whole_answers_from_one_version(corpus_dir, ind
                     gout.write_text(MARKDOWN_ARTICLE, encoding="utf-8")
                 else:
                     gout.unlink()
-                reindex(corpus_dir, index_dir)
+                with seen:
+                    since = len(seen_counts)
+                reindex(corpus_dir, index_dir)  # readers keep loading while this swaps
+                wait_until_read(small + 8 if i % 2 == 0 else small, since)
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
         finally:
@@ -63,9 +88,13 @@ def test_queries_during_swaps_get_whole_answers_from_one_version(corpus_dir, ind
                 assert len(loaded.passages) == n
                 answer = Answerer(loaded).ask("Can lupus cause calcinosis?")
                 assert answer.answered and "lupus" in answer.hits[0].passage.text.lower()
-                seen_counts.add(n)
+                loaded.passages.close()
+                with seen:
+                    seen_counts.append(n)
+                    seen.notify_all()
         except BaseException as e:
             errors.append(e)
+            stop.set()
 
     threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
     for t in threads:
@@ -73,4 +102,5 @@ def test_queries_during_swaps_get_whole_answers_from_one_version(corpus_dir, ind
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors
-    assert seen_counts <= {small, small + 8}  # the gout article has 8 passages
+    assert set(seen_counts) == {small, small + 8}  # both versions answered, nothing in between (gout: 8 passages)
+    assert len(seen_counts) >= 6  # every swap was followed by reads of the new version

@@ -134,3 +134,14 @@ def test_an_answer_from_two_articles_lists_references_per_article(answerer):
     ost = text.index("References — osteoporosis.md")
     assert "Brandenburg" in text[cal:ost] if cal < ost else "Brandenburg" in text[cal:]
     assert "Eastell" in (text[ost:cal] if ost < cal else text[ost:])
+
+
+def test_the_context_never_hides_what_a_question_answers_on_its_own(corpus_dir, index_dir):
+    """A follow-up about another section of the article ("the spine" after diagnosis) is still answered."""
+    loaded, _ = open_fresh(corpus_dir, index_dir)
+    answerer = Answerer(loaded)
+    conv = Conversation(answerer)
+    assert conv.ask("How is calcinosis diagnosed?").answered
+    answer = conv.ask("what about the spine?")
+    assert answer.answered and "Spinal" in answer.hits[0].passage.text
+    loaded.passages.close()

@@ -131,3 +131,17 @@ def test_jsonl_documents_keep_their_sources(tmp_path, index_dir):
     assert stats.files_read == 1 and stats.articles == 6
     assert_same_index(load(index_dir), full_rebuild(c, tmp_path))
     shutil.rmtree(tmp_path / "full-index")
+
+
+def test_a_same_size_edit_is_read_again_not_reused(many, index_dir, tmp_path, reads):
+    reindex(many, index_dir)
+    target = sorted((many / "synth").rglob("*.md"))[1]
+    text = target.read_text(encoding="utf-8")
+    words = [w for w in text.split() if w.isalpha() and len(w) >= 6]
+    edited = text.replace(words[0], words[0][::-1], 1)
+    assert edited != text and len(edited.encode()) == len(text.encode())
+    target.write_text(edited, encoding="utf-8")
+    reads.clear()
+    stats = reindex(many, index_dir)
+    assert stats.files_read == 1 and target.relative_to(many).as_posix() in reads
+    assert_same_index(load(index_dir), full_rebuild(many, tmp_path))

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from bot import store
+from bot import indexer, store
 from bot.answer import Answerer
 from bot.errors import CorpusError, EmptyCorpusError, IndexFormatError
 from bot.indexer import build, open_fresh, reindex
@@ -130,3 +130,19 @@ def test_old_version_is_kept_for_readers_and_older_ones_pruned(corpus_dir, index
     third = reindex(corpus_dir, index_dir).folder
     assert not first.exists() and second.exists() and third.exists()
     assert store.resolve(index_dir) == third
+
+
+def test_an_edit_that_keeps_the_file_size_is_noticed_and_served(corpus_dir, index_dir):
+    """Same size, new content: the index must not keep serving the old words (size alone proves nothing)."""
+    reindex(corpus_dir, index_dir)
+    seed = next(corpus_dir.glob("*.txt"))
+    text = seed.read_text(encoding="utf-8")
+    edited = text.replace("Colchicine", "Zyxwvutsrq", 1)
+    assert edited != text and len(edited.encode()) == len(text.encode())
+    seed.write_text(edited, encoding="utf-8")
+    manifest = store.read_manifest(index_dir)
+    assert indexer.changes(manifest, corpus_dir) == [f"edited {seed.name}"]
+    loaded, warning = open_fresh(corpus_dir, index_dir)
+    assert warning is None
+    assert loaded.bm25.term_id("zyxwvutsrq") is not None and loaded.bm25.term_id("colchicin") is None
+    loaded.passages.close()

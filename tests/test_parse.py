@@ -137,3 +137,13 @@ def test_jsonl_with_raw_line_separators_inside_strings():
     doc = {"_id": "u", "title": "T", "text": "one\u2028two\x85three"}
     [art] = parse_article(json.dumps(doc, ensure_ascii=False) + "\n", source="d.jsonl")
     assert art.passages[0].text.startswith("one")
+
+
+@pytest.mark.parametrize("heading", ["References", "Sources:", "Works cited", "BIBLIOGRAPHY"])
+def test_both_formats_know_the_same_reference_headings(heading):
+    md = f"# T\n\nBody text [1]\n\n## {heading}\n\n1. A reference.\n"
+    page = f"T\n\nHeading\n\nBody text 1\n\n{heading}\n\nResearch\n\nA reference.\n\nJournal, 2020\n"
+    for name, text in (("a.md", md), ("a.txt", page)):
+        [article] = parse_article(text, source=name)
+        assert [p.text for p in article.passages] == ["Body text"], (name, heading)
+        assert 1 in article.references, (name, heading)

@@ -97,7 +97,11 @@ def test_follow_up_uses_earlier_turns(answerer):
     conv = Conversation(answerer)
     conv.ask("Which antibodies are linked to calcinosis in systemic sclerosis?")
     answer = conv.ask("and in children?")
-    assert answer.answered and "JDM" in answer.hits[0].passage.text or "juvenile" in answer.hits[0].passage.text
+    assert answer.answered and ("JDM" in answer.hits[0].passage.text or "juvenile" in answer.hits[0].passage.text)
+    # the earlier turn shapes the rest of the answer: its antibodies, which the follow-up alone does not find
+    assert any("antibody" in h.passage.text for h in answer.hits)
+    alone = answerer.ask("and in children?")
+    assert not any("antibody" in h.passage.text for h in alone.hits)
 
 
 def test_english_frequency_list_and_specificity():

@@ -23,18 +23,19 @@ def test_questions_with_nothing_to_search_are_declined_politely(answerer, questi
     assert reason in answer.reason
 
 
-@pytest.mark.parametrize("question", [
-    "'; DROP TABLE passages; --",
-    "$(rm -rf /) && echo `id`",
-    "¿Qué es la calcinosis y cómo se trata?",
-    "Что такое кальциноз?",
-    "calcinosis\x00 lupus\x1b[31m",
-    "What is the capital of France?",
+@pytest.mark.parametrize("question, answered", [
+    ("'; DROP TABLE passages; --", False),
+    ("$(rm -rf /) && echo `id`", False),
+    ("¿Qué es la calcinosis y cómo se trata?", False),  # one shared word of five is not an answer
+    ("Что такое кальциноз?", False),
+    ("calcinosis\x00 lupus\x1b[31m", True),  # control characters dropped, the words searched
+    ("What is the capital of France?", False),
 ])
-def test_odd_questions_get_a_defined_answer(answerer, question):
+def test_odd_questions_get_a_defined_answer(answerer, question, answered):
     answer = answerer.ask(question)
-    assert isinstance(answer.answered, bool)
+    assert answer.answered is answered
     assert bool(answer.hits) == answer.answered
+    assert answer.answered or answer.reason
 
 
 def test_slack_markup_is_reduced_to_words():

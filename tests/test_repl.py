@@ -12,6 +12,7 @@ import time
 
 from .conftest import REPO
 from .test_cli import citebot
+from .slack_stub import wait_until
 
 
 def turns(corpus_dir, index_dir, *lines):
@@ -36,9 +37,15 @@ def test_follow_up_with_a_pronoun_uses_the_earlier_turn(corpus_dir, index_dir):
 
 
 def test_reset_forgets_the_conversation(corpus_dir, index_dir):
-    out = turns(corpus_dir, index_dir, "Which drugs treat calcinosis?", ":reset", "what about it?")
+    """After :reset a follow-up is answered exactly as on its own, and not as in the conversation."""
+    q, follow = "Which antibodies are linked to calcinosis in systemic sclerosis?", "and in children?"
+    in_context = turns(corpus_dir, index_dir, q, follow)[1]
+    out = turns(corpus_dir, index_dir, q, ":reset", follow)
+    alone = turns(corpus_dir, index_dir, follow)[0]
     assert out[1] == {"reset": True}
-    assert out[2]["answered"] is False
+    texts = lambda a: [p["text"] for p in a["passages"]]  # noqa: E731
+    assert texts(out[2]) == texts(alone)
+    assert texts(in_context) != texts(alone), "pick a follow-up whose answer depends on the context"
 
 
 def test_more_shows_the_next_passages(corpus_dir, index_dir):
@@ -103,14 +110,14 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         term.expect(b"citebot> ")
         # CPython's readline checks for signals only once its select() is waiting: a SIGINT in the
         # microseconds between drawing the prompt and that select() waits for the next key press.
-        time.sleep(0.3)
+        wait_until(lambda: _waiting_for_input(pid), what="readline waiting for a key")
         os.write(fd, b"\x03")  # Ctrl-C at the prompt: back to the prompt, not out
         term.expect(b"^C")
         term.expect(b"citebot> ")
         os.write(fd, b"Can lupus cause calcinosis?\r")  # still answering
         term.expect(b"Systemic lupus erythematosus")
         term.expect(b"citebot> ")  # the prompt is up: readline owns the terminal again
-        time.sleep(0.3)
+        wait_until(lambda: _waiting_for_input(pid), what="readline waiting for a key")
         os.write(fd, b"\x04")  # Ctrl-D: clean exit
         deadline = time.monotonic() + 30
         while True:
@@ -127,3 +134,13 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         except ProcessLookupError:
             pass
         os.close(fd)
+
+
+def _waiting_for_input(pid: int) -> bool:
+    """Whether process ``pid`` sleeps in select()/poll() (Linux /proc): readline is waiting for a key."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            wchan = f.read()
+    except OSError:
+        return False
+    return "poll" in wchan or "select" in wchan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -77,14 +78,30 @@ def test_unreadable_articles_fail_reindex_and_keep_previous_index(corpus_dir, in
     assert Answerer(loaded).ask("Can lupus cause calcinosis?", abstain=False).hits
 
 
-def test_unreadable_permissions(corpus_dir, index_dir):
-    if os.geteuid() == 0:
-        pytest.skip("root reads files whatever their mode")
+def _deny(monkeypatch, target: Path, method: str) -> None:
+    """As root, mode bits do not stop anything: make ``Path.<method>`` on ``target`` (or below it) fail as
+    the kernel would for another user (EACCES)."""
+    real = getattr(Path, method)
+
+    def denied(self, *args, **kwargs):
+        if Path(self) == target or target in Path(self).parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, denied)
+
+
+def test_unreadable_permissions(corpus_dir, index_dir, monkeypatch):
+    reindex(corpus_dir, index_dir)
+    before = store.resolve(index_dir)
     p = corpus_dir / "locked.md"
     p.write_text("# x\n\ntext\n")
     p.chmod(0)
-    with pytest.raises(CorpusError, match="cannot be read"):
+    if os.geteuid() == 0:  # root reads files whatever their mode: simulate what another user meets
+        _deny(monkeypatch, p, "read_bytes")
+    with pytest.raises(CorpusError, match="locked.md.*cannot be read.*Permission denied"):
         reindex(corpus_dir, index_dir)
+    assert store.resolve(index_dir) == before  # the previous index still answers
 
 
 def test_empty_and_furniture_only_files_are_indexed_as_nothing(corpus_dir, index_dir):
@@ -126,14 +143,15 @@ def test_malformed_jsonl_names_file_and_line(corpus_dir, index_dir):
         reindex(corpus_dir, index_dir)
 
 
-def test_read_only_index_folder_is_a_clear_error(corpus_dir, tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
+def test_read_only_index_folder_is_a_clear_error(corpus_dir, tmp_path, monkeypatch):
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o555)
-    with pytest.raises(CitebotError, match="cannot"):
+    if os.geteuid() == 0:  # root writes into read-only folders: simulate what another user meets
+        _deny(monkeypatch, ro, "mkdir")
+    with pytest.raises(CitebotError, match="ro/index: cannot create the index folder.*Permission denied"):
         reindex(corpus_dir, ro / "index")
+    assert not (ro / "index").exists()
 
 
 def test_full_disk_keeps_previous_index(corpus_dir, index_dir, monkeypatch):
@@ -154,8 +172,12 @@ def test_full_disk_keeps_previous_index(corpus_dir, index_dir, monkeypatch):
 
 
 def test_parse_of_every_supported_suffix(tmp_path):
-    for name in ("a.md", "a.markdown", "a.txt"):
-        assert parse_article("# T\n\nBody text [1]\n", source=name)
+    markdown = "# T\n\nBody text [1]\n\n## References\n\n1. A reference.\n"
+    page = "T\n\nHeading\n\nBody text 1\n\nReferences\n\nResearch\n\nA reference.\n\nJournal, 2020\n"
+    for name, text in (("a.md", markdown), ("a.markdown", markdown), ("a.txt", page)):
+        [article] = parse_article(text, source=name)
+        assert [(p.text, p.citations) for p in article.passages] == [("Body text", (1,))], name
+        assert 1 in article.references, name
 
 
 def test_unwritable_index_location_is_a_clear_error_even_as_root(corpus_dir, tmp_path):

@@ -22,6 +22,19 @@ Q = "Which antibodies are associated with calcinosis in systemic sclerosis?"
 OFF_TOPIC = "What is the capital of France?"
 
 
+def _hold_answers(answerer, monkeypatch) -> threading.Event:
+    """Answers wait until the returned event is set: what is acked before it was acked without the answer."""
+    gate = threading.Event()
+    real = answerer.ask
+
+    def held(*args, **kwargs):
+        assert gate.wait(30), "the test never released the answers"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(answerer, "ask", held)
+    return gate
+
+
 def assert_shows(answer, posted_blocks):
     """The posted blocks quote every passage of ``answer`` and give every reference in full."""
     seen = blocks_text(posted_blocks)
@@ -39,11 +52,13 @@ def assert_shows(answer, posted_blocks):
     assert B.CAUTION in seen
 
 
-def test_mention_is_answered_in_its_thread_with_passages_and_references(answerer, stub, events):
+def test_mention_is_answered_in_its_thread_with_passages_and_references(answerer, stub, events, monkeypatch):
     expected = answerer.ask(Q)
-    status, body, took = post(events, *(lambda raw: (raw, sign(raw)))(json.dumps(event_callback(
+    gate = _hold_answers(answerer, monkeypatch)
+    status, body, _ = post(events, *(lambda raw: (raw, sign(raw)))(json.dumps(event_callback(
         mention(Q, ts="1710000000.000100")))))
-    assert status == 200 and took < 2
+    assert status == 200 and not stub.calls_to("chat.postMessage")  # acked before answering
+    gate.set()
     call = stub.wait_calls("chat.postMessage")[0]
     p = call.params
     assert p["channel"] == "C0000001"
@@ -228,10 +243,13 @@ def test_web_api_errors_are_logged_and_the_app_carries_on(stub, events, caplog):
     assert stub.wait_calls("chat.postMessage", 3)[2].params["thread_ts"] == "1710000008.000003"
 
 
-def test_ask_command_acks_at_once_and_answers_privately_with_a_share_button(answerer, stub, events):
+def test_ask_command_acks_at_once_and_answers_privately_with_a_share_button(answerer, stub, events, monkeypatch):
+    gate = _hold_answers(answerer, monkeypatch)
     raw = form(slash(Q, stub.response_url("ask1")))
-    status, body, took = post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")
-    assert status == 200 and body == "" and took < 2
+    status, body, _ = post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")
+    assert status == 200 and body == ""  # acked while the answer is still being worked out
+    assert not stub.calls_to("response/ask1")
+    gate.set()
     p = stub.wait_calls("response/ask1")[0].params
     assert p["response_type"] == "ephemeral"
     assert_shows(answerer.ask(Q), p["blocks"])

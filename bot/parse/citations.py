@@ -7,6 +7,9 @@ import re
 MAX_CITATION = 9999
 MAX_RANGE = 200  # a range wider than this is not a citation, it is a typo or data
 
+# The heading that opens an article's reference list, in both formats ("References", "Sources:", …).
+REFERENCES = re.compile(r"^\s*(references|bibliography|sources|works cited)\s*:?\s*$", re.IGNORECASE)
+
 _NUM_OR_RANGE = r"\d{1,4}(?:\s*[-–]\s*\d{1,4})?"
 # "text 1", "text 2, 6", "text 12, 3-5" — numbers after white space at the very end of a line.
 TRAILING = re.compile(rf"(?<=\S)\s+({_NUM_OR_RANGE}(?:\s*,\s*{_NUM_OR_RANGE})*)\s*$")

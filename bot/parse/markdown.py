@@ -20,7 +20,6 @@ HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,4}[.)])\s+(.*)$")
 REF_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s+(.+)$")
-REFERENCES = re.compile(r"^(references|bibliography|sources|works cited)\s*:?$", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(```|~~~)")
 log = logging.getLogger(__name__)
 INLINE = [
@@ -81,7 +80,7 @@ def parse(text: str, *, source: str) -> Article:
             head = _inline(head)
             if in_refs_level is not None and level <= in_refs_level:
                 in_refs_level = None
-            if REFERENCES.match(head):
+            if citations.REFERENCES.match(head):
                 in_refs_level = level
                 continue
             if title is None and level == 1:

@@ -34,7 +34,6 @@ from .outline import Block, assemble
 BULLET = re.compile(r"^(\s*)[•◦▪‣●○■□\-–*]\s+(.*)$")
 NUMBERED_REF = re.compile(r"^\s*\[?(\d{1,4})[.)\]]\s+(.+)$")
 YEAR_END = re.compile(r"\b(1[89]\d\d|20\d\d)[a-z]?\W*$")
-REFERENCES = re.compile(r"^\s*(references|bibliography|sources)\s*:?\s*$", re.IGNORECASE)
 MAX_HEADING_CHARS = 120
 MAX_HEADING_WORDS = 14
 MAX_REF_LINES = 4
@@ -91,7 +90,7 @@ def parse(text: str, *, source: str) -> Article:
         return Article(source=source, title=source, passages=(), references={})
     title = lines[first].strip()
 
-    ref_at = next((i for i in range(first + 1, len(lines)) if REFERENCES.match(lines[i])), len(lines))
+    ref_at = next((i for i in range(first + 1, len(lines)) if citations.REFERENCES.match(lines[i])), len(lines))
     refs = _parse_references(lines[ref_at + 1 :]) if ref_at < len(lines) else {}
 
     start = first + 1
