@@ -189,15 +189,14 @@ class Answerer:
         top = max(1, min(int(top), MAX_TOP))
         text = clean(question)
         if not text:
-            return self._decline(question, "the question is empty")
+            return self._decline(question, "the question is empty", "empty")
         if len(text) > MAX_QUESTION_CHARS:
             return self._decline(
-                question, f"the question is {len(text):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}"
-            )
+                question, f"too long: {len(text):,} characters (limit {MAX_QUESTION_CHARS:,})", "too_long")
         turn = self.expander.expand(text)
         ctx = [self.expand(c) for c in context]
         if not turn.terms and not any(c.terms for c in ctx):
-            return self._decline(question, "the question has no words to search for")
+            return self._decline(question, "the question has no words to search for", "no_words")
         query = self._weighted_query(turn, ctx)
         if topic is None and ctx and self.levels is not None:
             topic = self.context_topic(ctx)
@@ -210,7 +209,7 @@ class Answerer:
         ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None), judged)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
-            return self._decline(question, "nothing more to show")
+            return self._decline(question, "nothing more to show", "nothing_more")
         if abstain:
             cov = self.decider.covered(judged, ranked_all)
             if cov < self.settings.min_coverage:
@@ -219,7 +218,7 @@ class Answerer:
                     alone = self.ask(question, top=top, offset=offset, abstain=abstain)
                     if alone.answered:
                         return replace(alone, new_topic=True)
-                return self._decline(question, "the articles do not cover this question")
+                return self._decline(question, "the articles do not cover this question", "not_covered")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
         blocks = self.assemble(ranked_all[offset:], top)
         cited = self.references(hits)
@@ -264,8 +263,9 @@ class Answerer:
     def _units(self, turn):
         return self.decider._units(turn)
 
-    def _decline(self, question: str, reason: str) -> Answer:
-        return Answer(question=question, answered=False, hits=(), references=(), reason=reason)
+    def _decline(self, question: str, reason: str, code: str) -> Answer:
+        """A declined answer: ``code`` (``model.DECLINE_CODES``) and the sentence that says it to a person."""
+        return Answer(question=question, answered=False, hits=(), references=(), reason=reason, reason_code=code)
 
     def references(self, hits) -> tuple[Reference, ...]:
         out: list[Reference] = []
@@ -326,8 +326,16 @@ class Conversation:
     turns: list[str] = field(default_factory=list)
     _last: tuple[str, tuple[str, ...], int] | None = None
     _trimmed: Answer | None = None  # the last answer, when one of its lists was trimmed
+    _asked: str | None = None  # the last question asked, answered or not
+
+    def continues_question(self) -> str | None:
+        """The question ``more`` would continue, when it is not the last one asked (that one was declined)."""
+        if self._last is None or self._asked == self._last[0]:
+            return None
+        return self._last[0]
 
     def ask(self, question: str) -> Answer:
+        self._asked = question
         context = tuple(self.turns) if self.use_context else ()
         answer = self.answerer.ask(question, context=context, top=self.top, abstain=self.abstain)
         if answer.answered:
@@ -353,3 +361,4 @@ class Conversation:
         self.turns.clear()
         self._last = None
         self._trimmed = None
+        self._asked = None

@@ -12,7 +12,6 @@ import inspect
 import logging
 import os
 import sys
-import textwrap
 
 from .errors import CitebotError
 
@@ -20,12 +19,24 @@ from .errors import CitebotError
 COMMAND_MODULES: list[str] = ["bot.slack.cli", "bot.evalcmd", "bot.bench.cli"]
 
 
+def positive_int(text: str) -> int:
+    """An integer from 1 to 50 (``--top``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 50, not {value}")
+    return value
+
+
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     g = common.add_argument_group("locations")
     g.add_argument("--corpus", metavar="DIR", help="article folder (env CITEBOT_CORPUS, default ./corpus)")
     g.add_argument("--index", metavar="DIR", help="index folder (env CITEBOT_INDEX, default ./index)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="say more: progress and library logs on stderr (eval: also list each miss)")
     return common
 
 
@@ -38,7 +49,7 @@ def command(sub, name: str, fn, common):
     summary, doc = _doc(fn)
     p = sub.add_parser(name, parents=[common], help=summary, description=doc,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.set_defaults(func=fn)
+    p.set_defaults(func=fn, command_parser=p)
     return p
 
 
@@ -55,13 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(sub, "ask", cmd_ask, common)
     p.add_argument("question", nargs="*", help="the question (omit to read one question per line from stdin)")
-    p.add_argument("--top", type=int, default=3, metavar="K", help="passages to show (default 3)")
+    p.add_argument("--top", type=positive_int, default=3, metavar="K",
+                   help="answer blocks to show, 1 to 50 (default 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--no-abstain", action="store_true", help="rank passages even when it would decline")
 
     p = command(sub, "repl", cmd_repl, common)
     p.add_argument("question", nargs="*", help="a first question to ask")
-    p.add_argument("--top", type=int, default=3, metavar="K", help="passages per answer (default 3)")
+    p.add_argument("--top", type=positive_int, default=3, metavar="K",
+                   help="answer blocks per answer, 1 to 50 (default 3)")
     p.add_argument("--json", action="store_true", help="read lines, print one JSON answer per turn")
 
     p = command(sub, "reindex", cmd_reindex, common)
@@ -106,6 +119,8 @@ def cmd_ask(args) -> int:
     if args.question:
         questions = [" ".join(args.question)]
     else:
+        if sys.stdin.isatty():
+            print("citebot: reading questions from stdin, one per line; Ctrl-D to end", file=sys.stderr)
         questions = (line.rstrip("\n") for line in sys.stdin if line.strip())
     for q in questions:
         answer = answerer.ask(q, top=args.top, abstain=not args.no_abstain)
@@ -143,11 +158,11 @@ def cmd_reindex(args) -> int:
 
     p = paths(args)
     stats = reindex(p.corpus, p.index, wait=args.wait, progress=_progress(), full=args.full)
-    missing = sum(len(v) for v in stats.missing.values())
-    note = f"; {missing} cited number(s) missing from reference lists" if missing else ""
     reused = f", {stats.files_reused:,} unchanged reused" if stats.files_reused else ""
     print(f"indexed {stats.passages:,} passages from {stats.files:,} file(s) ({stats.terms:,} terms) "
-          f"in {stats.seconds:.2f} s ({stats.files_read:,} read{reused}) → {stats.folder}{note}")
+          f"in {stats.seconds:.2f} s ({stats.files_read:,} read{reused}) → {stats.folder}")
+    for source, numbers in sorted(stats.missing.items()):
+        print(f"{source} cites [{', '.join(map(str, numbers))}], not in its reference list")
     return 0
 
 
@@ -176,7 +191,9 @@ def _progress():
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # "citebot ask --bogus": the error in ask's usage, not the top level's
+        (getattr(args, "command_parser", None) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -40,7 +40,7 @@ TEXT = "article title, section path, passage text"
 WEIGHT = 0.6  # dense share of the fused score; chosen on SciFact train half A, confirmed on B
 POOL = 100  # each ranking contributes its top POOL passages to the fused candidates
 BATCH = 32
-INSTALL = "pip install -e '.[dense]' (install torch==2.13.0 first to get the CPU build)"
+INSTALL = ".venv/bin/pip install -e '.[dense]' (install torch==2.13.0 first, .venv/bin/pip install torch==2.13.0, to get the CPU build)"
 
 
 class DenseMissingError(ConfigError):

@@ -77,6 +77,16 @@ class Hit:
         return {**self.passage.to_json(), "score": round(self.score, 6)}
 
 
+# Why an answer declined: the deciding stage's codes (the text front, JSON and Slack use the same).
+DECLINE_CODES = {
+    "empty": "the question is empty",
+    "too_long": "the question is longer than citebot searches",
+    "no_words": "the question has no words to search for (only stop words, symbols or markup)",
+    "not_covered": "the articles do not cover this question",
+    "nothing_more": "there are no more passages for this question",
+}
+
+
 @dataclass(frozen=True)
 class Answer:
     """What citebot says to one question: passages best first and the references they cite.
@@ -90,6 +100,7 @@ class Answer:
     hits: tuple[Hit, ...]
     references: tuple[Reference, ...]
     reason: str | None = None
+    reason_code: str | None = None  # why it declined, as one of DECLINE_CODES
     new_topic: bool = False  # a follow-up that named a topic of its own instead of continuing the conversation
     passage_references: tuple = ()  # the references the ranked passages cite (what Slack, showing them, lists)
     blocks: tuple = ()  # assemble.Block: what is shown, one unit of the article each (lead-in and its list)
@@ -101,4 +112,6 @@ class Answer:
             "passages": [h.to_json() for h in self.hits],
             "references": [r.to_json() for r in self.references],
             "blocks": [b.to_json() for b in self.blocks],
+            "reason": None if self.answered or not self.reason_code else {"code": self.reason_code,
+                                                                          "message": self.reason},
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -54,20 +55,31 @@ def handle(conv: Conversation, line: str, json_mode: bool, out) -> bool:
         if cmd in ("q", "quit", "exit"):
             return False
         if cmd in ("h", "help", "?"):
-            print(HELP, file=out)
+            print(HELP if not json_mode else json.dumps({"help": HELP}), file=out)
         elif cmd in ("r", "reset"):
             conv.reset()
             print("(conversation forgotten)" if not json_mode else '{"reset": true}', file=out)
         elif cmd in ("m", "more"):
+            continues = conv.continues_question()
             try:
                 answer = conv.more()
             except CitebotError as e:
                 print(str(e) if not json_mode else as_json_error(str(e)), file=out)
             else:
                 shown = conv._last[2] if conv._last else 0
-                print(as_json(answer) if json_mode else as_text(answer, start=shown - conv.top + 1, width=terminal_width(out)), file=out)
+                if json_mode:
+                    obj = answer.to_json()
+                    if continues:
+                        obj["continues"] = continues
+                    print(json.dumps(obj, ensure_ascii=False), file=out)
+                else:
+                    if continues:  # the last question was declined: say which one this is more of
+                        print(f"(more for your last answered question: {continues!r})", file=out)
+                    print(as_text(answer, start=shown - conv.top + 1, width=terminal_width(out)), file=out)
         else:
-            print(f"unknown command {line!r}; try :help", file=out)
+            message = f"unknown command {line!r}; try :help"
+            print(message if not json_mode else as_json_error(message), file=out)
+        out.flush()
         return True
     answer = conv.ask(line)
     print(as_json(answer) if json_mode else as_text(answer, width=terminal_width(out)), file=out)
@@ -78,8 +90,6 @@ def handle(conv: Conversation, line: str, json_mode: bool, out) -> bool:
 
 
 def as_json_error(message: str) -> str:
-    import json
-
     return json.dumps({"error": message})
 
 

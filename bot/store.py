@@ -131,6 +131,11 @@ class PassageLines(Sequence):
 # -- locking ---------------------------------------------------------------------------------
 
 
+def _seconds(s: float) -> str:
+    """"0.2 s", "12 s": a wait as a person reads it (never "0 s" for a fraction)."""
+    return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s".replace(".0 s", " s")
+
+
 @contextlib.contextmanager
 def lock(index_dir: Path, *, wait: float = 120.0):
     """Exclusive build lock on ``index_dir/.lock``; waits up to ``wait`` seconds, then IndexBusyError."""
@@ -149,7 +154,7 @@ def lock(index_dir: Path, *, wait: float = 120.0):
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise IndexBusyError(
-                        f"{index_dir}: another reindex has been running for over {wait:.0f} s; "
+                        f"{index_dir}: another reindex has been running for over {_seconds(wait)}; "
                         "wait for it to finish and try again"
                     ) from None
                 time.sleep(0.05)

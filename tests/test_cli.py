@@ -31,7 +31,8 @@ def test_ask_json_schema_and_references(dirs):
     assert r.returncode == 0, r.stderr
     [line] = r.stdout.splitlines()
     obj = json.loads(line)
-    assert set(obj) == {"question", "answered", "passages", "references", "blocks"}
+    assert set(obj) == {"question", "answered", "passages", "references", "blocks", "reason"}
+    assert obj["reason"] is None
     assert len(obj["passages"]) == 5
     for p in obj["passages"]:
         assert set(p) == {"text", "citations", "article", "section", "source", "score"}

@@ -7,20 +7,22 @@ import pytest
 from bot.question import MAX_QUESTION_CHARS, clean
 
 
-@pytest.mark.parametrize("question,reason", [
-    ("", "empty"),
-    ("   \t\n  ", "empty"),
-    ("\x00\x01\x02", "empty"),
-    ("what is the and of to?", "no words"),
-    ("?!?! ... ;;", "no words"),
-    ("🙂🔥👍", "no words"),
-    ("<@U123ABC> <!channel>", "empty"),
-    ("x" * 100_000, "characters long"),
+@pytest.mark.parametrize("question,code,reason", [
+    ("", "empty", "empty"),
+    ("   \t\n  ", "empty", "empty"),
+    ("\x00\x01\x02", "empty", "empty"),
+    ("what is the and of to?", "no_words", "no words"),
+    ("?!?! ... ;;", "no_words", "no words"),
+    ("🙂🔥👍", "no_words", "no words"),
+    ("<@U123ABC> <!channel>", "empty", "empty"),
+    ("x" * 100_000, "too_long", "too long: 100,000 characters (limit 2,000)"),
+    ("What is the capital of France?", "not_covered", "do not cover"),
 ])
-def test_questions_with_nothing_to_search_are_declined_politely(answerer, question, reason):
+def test_questions_with_nothing_to_search_are_declined_politely(answerer, question, code, reason):
     answer = answerer.ask(question)
     assert answer.answered is False and answer.hits == () and answer.references == ()
-    assert reason in answer.reason
+    assert reason in answer.reason and answer.reason_code == code
+    assert answer.to_json()["reason"] == {"code": code, "message": answer.reason}
 
 
 @pytest.mark.parametrize("question, answered", [

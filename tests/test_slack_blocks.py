@@ -118,3 +118,14 @@ def test_feedback_lines_are_json(tmp_path):
     lines = [json.loads(x) for x in (tmp_path / "a" / "f.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [x["vote"] for x in lines] == ["up", "down"]
     assert lines[0]["passages"] == [1, 2] and lines[1]["question"] == "q2 ✓"
+
+
+def test_a_question_too_long_says_so():
+    from bot.answer import Answerer  # noqa: F401  (the reason comes from the deciding stage)
+
+    ans = Answer(question="x", answered=False, hits=(), references=(), reason="too long: 2,345 characters (limit 2,000)",
+                 reason_code="too_long")
+    assert "too long: 2,345 characters (limit 2,000)" in B.render(ans).text
+    plain = Answer(question="x", answered=False, hits=(), references=(), reason="the articles do not cover this question",
+                   reason_code="not_covered")
+    assert B.render(plain).text == B.NOT_FOUND

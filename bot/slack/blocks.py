@@ -166,6 +166,9 @@ def render(answer: Answer, *, question: str | None = None, share: bool = False, 
            note: str | None = None) -> Message:
     """The Slack message for ``answer``. ``question`` (raw Slack text) is echoed, defused, when given."""
     if not answer.answered or not answer.hits:
+        if answer.reason_code not in (None, "not_covered") and answer.reason:
+            text = f"{NOT_FOUND} ({escape(answer.reason)})"  # e.g. too long: 2,345 characters (limit 2,000)
+            return Message(text=text, blocks=(_mrkdwn(text),))
         return not_found()
     asked = question if question is not None else answer.question
     head: list[dict] = []
