@@ -6,14 +6,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test reindex bench clean
+.PHONY: install run test reindex bench clean mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# PYTHONWARNINGS=ignore: setuptools' boxed "Editable installation" warning (our package folder sits in the
+# working directory, as intended) is noise on every fresh install.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install -q --upgrade pip
+	PYTHONWARNINGS=ignore $(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +34,10 @@ reindex: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Plant each bug of tests/mutants.txt in a copy and check the tests catch it (15-30 min; not part of `make test`).
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants.py
 
 clean:
 	rm -rf $(VENV) index/current index/v-* index/.tmp-* index/.lock

@@ -15,6 +15,9 @@ import sys
 
 from .errors import CitebotError
 
+# Libraries whose log lines are noise to a user unless -v: citebot reports their failures itself.
+QUIET_LIBRARIES = ("slack_sdk", "slack_bolt", "urllib3", "sentence_transformers", "filelock")
+
 # Modules that add commands: each has ``register(subparsers, common)``.
 COMMAND_MODULES: list[str] = ["bot.slack.cli", "bot.evalcmd", "bot.bench.cli"]
 
@@ -99,8 +102,10 @@ def open_answerer(args):
     from .answer import Answerer
     from .indexer import open_fresh
 
+    from . import progress
+
     p = paths(args)
-    loaded, warning = open_fresh(p.corpus, p.index)
+    loaded, warning = open_fresh(p.corpus, p.index, notify=progress.notice, progress=progress.Bar())
     if warning:
         print(f"citebot: warning: {warning}", file=sys.stderr)
     return Answerer(loaded, warning=warning)
@@ -157,36 +162,15 @@ def cmd_reindex(args) -> int:
     from .indexer import reindex
 
     p = paths(args)
-    stats = reindex(p.corpus, p.index, wait=args.wait, progress=_progress(), full=args.full)
+    from .progress import Bar
+
+    stats = reindex(p.corpus, p.index, wait=args.wait, progress=Bar(), full=args.full)
     reused = f", {stats.files_reused:,} unchanged reused" if stats.files_reused else ""
     print(f"indexed {stats.passages:,} passages from {stats.files:,} file(s) ({stats.terms:,} terms) "
           f"in {stats.seconds:.2f} s ({stats.files_read:,} read{reused}) → {stats.folder}")
     for source, numbers in sorted(stats.missing.items()):
         print(f"{source} cites [{', '.join(map(str, numbers))}], not in its reference list")
     return 0
-
-
-def _progress():
-    """A progress line on a terminal, for builds that take more than a moment; nothing otherwise."""
-    if not sys.stderr.isatty():
-        return None
-    import time
-
-    start = time.monotonic()
-    state = {"shown": False}
-
-    def show(done: int, total: int) -> None:
-        if time.monotonic() - start < 1.0 and done < total:
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\rreading articles [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        state["shown"] = True
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,11 +181,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    verbose = getattr(args, "verbose", False)
     logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:  # the libraries' own retries and errors: citebot says what matters in one line
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         return int(args.func(args) or 0)
     except CitebotError as e:

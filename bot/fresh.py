@@ -34,7 +34,10 @@ class FollowingAnswerer:
         self._checked = time.monotonic()
 
     def _load(self) -> Answerer:
-        loaded, warning = open_fresh(self.corpus_dir, self.index_dir, tokenizer=self._tokenizer)
+        from . import progress
+
+        loaded, warning = open_fresh(self.corpus_dir, self.index_dir, tokenizer=self._tokenizer,
+                                     notify=progress.notice, progress=progress.Bar())
         if warning:
             log.warning("%s", warning)
         return Answerer(loaded, tokenizer=self._tokenizer, warning=warning)
@@ -66,6 +69,9 @@ class FollowingAnswerer:
             except CitebotError as e:  # keep answering from what we have
                 log.warning("could not reload the index (%s); still answering from the one loaded", e)
                 return False
+            except BaseException:  # Ctrl-C in the middle of a rebuild: the next question tries again
+                self._checked = float("-inf")
+                raise
             return True
 
     def ask(self, *args, **kwargs):

@@ -23,6 +23,7 @@ from .bm25 import BM25Index, BM25Params, forward_from_tokens
 from .errors import CitebotError, CorpusError
 from .lexicon import harvest
 from .model import Passage
+from .progress import Tick
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ def _reusable(previous: store.Loaded | None, tokenizer: Tokenizer, fingerprint: 
 
 
 def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_PARAMS,
-          progress: Callable[[int, int], None] | None = None, *,
+          progress: Callable[[Tick], None] | None = None, *,
           previous: store.Loaded | None = None, dense: bool = False) -> store.Built:
     """Read the corpus into a new index.
 
@@ -202,12 +203,14 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
             if data is None:
                 data = corpus.read_bytes(cf)
                 digest = corpus.sha256(data)
-            articles = _read_new(cf, corpus.parse_bytes(cf, data), tokenizer, asm)
+            done = i
+            tick = (lambda n, done=done: progress(Tick(done, len(files), n))) if progress else None
+            articles = _read_new(cf, corpus.parse_bytes(cf, data), tokenizer, asm, tick)
             read += 1
         asm.records[cf.rel] = {"sha256": digest, "size": cf.size, "mtime_ns": cf.mtime_ns,
                                "passages": [start, asm.n_passages], "articles": articles}
         if progress:
-            progress(i + 1, len(files))
+            progress(Tick(i + 1, len(files), asm.n_passages))
     corpus.require_passages(asm.n_passages, corpus_dir, len(files))
     bm25 = asm.index(params)
     # "long form (ABBR)" definitions; only lines with a parenthesis can hold one
@@ -223,7 +226,10 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
                        embeddings=embeddings)
 
 
-def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assembly) -> int:
+TICK = 2000  # passages tokenized between two progress ticks within one file
+
+
+def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assembly, tick=None) -> int:
     passages: list[Passage] = []
     references: dict[str, dict[int, str]] = {}
     missing: dict[str, list[int]] = {}
@@ -238,8 +244,14 @@ def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assem
         if gaps:
             missing[art.source] = gaps
     _validate(passages, references, missing)
+    start = asm.n_passages
     asm.lines.extend(store.encode_passage(p) for p in passages)
-    asm.add_tokens([tokenizer(document_text(p)) for p in passages])
+    tokens = []
+    for j, p in enumerate(passages, 1):
+        tokens.append(tokenizer(document_text(p)))
+        if tick and j % TICK == 0:
+            tick(start + j)
+    asm.add_tokens(tokens)
     asm.references.update(references)
     asm.missing.update(missing)
     return len(articles)
@@ -265,7 +277,7 @@ def _previous(index_dir: Path, tokenizer: Tokenizer) -> store.Loaded | None:
 
 def reindex(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = None,
             params: BM25Params = DEFAULT_PARAMS, wait: float = 120.0,
-            progress: Callable[[int, int], None] | None = None, full: bool = False,
+            progress: Callable[[Tick], None] | None = None, full: bool = False,
             only_if_stale: bool = False, dense: bool | None = None) -> Stats | None:
     """Build and swap in a new index; unchanged files are reused from the current one unless ``full``.
 
@@ -345,11 +357,13 @@ def stale_reason(corpus_dir: Path, index_dir: Path, tokenizer: Tokenizer,
 
 
 def open_fresh(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = None,
-               rebuild: bool = True, wait: float = 120.0) -> tuple[store.Loaded, str | None]:
+               rebuild: bool = True, wait: float = 120.0, notify: Callable[[str], None] | None = None,
+               progress: Callable[[Tick], None] | None = None) -> tuple[store.Loaded, str | None]:
     """Load the index, rebuilding it first when missing, unreadable or older than the corpus.
 
     Returns the loaded index and a warning (or None) to show the user when the corpus could not be
-    indexed and the previous index is answering instead.
+    indexed and the previous index is answering instead. ``notify`` hears why a rebuild starts (one
+    line), ``progress`` how it goes (``progress.py``).
     """
     tokenizer = tokenizer or Tokenizer()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
@@ -362,9 +376,11 @@ def open_fresh(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None
     if not rebuild:
         raise CitebotError(f"{index_dir}: {reason}; run `citebot reindex`")
     log.info("rebuilding the index: %s", reason)
+    if notify:
+        notify(f"rebuilding the index: {reason}…")
     try:
         # another process may have rebuilt it while we waited for the lock: then there is nothing to do
-        reindex(corpus_dir, index_dir, tokenizer=tokenizer, wait=wait, only_if_stale=True)
+        reindex(corpus_dir, index_dir, tokenizer=tokenizer, wait=wait, only_if_stale=True, progress=progress)
     except (CorpusError, CitebotError) as e:
         try:
             loaded = store.load(index_dir, tokenizer=tokenizer.settings)

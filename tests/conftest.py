@@ -39,6 +39,19 @@ Long-term urate lowering:
 
 
 @pytest.fixture(autouse=True)
+def _library_log_levels():
+    """``cli.main`` quiets library loggers for a user; a test calling it in-process must not quiet the next."""
+    import logging
+
+    from bot.cli import QUIET_LIBRARIES
+
+    levels = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path_factory):
     """No test reads the user's corpus, index, tokens or history by accident."""
     home = tmp_path_factory.mktemp("home")

@@ -36,3 +36,22 @@ def test_broken_article_keeps_the_loaded_index_answering(corpus_dir, index_dir):
     answer = a.ask("Can lupus cause calcinosis?")
     assert answer.answered
     assert "bad.md" in (a.warning or "")
+
+
+def test_an_interrupted_rebuild_is_tried_again_at_the_next_question(corpus_dir, index_dir, monkeypatch):
+    """Ctrl-C during an automatic rebuild must not leave the old index answering until the next check."""
+    a = FollowingAnswerer(corpus_dir, index_dir, interval=3600)
+    (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    real = a._load
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(a, "_load", interrupted)
+    try:
+        a.refresh(force=True)
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.setattr(a, "_load", real)
+    answer = a.ask(GOUT_Q)  # within the hour: retried now, not in an hour
+    assert answer.answered and answer.hits[0].passage.source == "gout.md"

@@ -170,3 +170,17 @@ def test_the_real_process_in_socket_mode(answerer, stub, corpus_dir, index_dir, 
     assert code == 0
     err = "".join(p.lines)
     assert "Traceback" not in err and APP_TOKEN not in err and BOT_TOKEN not in err and Q not in err
+
+
+def test_an_unreachable_slack_is_one_line_without_library_noise(corpus_dir, index_dir):
+    """Port 9 on loopback refuses connections: slack_sdk's own ERROR lines stay quiet without -v."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-A-1-x",
+           "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    r = subprocess.run([sys.executable, "-m", "bot", "slack", "--corpus", str(corpus_dir), "--index", str(index_dir)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("citebot: error: cannot reach the Slack Web API"), r.stderr
