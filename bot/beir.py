@@ -87,6 +87,17 @@ def halves(qrels: dict[str, dict[str, int]]) -> tuple[set[str], set[str]]:
     return a, b
 
 
+def default_split(folder: Path) -> str:
+    """The split to score when none is named: the folder's only ``qrels/*.tsv``, else ``test``."""
+    qrels = Path(folder) / "qrels"
+    found = sorted(p.stem for p in qrels.glob("*.tsv")) if qrels.is_dir() else []
+    if len(found) == 1:
+        return found[0]
+    if "test" in found or not found:
+        return "test"
+    raise BeirError(f"{qrels} has several splits ({', '.join(found)}) and no 'test'; pass --split NAME")
+
+
 def read_queries(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for lineno, line in enumerate(_read(path).split("\n"), 1):

@@ -16,41 +16,68 @@ Two general rules find a question word's drug:
 
 from __future__ import annotations
 
-import bisect
 import threading
 from importlib import resources
+
+import numpy as np
 
 MIN_CLIP = 4  # shortest clipped name: "dilt", "pred"; three letters ("met", "pro") clip too many words
 MAX_ENGLISH_ZIPF = 3.0  # a clipped name is not a general English word this frequent ("dose", "rate")
 MAX_WORDS = 3
 
 _lock = threading.Lock()
-_table: tuple[dict[str, tuple[str, ...]], list[str]] | None = None
+_table: "_Table | None" = None
 
 
-def _load() -> tuple[dict[str, tuple[str, ...]], list[str]]:
+class _Table:
+    """The file's data lines, searched in place: it is sorted by bytes, so a lookup is a binary search over
+    line offsets (no 68,000-entry dict built at start-up: a one-shot ``citebot ask`` reads it in ~10 ms)."""
+
+    def __init__(self, data: bytes):
+        body = data.find(b"\n", data.rfind(b"\n#")) + 1 if data.startswith(b"#") else 0
+        self.data = data
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        ends = ends[ends >= body]
+        self.starts = np.concatenate(([body], ends[:-1] + 1)).astype(np.int64)
+        self.ends = ends.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def key(self, i: int) -> bytes:
+        line = self.data[self.starts[i]: self.ends[i]]
+        return line[: line.find(b"\t")]
+
+    def line(self, i: int) -> tuple[str, tuple[str, ...]]:
+        variant, _, names = self.data[self.starts[i]: self.ends[i]].decode("utf-8").partition("\t")
+        return variant, tuple(names.split("|"))
+
+    def first_at_or_after(self, key: bytes) -> int:
+        lo, hi = 0, len(self)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.key(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+def _load() -> _Table:
     global _table
     with _lock:
         if _table is None:
-            text = resources.files("bot.data").joinpath("drug_names.tsv").read_text(encoding="utf-8")
-            variants: dict[str, tuple[str, ...]] = {}
-            generics: set[str] = set()
-            for line in text.splitlines():
-                if not line or line.startswith("#"):
-                    continue
-                variant, _, names = line.partition("\t")
-                targets = tuple(names.split("|"))
-                variants[variant] = targets
-                if variant in targets:
-                    generics.add(variant)
-            _table = (variants, sorted(generics))
+            _table = _Table(resources.files("bot.data").joinpath("drug_names.tsv").read_bytes())
     return _table
 
 
 def variant(words: str) -> tuple[str, ...]:
     """The generic names a listed variant ("coumadin", "co-amoxiclav") stands for; () when unlisted."""
-    variants, _ = _load()
-    return tuple(n for n in variants.get(words.lower(), ()) if n != words.lower())
+    table, key = _load(), words.lower()
+    i = table.first_at_or_after(key.encode("utf-8"))
+    if i < len(table) and table.key(i) == key.encode("utf-8"):
+        return tuple(n for n in table.line(i)[1] if n != key)
+    return ()
 
 
 def clipped(word: str) -> tuple[str, ...]:
@@ -58,11 +85,12 @@ def clipped(word: str) -> tuple[str, ...]:
     word = word.lower()
     if len(word) < MIN_CLIP or not word.isalpha():
         return ()
-    _, generics = _load()
-    i = bisect.bisect_left(generics, word)
+    table, prefix = _load(), word.encode("utf-8")
     out = []
-    while i < len(generics) and generics[i].startswith(word):
-        if generics[i] != word and " " not in generics[i]:
-            out.append(generics[i])
+    i = table.first_at_or_after(prefix)
+    while i < len(table) and table.key(i).startswith(prefix):
+        name, targets = table.line(i)
+        if name in targets and name != word and " " not in name:  # a generic name's own line
+            out.append(name)
         i += 1
     return tuple(out)

@@ -19,7 +19,8 @@ def register(sub, common) -> None:
     p = command(sub, "eval", cmd_eval, common)
     p.add_argument("file", nargs="?", metavar="FILE.jsonl", help="question file (see ../shared/eval/README.md)")
     p.add_argument("--beir", metavar="DIR", help="score a BEIR folder (corpus.jsonl, queries.jsonl, qrels/) instead")
-    p.add_argument("--split", default="test", help="qrels split for --beir (default test)")
+    p.add_argument("--split", default=None,
+                   help="qrels split for --beir (qrels/SPLIT.tsv; default: the folder's only split, else test)")
     p.add_argument("--halves", action="store_true",
                    help="with --beir: also score the two fixed halves A and B of the split (tune on one, confirm on the other)")
     p.add_argument("--dense", action="store_true",
@@ -58,7 +59,11 @@ def cmd_eval(args) -> int:
             from . import dense
 
             dense.require()
-        report = beir.evaluate(Path(args.beir), split=args.split, dense=args.dense)
+        split = args.split or beir.default_split(Path(args.beir))
+        if not args.split and not args.json:
+            print(f"(split {split}: --split was not given)", file=sys.stderr)
+        args.split = split
+        report = beir.evaluate(Path(args.beir), split=split, dense=args.dense)
         parts = beir.halves_report(report, Path(args.beir), args.split) if args.halves else None
         if args.json:
             out = report.to_json()

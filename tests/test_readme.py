@@ -1,0 +1,72 @@
+"""The README's commands run as pasted, on a fresh copy of the repository (the installed .venv reused).
+
+Every command line of the README's ``sh`` blocks that starts with ``.venv/bin/citebot`` or ``make`` is run,
+except: blocks whose first line says they need something not shipped (``# needs …``), commands that
+connect to Slack (``citebot slack`` without ``--manifest``), and ``make`` targets, which install. The
+benchmark runs at a small size (``--passages 1000``): the README's size takes minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import REPO
+
+SMALL = {"--passages 100000": "--passages 1000"}
+
+
+def readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines and lines[0].startswith("# needs"):
+            continue
+        for line in lines:
+            command = line.split("  #")[0].strip()
+            if not command.startswith(".venv/bin/citebot"):
+                continue
+            if " slack" in command and "--manifest" not in command:
+                continue
+            for big, small in SMALL.items():
+                command = command.replace(big, small)
+            out.append(command)
+    return out
+
+
+@pytest.fixture(scope="module")
+def fresh_copy(tmp_path_factory):
+    """The repository's tracked and new files, without an index, with the installed .venv linked in."""
+    root = tmp_path_factory.mktemp("fresh") / "citebot"
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
+                           text=True, check=True).stdout.split("\n")
+    for rel in filter(None, files):
+        src = REPO / rel
+        if src.is_file():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, root / rel)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    return root
+
+
+def test_the_readme_has_commands_to_check():
+    commands = readme_commands()
+    assert any(c.startswith(".venv/bin/citebot eval tests/data/") for c in commands)
+    assert any("bench" in c for c in commands) and any("--manifest" in c for c in commands)
+    assert not any("../shared" in c for c in commands)  # those are marked as needing the development data
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_a_readme_command_runs_as_pasted(fresh_copy, command):
+    env = {**os.environ, "HOME": str(fresh_copy)}
+    for var in ("CITEBOT_CORPUS", "CITEBOT_INDEX", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        env.pop(var, None)
+    r = subprocess.run(["bash", "-c", command], cwd=fresh_copy, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, f"{command}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
+    assert "Traceback" not in r.stderr
