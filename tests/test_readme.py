@@ -70,3 +70,17 @@ def test_a_readme_command_runs_as_pasted(fresh_copy, command):
                        timeout=300)
     assert r.returncode == 0, f"{command}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
     assert "Traceback" not in r.stderr
+
+
+def test_the_command_table_lists_every_command_and_each_has_help():
+    import re as _re
+
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices)
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = set(_re.findall(r"^\| `citebot (\w+)", text, _re.M))
+    assert table == commands
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
+        assert sub.format_help().startswith(f"usage: citebot {name}")
