@@ -65,6 +65,7 @@ class SlackStub:
 
     def __init__(self):
         self.calls: list[Call] = []
+        self.messages: list[tuple[str, dict]] = []  # (channel, message) the bot posted, for conversations.*
         self.scripted: dict[str, list[Scripted]] = {}
         self.ws_url: str | None = None
         self._lock = threading.Lock()
@@ -127,12 +128,32 @@ class SlackStub:
             return {"ok": True, "url": "https://stub.slack.test/", "team": "Stub", "user": "citebot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
         if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts,
-                    "message": {"text": params.get("text"), "ts": ts, "bot_id": BOT_ID}}
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            message = {"type": "message", "text": params.get("text"), "ts": ts, "bot_id": BOT_ID, "user": BOT_USER}
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            if params.get("metadata"):
+                meta = params["metadata"]
+                message["metadata"] = json.loads(meta) if isinstance(meta, str) else meta
+            self.messages.append((params.get("channel"), message))
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method in ("conversations.replies", "conversations.history"):
+            return {"ok": True, "has_more": False, "messages": self._history(method, params)}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.ws_url} if self.ws_url else {"ok": False, "error": "no_socket"}
         return {"ok": True}
+
+    def _history(self, method: str, params: dict) -> list[dict]:
+        """What Slack keeps of the bot's posts: a thread's messages oldest first (replies), or a channel's
+        newest first (history), with their metadata only when asked for (``include_all_metadata``)."""
+        channel, meta = params.get("channel"), str(params.get("include_all_metadata")).lower() in ("true", "1")
+        if method == "conversations.replies":
+            root = params.get("ts")
+            out = [m for c, m in self.messages if c == channel and root in (m.get("thread_ts"), m["ts"])]
+        else:
+            oldest = float(params.get("oldest") or 0)
+            out = [m for c, m in reversed(self.messages) if c == channel and float(m["ts"]) >= oldest]
+        return [m if meta else {k: v for k, v in m.items() if k != "metadata"} for m in out]
 
     def _reply(self, method, params, headers):
         with self._lock:

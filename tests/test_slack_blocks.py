@@ -8,7 +8,7 @@ from bot.model import Answer, Hit, Passage, Reference
 from bot.render import NOT_FOUND
 from bot.slack import blocks as B
 from bot.slack.feedback import FeedbackLog
-from bot.slack.state import Seen, Threads
+from bot.slack.state import Seen
 from .slack_fixtures import blocks_text
 
 
@@ -94,21 +94,6 @@ def test_seen_claims_once_and_is_bounded():
     for i in range(10):
         s.claim(("x", i))
     assert s.claim(("e", 1))                        # forgotten after many others
-
-
-def test_threads_context_bounded_and_expires():
-    now = [0.0]
-    t = Threads(size=2, turns=2, ttl=60, clock=lambda: now[0])
-    t.joined(("C", "1"), "a")
-    t.joined(("C", "1"), None)
-    t.joined(("C", "1"), "b")
-    t.joined(("C", "1"), "c")
-    assert t.context(("C", "1")) == ("b", "c")
-    now[0] = 61
-    assert t.context(("C", "1")) == () and t.known(("C", "1"))
-    t.joined(("C", "2"))
-    t.joined(("C", "3"))
-    assert not t.known(("C", "1"))
 
 
 def test_feedback_lines_are_json(tmp_path):

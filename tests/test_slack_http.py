@@ -397,3 +397,47 @@ def test_show_all_button_answers_with_the_whole_list(answerer, stub, events):
     bad = dict(button, value=json.dumps({"pid": 10**9}))
     raw = action_form(block_action(bad, stub.response_url("all2")))
     assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200
+
+
+def test_a_restarted_app_keeps_the_thread_from_slack_itself(answerer, stub, feedback_path):
+    """The conversation lives in Slack (the answers' metadata), not in the process: a new app — a restart,
+    or another replica — answers the thread's follow-up in its context."""
+    from bot.slack.app import ANSWER_EVENT, build_app, shutdown
+    from bot.slack.server import Server
+
+    root, follow = "1710000020.000001", "what are the associated clinical features?"
+    with_context, alone = answerer.ask(follow, context=[Q]), answerer.ask(follow)
+    assert [h.passage.pid for h in with_context.hits] != [h.passage.pid for h in alone.hits]
+    for n in range(2):  # the first app answers the mention; the second, new one, the follow-up
+        app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, signing_secret=SIGNING_SECRET,
+                        feedback_path=feedback_path)
+        srv = Server(app, host="127.0.0.1", port=0).start()
+        url = f"http://127.0.0.1:{srv.port}/slack/events"
+        try:
+            if n == 0:
+                send_event(url, mention(Q, ts=root))
+                first = stub.wait_calls("chat.postMessage")[0].params
+                assert first["metadata"]["event_type"] == ANSWER_EVENT
+                assert first["metadata"]["event_payload"]["question"] == Q
+            else:
+                send_event(url, message(follow, ts="1710000020.000050", thread_ts=root))
+                p = stub.wait_calls("chat.postMessage", 2)[1].params
+                assert p["thread_ts"] == root
+                assert_shows(with_context, p["blocks"])
+                replies = stub.calls_to("conversations.replies")
+                assert replies and replies[-1].params["ts"] == root
+        finally:
+            srv.stop()
+            shutdown(app)
+
+
+def test_a_dm_reads_its_last_hour_back_from_slack(answerer, stub, events, slack_app):
+    follow = "what are the associated clinical features?"
+    with_context = answerer.ask(follow, context=[Q])
+    send_event(events, message(Q, channel="D0000009", channel_type="im", ts="1710000030.000001"))
+    stub.wait_calls("chat.postMessage")
+    send_event(events, message(follow, channel="D0000009", channel_type="im", ts="1710000030.000002"))
+    p = stub.wait_calls("chat.postMessage", 2)[1].params
+    assert_shows(with_context, p["blocks"])
+    history = stub.calls_to("conversations.history")[-1].params
+    assert history["channel"] == "D0000009" and float(history["oldest"]) > time.time() - 3700

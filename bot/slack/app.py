@@ -25,7 +25,7 @@ from ..question import clean
 from . import blocks, rich
 from .feedback import FeedbackLog
 from .settings import DEFAULT_API_URL
-from .state import Seen, Threads
+from .state import Seen
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,14 @@ def _slack_error(e: SlackApiError) -> str:
 
 
 class Citebot:
-    """The handlers, with what they share: the answerer, the feedback log, dedup and thread memory."""
+    """The handlers, with what they share: the answerer, the feedback log and dedup (threads are read back
+    from Slack, ``conversation``)."""
 
-    def __init__(self, answerer: Answerer, feedback: FeedbackLog, *, top: int = 3, seen: Seen | None = None,
-                 threads: Threads | None = None):
+    def __init__(self, answerer: Answerer, feedback: FeedbackLog, *, top: int = 3, seen: Seen | None = None):
         self.answerer = answerer
         self.feedback = feedback
         self.top = top
         self.seen = seen or Seen()
-        self.threads = threads or Threads()
 
     # -- posts: mentions, DMs, thread follow-ups ---------------------------------------------
 
@@ -88,8 +87,7 @@ class Citebot:
         bot = context.get("bot_user_id") if context else None
         if bot and f"<@{bot}" in (event.get("text") or ""):
             return  # the app_mention event answers it
-        if self.threads.known((event["channel"], thread)):
-            self._answer_post(event, body, client, follow_up=True)
+        self._answer_post(event, body, client, follow_up=True)  # answered only where the bot has answered
 
     def _answer_post(self, event: dict, body: dict, client: WebClient, *, follow_up: bool) -> None:
         channel, ts = event["channel"], event["ts"]
@@ -98,19 +96,20 @@ class Citebot:
             return
         dm = event.get("channel_type") == "im" or channel.startswith("D")
         thread = event.get("thread_ts") if dm else (event.get("thread_ts") or ts)
-        key = (channel, thread)
         question = clean(event.get("text") or "")
         started = time.monotonic()
         try:
             if not question:
                 self._post(client, channel, thread, blocks.Message(text=HELP, blocks=(blocks._mrkdwn(HELP),)))
                 return
-            answer = self.answerer.ask(question, context=self.threads.context(key), top=self.top)
+            joined, context = conversation(client, channel, None if dm else event.get("thread_ts"), dm=dm)
+            if follow_up and not joined:
+                return  # a thread the bot never answered in: people talking among themselves
+            answer = self.answerer.ask(question, context=context, top=self.top)
             if follow_up and not answer.answered:
                 log.info("follow-up in %s not covered by the articles; staying quiet", channel)
                 return
-            self._post(client, channel, thread, blocks.render(answer))
-            self.threads.joined(key, question if answer.answered else None)
+            self._post(client, channel, thread, blocks.render(answer), metadata=answer_metadata(question, answer))
             log.info("%s in %s: %s, %d passage(s), %.0f ms", "follow-up" if follow_up else "question", channel,
                      "answered" if answer.answered else "declined", len(answer.hits),
                      (time.monotonic() - started) * 1000)
@@ -124,8 +123,11 @@ class Citebot:
                 log.warning("could not tell %s about the failure either: %s", channel, type(e).__name__)
 
     @staticmethod
-    def _post(client: WebClient, channel: str, thread: str | None, msg: blocks.Message) -> None:
+    def _post(client: WebClient, channel: str, thread: str | None, msg: blocks.Message,
+              metadata: dict | None = None) -> None:
         kwargs = {"thread_ts": thread} if thread else {}
+        if metadata:
+            kwargs["metadata"] = metadata
         client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **kwargs, **msg.kwargs())
 
     # -- /ask and its buttons ----------------------------------------------------------------
@@ -210,10 +212,54 @@ class Citebot:
             log.warning("could not reply through response_url: %s", type(e).__name__)
 
 
+ANSWER_EVENT = "citebot_answer"  # the metadata event type of the bot's answers (Slack message metadata)
+DM_WINDOW = 3600.0  # seconds of a DM read back as its conversation
+MAX_CONTEXT_TURNS = 10
+
+
+def answer_metadata(question: str, answer) -> dict:
+    """What the bot's answer carries in Slack, so any replica (or this one after a restart) can read the
+    conversation back: the question, whether it was answered, and the articles and sections shown."""
+    return {"event_type": ANSWER_EVENT, "event_payload": {
+        "question": question[:2000], "answered": bool(answer.answered),
+        "articles": sorted({b.source for b in answer.blocks}),
+        "sections": [b.section_path for b in answer.blocks][:10]}}
+
+
+def conversation(client: WebClient, channel: str, thread: str | None, *, dm: bool) -> tuple[bool, tuple[str, ...]]:
+    """(whether the bot has answered here, the questions it answered, oldest first), read back from Slack:
+    a thread with ``conversations.replies``, a DM with ``conversations.history`` over the last hour. No
+    process memory: it survives restarts and works on any replica. A declined turn adds no context."""
+    if not dm and not thread:
+        return False, ()
+    try:
+        if dm:
+            r = client.conversations_history(channel=channel, oldest=f"{time.time() - DM_WINDOW:.6f}",
+                                             include_all_metadata=True, limit=100)
+            messages = list(reversed(r.get("messages") or []))
+        else:
+            r = client.conversations_replies(channel=channel, ts=thread, include_all_metadata=True, limit=200)
+            messages = r.get("messages") or []
+    except SlackApiError as e:
+        log.warning("could not read the conversation in %s (%s); answering without context", channel,
+                    _slack_error(e))
+        return False, ()
+    joined, turns = False, []
+    for m in messages:
+        meta = m.get("metadata") or {}
+        if meta.get("event_type") != ANSWER_EVENT or not m.get("bot_id"):
+            continue
+        joined = True
+        payload = meta.get("event_payload") or {}
+        if payload.get("answered") and payload.get("question"):
+            turns.append(str(payload["question"]))
+    return joined, tuple(turns[-MAX_CONTEXT_TURNS:])
+
+
 def build_app(answerer: Answerer, *, client: WebClient | None = None, token: str | None = None,
               signing_secret: str | None = None, api_url: str = DEFAULT_API_URL,
               feedback_path: Path | str = Path("index") / "feedback.jsonl", workers: int = 16, top: int = 3,
-              verify_token: bool = False, threads: Threads | None = None) -> App:
+              verify_token: bool = False) -> App:
     """The citebot Slack app.
 
     Give ``client`` (a ``WebClient`` with the bot token) or ``token`` (and ``api_url``). Without a
@@ -224,7 +270,7 @@ def build_app(answerer: Answerer, *, client: WebClient | None = None, token: str
         if not token:
             raise ValueError("build_app needs client= or token=")
         client = web_client(token, api_url=api_url)
-    bot = Citebot(answerer, FeedbackLog(Path(feedback_path)), top=top, threads=threads)
+    bot = Citebot(answerer, FeedbackLog(Path(feedback_path)), top=top)
     app = App(
         client=client,
         # Never "" (anyone can sign with an empty key) and never the environment behind our back.

@@ -1,13 +1,11 @@
-"""What the Slack app remembers between events: what it has answered, and each thread's questions.
+"""What one Slack process remembers between events: the events it has claimed (bounded, in memory).
 
-Both are bounded (least recently used entries go first) and in memory: after a restart, a thread's
-follow-ups need a fresh mention.
+A thread's conversation is not kept here: it is read back from Slack (``app.conversation``).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 
 
@@ -31,36 +29,3 @@ class Seen:
             while len(self._keys) > self.size:
                 self._keys.popitem(last=False)
             return fresh
-
-
-class Threads:
-    """Per conversation (channel, thread): whether the bot replied there, and the questions it answered.
-
-    Questions older than ``ttl`` seconds are forgotten, so yesterday's DM does not colour today's.
-    """
-
-    def __init__(self, size: int = 5_000, turns: int = 10, ttl: float = 3600.0, clock=time.monotonic):
-        self.size, self.turns, self.ttl, self.clock = size, turns, ttl, clock
-        self._threads: OrderedDict[tuple, list[tuple[float, str]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def known(self, key: tuple) -> bool:
-        with self._lock:
-            return key in self._threads
-
-    def context(self, key: tuple) -> tuple[str, ...]:
-        now = self.clock()
-        with self._lock:
-            turns = self._threads.get(key, [])
-            return tuple(q for t, q in turns if now - t <= self.ttl)
-
-    def joined(self, key: tuple, question: str | None = None) -> None:
-        """The bot replied in ``key``; ``question`` (when answered) becomes context for what follows."""
-        with self._lock:
-            turns = self._threads.setdefault(key, [])
-            self._threads.move_to_end(key)
-            if question:
-                turns.append((self.clock(), question))
-                del turns[: -self.turns]
-            while len(self._threads) > self.size:
-                self._threads.popitem(last=False)
