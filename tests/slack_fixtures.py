@@ -20,16 +20,19 @@ def stub():
 
 
 @pytest.fixture
-def feedback_path(tmp_path):
-    return tmp_path / "votes" / "feedback.jsonl"
+def state(tmp_path):
+    """The app's state store (dedup, votes, stored answers): the SQLite default, in a temporary folder."""
+    from bot.slack.shared import SQLiteState
+
+    return SQLiteState(tmp_path / "state")
 
 
 @pytest.fixture
-def slack_app(answerer, stub, feedback_path):
+def slack_app(answerer, stub, state):
     from bot.slack.app import build_app, shutdown
 
     app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, signing_secret=SIGNING_SECRET,
-                    feedback_path=feedback_path)
+                    state=state)
     yield app
     shutdown(app)
 

@@ -235,12 +235,17 @@ def slash(text: str, response_url: str, *, command: str = "/ask", channel: str =
 
 
 def block_action(action: dict, response_url: str, *, channel: str = "C0000001", user: str = "U0000001",
-                 ephemeral: bool = False) -> dict:
-    return {"type": "block_actions", "team": {"id": TEAM, "domain": "stub"}, "api_app_id": "A0000001",
-            "user": {"id": user, "username": "clinician", "team_id": TEAM}, "channel": {"id": channel},
-            "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel,
-                          "is_ephemeral": ephemeral},
-            "response_url": response_url, "trigger_id": "1.2.3", "actions": [action]}
+                 ephemeral: bool = False, message: dict | None = None) -> dict:
+    """A button click as Slack sends it; ``message`` (the clicked message, with its ``ts`` and ``blocks``)
+    as Slack includes it for a message in a channel."""
+    payload = {"type": "block_actions", "team": {"id": TEAM, "domain": "stub"}, "api_app_id": "A0000001",
+               "user": {"id": user, "username": "clinician", "team_id": TEAM}, "channel": {"id": channel},
+               "container": {"type": "message", "message_ts": (message or {}).get("ts", "1700000000.000001"),
+                             "channel_id": channel, "is_ephemeral": ephemeral},
+               "response_url": response_url, "trigger_id": "1.2.3", "actions": [action]}
+    if message is not None:
+        payload["message"] = message
+    return payload
 
 
 def form(payload: dict) -> str:

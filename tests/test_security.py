@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
 
 import numpy as np
 import pytest
@@ -55,13 +54,3 @@ def test_question_text_never_logged_at_info(corpus_dir, index_dir, caplog):
     assert "Quartermaine" not in logged and "Zebulon" not in logged
 
 
-def test_feedback_file_is_owner_only(tmp_path):
-    import os
-    import stat
-
-    from bot.slack.feedback import FeedbackLog
-
-    log = FeedbackLog(tmp_path / "fb" / "feedback.jsonl")
-    log.record("up", "Does patient X have calcinosis?", [1, 2])
-    mode = stat.S_IMODE(os.stat(log.path).st_mode)
-    assert mode & 0o077 == 0, oct(mode)

@@ -119,7 +119,7 @@ class Process:
 def child_env(stub, corpus_dir, index_dir, tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CITEBOT_"))}
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=stub.api_url, CITEBOT_CORPUS=str(corpus_dir),
-               CITEBOT_INDEX=str(index_dir), CITEBOT_FEEDBACK=str(tmp_path / "feedback.jsonl"), **extra)
+               CITEBOT_INDEX=str(index_dir), CITEBOT_STATE_DIR=str(tmp_path / "state"), **extra)
     return env
 
 

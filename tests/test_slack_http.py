@@ -13,8 +13,9 @@ import pytest
 
 from bot.render import NOT_FOUND
 from bot.slack import blocks as B
+from bot.slack.shared import SQLiteState
 from bot.slack.server import MAX_BODY
-from .slack_fixtures import blocks_text, drain, events, feedback_path, send_event, server, slack_app, stub  # noqa: F401
+from .slack_fixtures import blocks_text, drain, events, state, send_event, server, slack_app, stub  # noqa: F401
 from .slack_stub import (BOT_ID, BOT_TOKEN, BOT_USER, SIGNING_SECRET, Scripted, action_form, block_action,
                         event_callback, form, mention, message, post, sign, slash, wait_until)
 
@@ -135,7 +136,7 @@ def test_an_app_built_without_a_signing_secret_accepts_no_http_request(answerer,
     from bot.slack.app import build_app, shutdown
     from bot.slack.server import Server
 
-    app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, feedback_path=tmp_path / "f.jsonl")
+    app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, state=SQLiteState(tmp_path / "state"))
     srv = Server(app, host="127.0.0.1", port=0).start()
     try:
         raw = json.dumps(event_callback(mention(Q)))
@@ -273,9 +274,17 @@ def test_share_button_posts_the_answer_in_the_channel(answerer, stub, events):
     raw = action_form(block_action(share, stub.response_url("share2"), ephemeral=True))
     assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200
     p = stub.wait_calls("response/share2")[0].params
-    assert p["response_type"] == "in_channel" and p.get("replace_original") is False
-    assert_shows(answerer.ask(Q), p["blocks"])
+    assert p["response_type"] == "in_channel" and p["delete_original"] is True  # the private copy goes
     assert "Shared by <@U0000001>" in blocks_text(p["blocks"])
+    # the stored answer itself, not a recomputed one: the same blocks, less the Share button
+    kept = [b for b in answer_blocks if b["type"] != "actions"]
+    assert [b for b in p["blocks"] if b["type"] != "actions"][1:] == kept
+    ids = [e["action_id"] for b in p["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert ids == [B.VOTE_UP, B.VOTE_DOWN]
+    expired = dict(share, value=json.dumps({"k": "nope"}))
+    raw = action_form(block_action(expired, stub.response_url("share3"), ephemeral=True))
+    post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")
+    assert "expired" in stub.wait_calls("response/share3")[0].params["text"]
 
 
 def test_echoed_questions_never_ping_anyone(answerer, stub, events):
@@ -290,22 +299,29 @@ def test_echoed_questions_never_ping_anyone(answerer, stub, events):
     assert "&amp; &lt;=&gt;" in blocks_text(p["blocks"])
 
 
-@pytest.mark.parametrize("vote", ["up", "down"])
-def test_votes_are_recorded_and_acknowledged(answerer, stub, events, feedback_path, vote):
+def test_votes_count_once_per_user_and_answer_and_the_message_says_so(answerer, stub, events, state):
     send_event(events, mention(Q, ts="1710000009.000001"))
-    posted = stub.wait_calls("chat.postMessage")[0].params["blocks"]
-    button = [e for b in posted if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == f"citebot_vote_{vote}"][0]
-    raw = action_form(block_action(button, stub.response_url("vote")))
-    assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200
-    ack = stub.wait_calls("response/vote")[0].params
-    assert ack["response_type"] == "ephemeral" and ack["replace_original"] is False
-    assert "recorded" in ack["text"]
-    line = json.loads(wait_until(lambda: feedback_path.exists() and feedback_path.read_text(), what="a vote"))
-    assert line["vote"] == vote
-    assert line["question"] == Q
-    assert line["passages"] == [h.passage.pid for h in answerer.ask(Q).hits]
-    assert line["channel"] == "C0000001" and line["time"].endswith("+00:00")
+    call = stub.wait_calls("chat.postMessage")[0]
+    posted = {"ts": "1710000009.000900", "text": call.params["text"], "blocks": call.params["blocks"]}
+    buttons = {e["action_id"]: e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]}
+
+    def click(action_id: str, user: str, name: str) -> dict:
+        raw = action_form(block_action(buttons[action_id], stub.response_url(name), user=user, message=posted))
+        assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200
+        return stub.wait_calls(f"response/{name}")[0].params
+
+    reply = click(B.VOTE_UP, "U0000001", "v1")
+    assert reply["replace_original"] is True  # the message itself shows the vote was taken
+    assert "👍 has been recorded" in blocks_text(reply["blocks"])
+    assert [b["type"] for b in reply["blocks"]].count("actions") == 1  # the buttons stay, to change it
+    click(B.VOTE_DOWN, "U0000001", "v2")  # the same person changes their mind
+    click(B.VOTE_UP, "U0000002", "v3")  # a colleague
+    votes = wait_until(lambda: (lambda v: v if len(v) == 2 and {x["vote"] for x in v} == {"up", "down"} else None)(
+        state.votes()), what="two votes")
+    by_user = {v["user"]: v for v in votes}
+    assert by_user["U0000001"]["vote"] == "down" and by_user["U0000002"]["vote"] == "up"
+    assert all(v["channel"] == "C0000001" and v["message_ts"] == posted["ts"] for v in votes)
+    assert by_user["U0000001"]["passages"] == [h.passage.pid for h in answerer.ask(Q).hits]
 
 
 def test_thirty_mentions_at_once_are_all_answered_and_a_slow_or_failing_one_blocks_none(
@@ -324,7 +340,7 @@ def test_thirty_mentions_at_once_are_all_answered_and_a_slow_or_failing_one_bloc
             return answerer.ask(question, **kw)
 
     app = build_app(Flaky(), token=BOT_TOKEN, api_url=stub.api_url, signing_secret=SIGNING_SECRET,
-                    feedback_path=tmp_path / "f.jsonl", workers=8)
+                    state=SQLiteState(tmp_path / "state"), workers=8)
     srv = Server(app, host="127.0.0.1", port=0).start()
     url = f"http://127.0.0.1:{srv.port}/slack/events"
     try:
@@ -354,7 +370,7 @@ def test_thirty_mentions_at_once_are_all_answered_and_a_slow_or_failing_one_bloc
         shutdown(app)
 
 
-def test_no_token_secret_or_question_in_the_logs(stub, events, caplog, feedback_path, slack_app):
+def test_no_token_secret_or_question_in_the_logs(stub, events, caplog, state, slack_app):
     caplog.set_level(logging.DEBUG)
     secret_q = Q
     send_event(events, mention(secret_q, ts="1710000010.000001"))
@@ -399,7 +415,7 @@ def test_show_all_button_answers_with_the_whole_list(answerer, stub, events):
     assert post(events, raw, sign(raw), content_type="application/x-www-form-urlencoded")[0] == 200
 
 
-def test_a_restarted_app_keeps_the_thread_from_slack_itself(answerer, stub, feedback_path):
+def test_a_restarted_app_keeps_the_thread_from_slack_itself(answerer, stub, state):
     """The conversation lives in Slack (the answers' metadata), not in the process: a new app — a restart,
     or another replica — answers the thread's follow-up in its context."""
     from bot.slack.app import ANSWER_EVENT, build_app, shutdown
@@ -410,7 +426,7 @@ def test_a_restarted_app_keeps_the_thread_from_slack_itself(answerer, stub, feed
     assert [h.passage.pid for h in with_context.hits] != [h.passage.pid for h in alone.hits]
     for n in range(2):  # the first app answers the mention; the second, new one, the follow-up
         app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, signing_secret=SIGNING_SECRET,
-                        feedback_path=feedback_path)
+                        state=state)
         srv = Server(app, host="127.0.0.1", port=0).start()
         url = f"http://127.0.0.1:{srv.port}/slack/events"
         try:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.slack import blocks as B
-from .slack_fixtures import blocks_text, drain, feedback_path, stub  # noqa: F401
+from .slack_fixtures import blocks_text, drain, state, stub  # noqa: F401
 from .slack_stub import (APP_TOKEN, BOT_TOKEN, SocketModeStub, block_action, event_callback, mention, message,
                         slash, wait_until)
 
@@ -15,14 +15,14 @@ Q = "Which antibodies are associated with calcinosis in systemic sclerosis?"
 
 
 @pytest.fixture
-def socket_app(answerer, stub, feedback_path):
+def socket_app(answerer, stub, state):
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.slack.app import build_app
 
     ws = SocketModeStub()
     stub.ws_url = ws.url
-    app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, feedback_path=feedback_path)
+    app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, state=state)
     handler = SocketModeHandler(app, APP_TOKEN, web_client=app.client)
     handler.connect()
     assert ws.connected.wait(10)
@@ -71,7 +71,7 @@ def test_socket_mode_mention_is_acked_and_answered_in_thread_once(answerer, stub
     assert len(stub.calls_to("chat.postMessage")) == 2
 
 
-def test_socket_mode_slash_command_and_vote(answerer, stub, socket_app, feedback_path):
+def test_socket_mode_slash_command_and_vote(answerer, stub, socket_app, state):
     app, ws = socket_app
     ws.envelope("slash_commands", slash(Q, stub.response_url("sock-ask")), envelope_id="env-ask")
     wait_until(lambda: ws.acked("env-ask"), what="the /ask ack")
@@ -82,5 +82,5 @@ def test_socket_mode_slash_command_and_vote(answerer, stub, socket_app, feedback
                 envelope_id="env-vote")
     wait_until(lambda: ws.acked("env-vote"), what="the button ack")
     assert "recorded" in stub.wait_calls("response/sock-vote")[0].params["text"]
-    line = json.loads(wait_until(lambda: feedback_path.exists() and feedback_path.read_text(), what="a vote"))
-    assert line["vote"] == "up" and line["question"] == Q
+    [vote] = wait_until(state.votes, what="a vote")
+    assert vote["vote"] == "up" and vote["user"] == "U0000001" and vote["passages"]

@@ -13,19 +13,16 @@ import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from ..answer import Answerer
 from ..question import clean
 from . import blocks, rich
-from .feedback import FeedbackLog
 from .settings import DEFAULT_API_URL
-from .state import Seen
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +32,11 @@ SORRY = "Sorry, something went wrong while answering that. Please try again in a
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-def web_client(token: str, *, api_url: str = DEFAULT_API_URL, timeout: int = 15, rate_limit_retries: int = 3
-               ) -> WebClient:
-    """A Web API client that waits out ``429 Retry-After`` and retries dropped connections."""
+def web_client(token: str, *, api_url: str = DEFAULT_API_URL, timeout: int = 15) -> WebClient:
+    """A Web API client that retries dropped connections (429 and 5xx: ``retrying``)."""
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[
         ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-    ])
+    ])  # 429 and 5xx: ``retrying`` waits them out until a deadline
 
 
 def _slack_error(e: SlackApiError) -> str:
@@ -51,15 +46,53 @@ def _slack_error(e: SlackApiError) -> str:
         return "unknown"
 
 
-class Citebot:
-    """The handlers, with what they share: the answerer, the feedback log and dedup (threads are read back
-    from Slack, ``conversation``)."""
+DELIVERY_DEADLINE = 60.0  # seconds a post, update, reaction or response_url reply is retried on 429 / 5xx
+RETRIED = {429, 500, 502, 503, 504}
+WORKING = "eyes"  # the reaction on a question while it is answered
 
-    def __init__(self, answerer: Answerer, feedback: FeedbackLog, *, top: int = 3, seen: Seen | None = None):
+
+def _status(e: SlackApiError) -> int | None:
+    try:
+        return int(e.response.status_code)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _retry_after(headers, attempt: int) -> float:
+    for k, v in dict(headers).items():
+        if k.lower() == "retry-after":
+            try:
+                return max(0.0, float(v[0] if isinstance(v, list) else v))
+            except (TypeError, ValueError):
+                break
+    return min(2.0 ** attempt * 0.25, 8.0)  # 5xx: back off 0.5, 1, 2, … 8 s
+
+
+def retrying(call, deadline: float):
+    """``call()``, again after ``Retry-After`` (429) or a growing backoff (5xx), until ``deadline`` seconds."""
+    end = time.monotonic() + deadline
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except SlackApiError as e:
+            if _status(e) not in RETRIED or time.monotonic() >= end:
+                raise
+            attempt += 1
+            headers = getattr(e.response, "headers", {}) or {}
+            time.sleep(min(_retry_after(headers, attempt), max(0.0, end - time.monotonic())))
+
+
+
+class Citebot:
+    """The handlers, with what they share: the answerer and the state store (dedup, votes, stored answers;
+    ``shared.py``). Threads are read back from Slack (``conversation``)."""
+
+    def __init__(self, answerer: Answerer, state, *, top: int = 3, deadline: float = DELIVERY_DEADLINE):
         self.answerer = answerer
-        self.feedback = feedback
+        self.state = state  # shared.SQLiteState or shared.RedisState: dedup, votes, stored answers
         self.top = top
-        self.seen = seen or Seen()
+        self.deadline = deadline  # seconds a reply keeps being retried on 429 / 5xx
 
     # -- posts: mentions, DMs, thread follow-ups ---------------------------------------------
 
@@ -91,8 +124,8 @@ class Citebot:
 
     def _answer_post(self, event: dict, body: dict, client: WebClient, *, follow_up: bool) -> None:
         channel, ts = event["channel"], event["ts"]
-        if not self.seen.claim(("event", body.get("event_id")), ("post", channel, ts)):
-            log.debug("already answered %s %s", channel, ts)
+        if not self.state.claim(f"post:{channel}:{ts}"):  # retries, and a DM seen as mention and message
+            log.info("already answered %s %s; skipped", channel, ts)
             return
         dm = event.get("channel_type") == "im" or channel.startswith("D")
         thread = event.get("thread_ts") if dm else (event.get("thread_ts") or ts)
@@ -105,11 +138,17 @@ class Citebot:
             joined, context = conversation(client, channel, None if dm else event.get("thread_ts"), dm=dm)
             if follow_up and not joined:
                 return  # a thread the bot never answered in: people talking among themselves
-            answer = self.answerer.ask(question, context=context, top=self.top)
-            if follow_up and not answer.answered:
-                log.info("follow-up in %s not covered by the articles; staying quiet", channel)
-                return
-            self._post(client, channel, thread, blocks.render(answer), metadata=answer_metadata(question, answer))
+            working = self._react(client, "reactions_add", channel, ts)  # 👀 while answering
+            try:
+                answer = self.answerer.ask(question, context=context, top=self.top)
+                if follow_up and not answer.answered and answer.reason_code != "too_long":
+                    log.info("follow-up in %s not covered by the articles; staying quiet", channel)
+                    return
+                self._post(client, channel, thread, blocks.render(answer),
+                           metadata=answer_metadata(question, answer), event_id=body.get("event_id"))
+            finally:
+                if working:
+                    self._react(client, "reactions_remove", channel, ts)
             log.info("%s in %s: %s, %d passage(s), %.0f ms", "follow-up" if follow_up else "question", channel,
                      "answered" if answer.answered else "declined", len(answer.hits),
                      (time.monotonic() - started) * 1000)
@@ -122,25 +161,54 @@ class Citebot:
             except Exception as e:  # noqa: BLE001 - already failing; say so and move on
                 log.warning("could not tell %s about the failure either: %s", channel, type(e).__name__)
 
-    @staticmethod
-    def _post(client: WebClient, channel: str, thread: str | None, msg: blocks.Message,
-              metadata: dict | None = None) -> None:
+    def _post(self, client: WebClient, channel: str, thread: str | None, msg: blocks.Message,
+              metadata: dict | None = None, event_id: str | None = None) -> None:
         kwargs = {"thread_ts": thread} if thread else {}
         if metadata:
             kwargs["metadata"] = metadata
-        client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **kwargs, **msg.kwargs())
+        try:
+            retrying(lambda: client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
+                                                     **kwargs, **msg.kwargs()), self.deadline)
+        except SlackApiError as e:
+            if _status(e) in RETRIED:
+                log.error("could not deliver the answer to event %s in %s within %.0f s (%s); it is lost",
+                          event_id, channel, self.deadline, _slack_error(e))
+            raise
+
+    def _react(self, client: WebClient, method: str, channel: str, ts: str) -> bool:
+        """👀 on the question while it is answered; False (and the answer goes on) when Slack refuses,
+        for instance an app installed before it asked for reactions:write."""
+        try:
+            retrying(lambda: getattr(client, method)(channel=channel, timestamp=ts, name=WORKING), self.deadline)
+            return True
+        except SlackApiError as e:
+            log.debug("no working sign in %s (%s)", channel, _slack_error(e))
+            return False
+        except OSError:
+            return False
 
     # -- /ask and its buttons ----------------------------------------------------------------
 
-    def on_ask(self, ack, command: dict, respond) -> None:
+    @staticmethod
+    def ack_ask(ack, command: dict) -> None:
+        """Acknowledge /ask at once, in the request's own thread (never behind busy answer workers)."""
+        if not clean(command.get("text") or ""):
+            ack(response_type="ephemeral", text="Usage: /ask <question>. " + HELP)
+        else:
+            ack()
+
+    def on_ask(self, command: dict, respond) -> None:
         question = clean(command.get("text") or "")
         if not question:
-            ack(response_type="ephemeral", text="Usage: /ask <question>. " + HELP)
             return
-        ack()
         try:
             answer = self.answerer.ask(question, top=self.top)
             msg = blocks.render(answer, question=command.get("text") or "", share=True)
+            if answer.answered:  # "Share" posts this very answer, not a recomputed one
+                key = secrets.token_hex(12)
+                self.state.put_answer(key, {"blocks": list(msg.blocks), "text": msg.text,
+                                            "channel": command.get("channel_id")})
+                msg = blocks.with_share_key(msg, key)
             self._respond(respond, response_type="ephemeral", **msg.kwargs())
             log.info("/ask in %s: %s, %d passage(s)", command.get("channel_id"),
                      "answered" if answer.answered else "declined", len(answer.hits))
@@ -148,43 +216,55 @@ class Citebot:
             log.exception("/ask in %s failed", command.get("channel_id"))
             self._respond(respond, response_type="ephemeral", text=SORRY)
 
-    def on_share(self, ack, body: dict, action: dict, respond) -> None:
-        ack()
+    def on_share(self, body: dict, action: dict, respond) -> None:
+        """Post the stored /ask answer in the channel where /ask was typed, and delete the private copy."""
         try:
-            question = str(json.loads(action.get("value") or "{}")["q"])
+            key = str(json.loads(action.get("value") or "{}")["k"])
         except (ValueError, KeyError, TypeError):
             log.warning("share button with a malformed value; ignored")
             return
+        stored = self.state.get_answer(key)
+        if stored is None:
+            self._respond(respond, response_type="ephemeral", replace_original=False,
+                          text="That answer has expired; ask again to share it.")
+            return
         user = (body.get("user") or {}).get("id") or ""
         note = f"Shared by <@{user}> from /ask" if _USER_ID.match(user) else "Shared from /ask"
-        answer = self.answerer.ask(question, top=self.top)
-        msg = blocks.render(answer, question=question, note=note)
-        self._respond(respond, response_type="in_channel", replace_original=False, **msg.kwargs())
+        shared = blocks.shared_copy(stored["blocks"], note)
+        self._respond(respond, response_type="in_channel", delete_original=True, replace_original=False,
+                      text=stored["text"], blocks=shared)
 
-    def on_vote(self, ack, body: dict, action: dict, respond) -> None:
-        ack()
+    def on_vote(self, body: dict, action: dict, respond) -> None:
+        """One vote per user per answer (a second click changes it), with who, where and what was shown;
+        the message then says the vote was taken."""
         vote = "up" if action.get("action_id") == blocks.VOTE_UP else "down"
         try:
-            value = json.loads(action.get("value") or "{}")
-            question, pids = str(value["q"]), [int(p) for p in value["p"]]
+            pids = [int(p) for p in json.loads(action.get("value") or "{}")["p"]]
         except (ValueError, KeyError, TypeError):
             log.warning("vote button with a malformed value; ignored")
             return
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+        message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts") or ""
+        user = (body.get("user") or {}).get("id") or ""
         try:
-            self.feedback.record(vote, question, pids, channel=channel)
-        except OSError as e:
-            log.error("could not record feedback in %s: %s", self.feedback.path, e.strerror or e)
+            self.state.vote(channel=channel, message_ts=message_ts, user=user, vote=vote, passages=pids)
+        except Exception as e:  # noqa: BLE001 - a store that failed: say so, keep running
+            log.error("could not record a vote in %s: %s", self.state.describe(), type(e).__name__)
             self._respond(respond, response_type="ephemeral", replace_original=False,
                           text="Sorry, your feedback could not be saved.")
             return
         thumb = "👍" if vote == "up" else "👎"
-        self._respond(respond, response_type="ephemeral", replace_original=False,
-                      text=f"Thanks, your {thumb} has been recorded.")
+        taken = f"Thanks, your {thumb} has been recorded (click again to change it)."
+        original = (body.get("message") or {}).get("blocks")
+        if original and not container.get("is_ephemeral"):
+            self._respond(respond, replace_original=True, text=(body.get("message") or {}).get("text") or taken,
+                          blocks=blocks.with_vote_note(original, taken))
+        else:
+            self._respond(respond, response_type="ephemeral", replace_original=False, text=taken)
 
-    def on_show_all(self, ack, body: dict, action: dict, respond) -> None:
+    def on_show_all(self, body: dict, action: dict, respond) -> None:
         """"Show all": the whole list of a trimmed answer block, visible to the one who clicked."""
-        ack()
         from ..assemble import Assembler
         from . import rich
 
@@ -202,14 +282,24 @@ class Citebot:
         self._respond(respond, response_type="ephemeral", replace_original=False, blocks=msg,
                       text=block.lead.text if block.lead else block.items[0].text)
 
-    @staticmethod
-    def _respond(respond, **kwargs) -> None:
-        try:
-            r = respond(**kwargs)
-            if r is not None and getattr(r, "status_code", 200) != 200:
-                log.warning("response_url refused the reply (HTTP %s)", r.status_code)
-        except Exception as e:  # noqa: BLE001 - an expired response_url must not stop the app
-            log.warning("could not reply through response_url: %s", type(e).__name__)
+    def _respond(self, respond, **kwargs) -> None:
+        """Reply through ``response_url``, retried on 429 (``Retry-After``) and 5xx until the deadline."""
+        end = time.monotonic() + self.deadline
+        attempt = 0
+        while True:
+            try:
+                r = respond(**kwargs)
+            except Exception as e:  # noqa: BLE001 - an expired response_url must not stop the app
+                log.warning("could not reply through response_url: %s", type(e).__name__)
+                return
+            status = getattr(r, "status_code", 200) if r is not None else 200
+            if status == 200:
+                return
+            if status not in RETRIED or time.monotonic() >= end:
+                log.warning("response_url refused the reply (HTTP %s)", status)
+                return
+            attempt += 1
+            time.sleep(min(_retry_after(getattr(r, "headers", {}) or {}, attempt), max(0.0, end - time.monotonic())))
 
 
 ANSWER_EVENT = "citebot_answer"  # the metadata event type of the bot's answers (Slack message metadata)
@@ -257,20 +347,24 @@ def conversation(client: WebClient, channel: str, thread: str | None, *, dm: boo
 
 
 def build_app(answerer: Answerer, *, client: WebClient | None = None, token: str | None = None,
-              signing_secret: str | None = None, api_url: str = DEFAULT_API_URL,
-              feedback_path: Path | str = Path("index") / "feedback.jsonl", workers: int = 16, top: int = 3,
-              verify_token: bool = False) -> App:
+              signing_secret: str | None = None, api_url: str = DEFAULT_API_URL, state=None,
+              workers: int = 16, top: int = 3, verify_token: bool = False,
+              deadline: float = DELIVERY_DEADLINE) -> App:
     """The citebot Slack app.
 
     Give ``client`` (a ``WebClient`` with the bot token) or ``token`` (and ``api_url``). Without a
-    ``signing_secret`` no HTTP request can pass verification (use it for Socket Mode only).
-    ``verify_token`` calls ``auth.test`` now; otherwise on the first event.
+    ``signing_secret`` no HTTP request can pass verification (use it for Socket Mode only). ``state`` is
+    the shared store (``shared.open_state()`` when None). ``verify_token`` calls ``auth.test`` now.
+    Every listener acknowledges in the request's own thread and does its work on the ``workers`` pool
+    (bolt's lazy listeners), so a slash command or a click is acknowledged even while every worker waits.
     """
+    from .shared import open_state
+
     if client is None:
         if not token:
             raise ValueError("build_app needs client= or token=")
         client = web_client(token, api_url=api_url)
-    bot = Citebot(answerer, FeedbackLog(Path(feedback_path)), top=top)
+    bot = Citebot(answerer, state if state is not None else open_state(), top=top, deadline=deadline)
     app = App(
         client=client,
         # Never "" (anyone can sign with an empty key) and never the environment behind our back.
@@ -279,12 +373,16 @@ def build_app(answerer: Answerer, *, client: WebClient | None = None, token: str
         token_verification_enabled=verify_token,
         listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citebot-slack"),
     )
-    app.event("app_mention")(bot.on_mention)
-    app.event("message")(bot.on_message)
-    app.command("/ask")(bot.on_ask)
-    app.action(blocks.SHARE)(bot.on_share)
-    app.action(rich.SHOW_ALL)(bot.on_show_all)
-    app.action(re.compile(r"^citebot_vote_(up|down)$"))(bot.on_vote)
+
+    def ack_now(ack):
+        ack()
+
+    app.event("app_mention")(ack=ack_now, lazy=[bot.on_mention])
+    app.event("message")(ack=ack_now, lazy=[bot.on_message])
+    app.command("/ask")(ack=bot.ack_ask, lazy=[bot.on_ask])
+    app.action(blocks.SHARE)(ack=ack_now, lazy=[bot.on_share])
+    app.action(rich.SHOW_ALL)(ack=ack_now, lazy=[bot.on_show_all])
+    app.action(re.compile(r"^citebot_vote_(up|down)$"))(ack=ack_now, lazy=[bot.on_vote])
     app.citebot = bot  # type: ignore[attr-defined]  # for tests and the server's shutdown
     return app
 

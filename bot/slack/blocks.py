@@ -122,13 +122,8 @@ def cited_by(hits: tuple[Hit, ...], refs: tuple[Reference, ...]) -> tuple[Refere
 
 
 def vote_value(answer: Answer, question: str) -> str:
-    pids = [h.passage.pid for h in answer.hits]
-    value = {"p": pids, "q": clean(question)}
-    text = json.dumps(value, ensure_ascii=False)
-    while len(text) > MAX_VALUE:
-        value["q"] = value["q"][: max(0, len(value["q"]) - (len(text) - MAX_VALUE) - 1)]
-        text = json.dumps(value, ensure_ascii=False)
-    return text
+    """The passages shown (the vote records them with who voted on which message; no question text)."""
+    return json.dumps({"p": [h.passage.pid for h in answer.hits][:50]})
 
 
 def share_value(question: str) -> str:
@@ -227,3 +222,33 @@ def _render_blocks(answer: Answer, head: list[dict], tail: list[dict]) -> Messag
     more = len(shown) - 1
     text = trim(escape(lead.text), MAX_FALLBACK) + (f" (+{more} more and references)" if more else " (with references)")
     return Message(text=text, blocks=tuple(out))
+
+
+def with_share_key(msg: Message, key: str) -> Message:
+    """``msg`` with its Share button pointing at the stored answer ``key``."""
+    out = []
+    for b in msg.blocks:
+        if b.get("type") == "actions":
+            b = {**b, "elements": [{**e, "value": json.dumps({"k": key})} if e.get("action_id") == SHARE else e
+                                   for e in b["elements"]]}
+        out.append(b)
+    return Message(text=msg.text, blocks=tuple(out))
+
+
+def shared_copy(stored_blocks: list[dict], note: str) -> list[dict]:
+    """A stored /ask answer as posted in the channel: a note on who shared it, no Share button."""
+    out = [_context(note)]
+    for b in stored_blocks:
+        if b.get("type") == "actions" and b.get("block_id") == "citebot_feedback":
+            b = {**b, "elements": [e for e in b["elements"] if e.get("action_id") != SHARE]}
+        out.append(b)
+    return out[:MAX_BLOCKS]
+
+
+def with_vote_note(original: list[dict], note: str) -> list[dict]:
+    """The voted-on message with a line saying the vote was taken, just above its buttons (replacing an
+    earlier such line)."""
+    out = [b for b in original if b.get("block_id") != "citebot_vote_note"]
+    at = next((i for i, b in enumerate(out) if b.get("block_id") == "citebot_feedback"), len(out))
+    line = {"type": "context", "block_id": "citebot_vote_note", "elements": [{"type": "mrkdwn", "text": note}]}
+    return (out[:at] + [line] + out[at:])[:MAX_BLOCKS]

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from ..errors import ConfigError
 
 DEFAULT_API_URL = "https://slack.com/api/"
-FEEDBACK_FILE = "feedback.jsonl"
 
 _WHERE = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",
@@ -33,7 +32,6 @@ class SlackSettings:
     app_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_API_URL
-    feedback_path: Path = Path("index") / FEEDBACK_FILE
 
 
 def _secret(env, name: str, required: bool) -> str | None:
@@ -69,11 +67,9 @@ def load(*, http: bool, index_dir: Path, env=None) -> SlackSettings:
     bot = _secret(env, "SLACK_BOT_TOKEN", True)
     app_token = _secret(env, "SLACK_APP_TOKEN", not http)
     secret = _secret(env, "SLACK_SIGNING_SECRET", http)
-    feedback = (env.get("CITEBOT_FEEDBACK") or "").strip()
     return SlackSettings(
         bot_token=bot,
         app_token=app_token if not http else None,
         signing_secret=secret,
         api_url=api_url_from(env),
-        feedback_path=Path(feedback) if feedback else Path(index_dir) / FEEDBACK_FILE,
     )
