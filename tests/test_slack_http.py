@@ -442,6 +442,10 @@ def test_a_restarted_app_keeps_the_thread_from_slack_itself(answerer, stub, stat
                 assert_shows(with_context, p["blocks"])
                 replies = stub.calls_to("conversations.replies")
                 assert replies and replies[-1].params["ts"] == root
+                # Slack redelivers the first mention to the new process: claimed before, not answered again
+                send_event(url, mention(Q, ts=root), event_id="EvAgain")
+                drain(app)
+                assert len(stub.calls_to("chat.postMessage")) == 2
         finally:
             srv.stop()
             shutdown(app)
@@ -457,3 +461,40 @@ def test_a_dm_reads_its_last_hour_back_from_slack(answerer, stub, events, slack_
     assert_shows(with_context, p["blocks"])
     history = stub.calls_to("conversations.history")[-1].params
     assert history["channel"] == "D0000009" and float(history["oldest"]) > time.time() - 3700
+
+
+def test_acks_never_wait_for_answer_workers_stalled_by_429s(answerer, stub, tmp_path):
+    """Every chat.postMessage and response_url reply is refused with 429 for a while: the answer workers all
+    wait it out, yet each /ask is acknowledged at once, and after the storm every answer arrives once."""
+    from bot.slack.app import build_app, shutdown
+    from bot.slack.server import Server
+
+    limited = Scripted(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+    stub.script("chat.postMessage", *[limited] * 12)
+    for i in range(5):
+        stub.script(f"response/storm{i}", Scripted(429, {"ok": False}, {"Retry-After": "1"}))
+    app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, signing_secret=SIGNING_SECRET,
+                    state=SQLiteState(tmp_path / "state"), workers=4, deadline=30)
+    srv = Server(app, host="127.0.0.1", port=0).start()
+    url = f"http://127.0.0.1:{srv.port}/slack/events"
+    pool = app.listener_runner.listener_executor
+    try:
+        for i in range(30):
+            assert send_event(url, mention(f"{Q} ({i})", ts=f"1710000200.{i:06d}")) == 200
+        wait_until(lambda: len(stub.calls_to("chat.postMessage")) >= 4, what="the workers to hit the 429s")
+        for i in range(5):
+            raw = form(slash(Q, stub.response_url(f"storm{i}")))
+            status, body, _ = post(url, raw, sign(raw), content_type="application/x-www-form-urlencoded")
+            # acknowledged while every worker is still busy and answers are still queued behind them
+            assert status == 200 and body == ""
+            assert pool._work_queue.qsize() > 0
+        wait_until(lambda: len([c for c in stub.calls_to("chat.postMessage")]) >= 42, timeout=60,
+                   what="every answer after the storm")
+        for i in range(5):
+            assert stub.wait_calls(f"response/storm{i}", 2, timeout=60)[-1].params["response_type"] == "ephemeral"
+        drain(app)
+        posted = [c.params["thread_ts"] for c in stub.calls_to("chat.postMessage")][12:]  # the 12 refused first
+        assert sorted(posted) == sorted(f"1710000200.{i:06d}" for i in range(30))  # each exactly once
+    finally:
+        srv.stop()
+        shutdown(app)

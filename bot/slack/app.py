@@ -369,7 +369,7 @@ def build_app(answerer: Answerer, *, client: WebClient | None = None, token: str
         client=client,
         # Never "" (anyone can sign with an empty key) and never the environment behind our back.
         signing_secret=signing_secret or secrets.token_hex(32),
-        process_before_response=False,
+        process_before_response=True,  # the ack functions run in the request thread; the work is lazy
         token_verification_enabled=verify_token,
         listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citebot-slack"),
     )
