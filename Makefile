@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test reindex bench clean mutants
+.PHONY: install run test reindex bench clean mutants bench-slack
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ mutants: $(STAMP)
 
 clean:
 	rm -rf $(VENV) index/current index/v-* index/.tmp-* index/.lock
+
+# Slack load benchmark: 300 events over 10 s on two real replicas sharing a real redis-server (numbers, not a test)
+bench-slack: $(STAMP)
+	$(BIN)/python -m tests.bench_slack
