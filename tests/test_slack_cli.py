@@ -184,3 +184,21 @@ def test_an_unreachable_slack_is_one_line_without_library_noise(corpus_dir, inde
     assert r.returncode != 0
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("citebot: error: cannot reach the Slack Web API"), r.stderr
+
+
+def test_no_rebuild_serves_a_stale_index_as_it_is(corpus_dir, index_dir, caplog):
+    import argparse
+    import logging
+
+    from bot.indexer import reindex
+    from bot.slack.cli import _served_as_is
+
+    reindex(corpus_dir, index_dir)
+    (corpus_dir / "gout.md").write_text("# Gout\n\n- Allopurinol lowers urate [1]\n\n## References\n\n1. R.\n")
+    before = sorted(p.name for p in index_dir.iterdir())
+    args = argparse.Namespace(corpus=str(corpus_dir), index=str(index_dir))
+    with caplog.at_level(logging.WARNING):
+        answerer = _served_as_is(args)
+    assert "serving the index as it is (--no-rebuild) although the corpus changed (added gout.md)" in caplog.text
+    assert sorted(p.name for p in index_dir.iterdir()) == before  # nothing written
+    assert answerer.ask("Can lupus cause calcinosis?").answered

@@ -498,3 +498,34 @@ def test_acks_never_wait_for_answer_workers_stalled_by_429s(answerer, stub, tmp_
     finally:
         srv.stop()
         shutdown(app)
+
+
+def test_working_sign_and_an_answer_that_cannot_be_delivered_is_logged(answerer, stub, tmp_path, caplog):
+    from bot.slack.app import build_app, shutdown
+    from bot.slack.server import Server
+
+    app = build_app(answerer, token=BOT_TOKEN, api_url=stub.api_url, signing_secret=SIGNING_SECRET,
+                    state=SQLiteState(tmp_path / "state"), workers=2, deadline=1.5)
+    srv = Server(app, host="127.0.0.1", port=0).start()
+    url = f"http://127.0.0.1:{srv.port}/slack/events"
+    try:
+        send_event(url, mention(Q, ts="1710000300.000001"))
+        stub.wait_calls("reactions.remove")
+        methods = [c.method for c in stub.calls if c.method.startswith(("reactions", "chat.post"))]
+        assert methods == ["reactions.add", "chat.postMessage", "reactions.remove"]  # 👀 while answering
+        assert stub.calls_to("reactions.add")[0].params["name"] == "eyes"
+        # an app installed before it asked for reactions:write: no sign, still an answer
+        stub.script("reactions.add", Scripted(200, {"ok": False, "error": "missing_scope"}))
+        send_event(url, mention(Q, ts="1710000300.000002"))
+        wait_until(lambda: len(stub.calls_to("chat.postMessage")) == 2, what="the answer without the sign")
+        # Slack refuses every post past the deadline: the answer is lost, and the log says which event
+        stub.script("chat.postMessage", *[Scripted(429, {"ok": False, "error": "ratelimited"},
+                                                   {"Retry-After": "1"})] * 5)
+        with caplog.at_level(logging.ERROR, logger="bot.slack.app"):
+            send_event(url, mention(Q, ts="1710000300.000003"), event_id="EvLost")
+            drain(app)
+        assert "could not deliver the answer to event EvLost in C0000001" in caplog.text
+        assert Q not in caplog.text
+    finally:
+        srv.stop()
+        shutdown(app)
