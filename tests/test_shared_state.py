@@ -219,3 +219,29 @@ def test_two_replicas_answer_each_event_once_and_share_threads(redis_server, stu
         for p in (a, b):
             if p.proc.poll() is None:
                 p.stop()
+
+
+def test_one_real_process_restarted_keeps_its_claims_and_the_thread(stub, corpus_dir, index_dir,  # noqa: F811
+                                                                      tmp_path):
+    """The SQLite default: the same process restarted (a deploy) neither answers a redelivered event again
+    nor loses the thread."""
+    env = child_env(stub, corpus_dir, index_dir, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    root = "1740000100.000001"
+    first = Process(["--http", "--port", "0", "--host", "127.0.0.1", "-v"], env)
+    try:
+        url = "http://127.0.0.1:%s/slack/events" % first.wait_line(r"127\.0\.0\.1:(\d+)/slack/events", 60).group(1)
+        _send(url, mention(Q, ts=root), "EvR1")
+        stub.wait_calls("chat.postMessage")
+    finally:
+        first.stop()
+    second = Process(["--http", "--port", "0", "--host", "127.0.0.1", "-v"], env)
+    try:
+        url = "http://127.0.0.1:%s/slack/events" % second.wait_line(r"127\.0\.0\.1:(\d+)/slack/events", 60).group(1)
+        _send(url, mention(Q, ts=root), "EvR1")  # Slack redelivers it after the restart
+        _send(url, message(FOLLOW, ts="1740000100.000050", thread_ts=root), "EvR2")
+        posts = stub.wait_calls("chat.postMessage", 2)
+        wait_until(lambda: any("already answered" in line for line in second.lines), what="the redelivery skipped")
+        assert len(stub.calls_to("chat.postMessage")) == 2
+        assert "Associated clinical features" in json.dumps(posts[1].params["blocks"])
+    finally:
+        second.stop()

@@ -184,6 +184,12 @@ def _redact(url: str) -> str:
 def open_state(*, state_dir: str | None = None, redis_url: str | None = None, env=os.environ,
                retention: float = RETENTION):
     """The store the settings name: Redis when ``CITEBOT_REDIS_URL`` (or ``redis_url``) is set, else SQLite."""
+    days = (env.get("CITEBOT_RETENTION_DAYS") or "").strip()
+    if days:
+        try:
+            retention = float(days) * 24 * 3600
+        except ValueError:
+            raise ConfigError(f"CITEBOT_RETENTION_DAYS={days!r} is not a number of days") from None
     url = redis_url or env.get("CITEBOT_REDIS_URL")
     if url:
         return RedisState(url, retention=retention)
