@@ -8,6 +8,8 @@ the index (``structure.py``: each passage's parent lead-in or bullet):
   ``MAX_ITEMS`` is trimmed around the hits, saying how many are left out ("+ N more");
 * hits among siblings merge into one block (one block per lead-in); a hit inside a list another block
   already shows is marked there;
+* short lead-in-less items under one heading (two to ``MAX_ITEMS``, each at most ``SHORT`` characters)
+  are that heading's list and show together;
 * a paragraph stands alone.
 
 Which passages: those of the first ``CANDIDATES`` ranked passages scoring at least ``ACCEPT`` of the best
@@ -23,6 +25,7 @@ from .model import Passage
 
 MAX_ITEMS = 12  # a list this long is shown whole; a longer one is trimmed around its hits
 CONTEXT = 1  # items kept either side of a hit in a trimmed list
+SHORT = 150  # characters: lead-in-less passages under one heading this short read as that heading's list
 ACCEPT = 0.8  # share of the best score a passage needs to be shown
 CANDIDATES = 10
 
@@ -78,12 +81,32 @@ class Assembler:
         self.s = structure
         self.get = get
 
-    def _root(self, pid: int) -> int:
-        """The unit a hit belongs to: itself when it has items, else its parent, else itself."""
+    def _root(self, pid: int):
+        """The unit a hit belongs to: ("p", pid) for a passage and what hangs from it — itself when it has
+        items, else its parent, else itself — or ("s", section) for the short, lead-in-less items a heading
+        holds ("Other Connective Tissue Diseases": two diseases, one per line)."""
         if self.s.children(pid):
-            return pid
+            return ("p", pid)
         parent = int(self.s.parent_of[pid])
-        return parent if parent >= 0 else pid
+        if parent >= 0:
+            return ("p", parent)
+        row = self._heading_items(pid)
+        return ("s", int(self.s.section_of[pid])) if row else ("p", pid)
+
+    def _heading_items(self, pid: int) -> list[int]:
+        """The lead-in-less passages of ``pid``'s section when they read as a list: two to ``MAX_ITEMS`` of
+        them, each at most ``SHORT`` characters; [] otherwise."""
+        s, art, sec = self.s, int(self.s.article_of[pid]), int(self.s.section_of[pid])
+        lo = pid
+        while lo > 0 and s.article_of[lo - 1] == art:
+            lo -= 1
+        hi = pid
+        while hi + 1 < len(s.article_of) and s.article_of[hi + 1] == art:
+            hi += 1
+        row = [i for i in range(lo, hi + 1) if s.section_of[i] == sec and s.parent_of[i] < 0]
+        if not 2 <= len(row) <= MAX_ITEMS or any(len(self.get(i).text) > SHORT for i in row):
+            return []
+        return row
 
     def _subtree(self, root: int, depth: int = 0) -> list[tuple[int, int]]:
         out = []
@@ -92,32 +115,50 @@ class Assembler:
             out.extend(self._subtree(c, depth + 1))
         return out
 
+    def _members(self, unit, anchor: int) -> list[tuple[int, int]]:
+        """(passage, depth) of what a unit shows below its lead-in (a heading's items: all of them, found
+        from ``anchor``, one of them)."""
+        kind, key = unit
+        if kind == "p":
+            return self._subtree(key)
+        out = []
+        for i in self._heading_items(anchor):
+            out.append((i, 0))
+            out.extend(self._subtree(i, 1))
+        return out
+
     def blocks(self, hits: list[tuple[int, float]], top: int) -> tuple[Block, ...]:
-        units: dict[int, dict] = {}
-        order: list[int] = []
+        units: dict = {}
+        order: list = []
         for pid, score in hits:
             root = self._root(pid)
-            covering = next((u for u in order if pid in units[u]["members"] or root in units[u]["members"]), None)
+            covering = next((u for u in order if pid in units[u]["members"]
+                             or (root[0] == "p" and root[1] in units[u]["members"])), None)
             if covering is not None:
                 units[covering]["matched"].add(pid)
                 continue
             if root not in units:
                 if len(order) >= top:
                     continue
-                members = {root} | {c for c, _ in self._subtree(root)}
-                units[root] = {"score": score, "matched": set(), "members": members}
+                members = {c for c, _ in self._members(root, pid)} | ({root[1]} if root[0] == "p" else set())
+                units[root] = {"score": score, "matched": set(), "members": members, "anchor": pid}
                 order.append(root)
             units[root]["matched"].add(pid)
         return tuple(self._block(root, units[root]) for root in order)
 
-    def _block(self, root: int, unit: dict) -> Block:
-        p: Passage = self.get(root)
+    def _block(self, root, unit: dict) -> Block:
         matched = unit["matched"]
-        sub = self._subtree(root)
+        sub = self._members(root, unit["anchor"])
+        if root[0] == "s":  # a heading's items: the section path is their heading
+            p = self.get(sub[0][0])
+            items = tuple(Item(self.get(c).text, self.get(c).citations, d, c in matched, c) for c, d in sub)
+            return Block(p.article, p.source, p.section, None, items, unit["score"])
+        pid = root[1]
+        p: Passage = self.get(pid)
         if not sub:  # a paragraph or a lone item
-            item = Item(p.text, p.citations, 0, True, root)
+            item = Item(p.text, p.citations, 0, True, pid)
             return Block(p.article, p.source, p.section, None, (item,), unit["score"])
-        lead = Item(p.text, p.citations, 0, root in matched, root)
+        lead = Item(p.text, p.citations, 0, pid in matched, pid)
         keep = range(len(sub))
         more = 0
         if len(sub) > MAX_ITEMS:

@@ -39,8 +39,9 @@ def _cites(numbers) -> str:
 
 def _block_lines(i: int, block, width: int | None) -> list[str]:
     lines = _wrap(" › ".join([block.article, *block.section]), width, f"{i}. ", "   ")
-    if block.lead is not None:
-        lines += _wrap(block.lead.text + _cites(block.lead.citations), width, "   ", "   ")
+    if block.lead is not None or len(block.items) > 1:  # a list: under its lead-in, or its heading
+        if block.lead is not None:
+            lines += _wrap(block.lead.text + _cites(block.lead.citations), width, "   ", "   ")
         for item in block.items:
             pad = "   " + "  " * (item.depth + 1)
             mark = "▸ " if item.matched else "• "

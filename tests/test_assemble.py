@@ -114,3 +114,17 @@ def test_more_in_a_conversation_shows_a_trimmed_list_whole(tmp_path):
     assert len(whole.blocks[0].items) == 30 and whole.blocks[0].more == 0
     assert "+ " not in as_text(whole).split("References")[0].replace("+ 0", "")
     loaded.passages.close()
+
+
+def test_short_items_under_a_heading_show_together(seed):
+    """No lead-in line, two diseases under "Other Connective Tissue Diseases": the heading's list."""
+    answer = seed.ask("Is mixed connective tissue disease linked to calcinosis?")
+    block = next(b for b in answer.blocks if b.section[-1] == "Other Connective Tissue Diseases")
+    assert block.lead is None
+    assert [i.text for i in block.items] == ["Systemic lupus erythematosus", "Mixed connective tissue disease"]
+    assert [i.matched for i in block.items] == [False, True]
+    text = as_text(answer)
+    assert "▸ Mixed connective tissue disease [3]" in text and "• Systemic lupus erythematosus [3]" in text
+    # a long paragraph under a heading is not a list item: it stands alone
+    para = seed.ask("What percentage of systemic sclerosis patients develop calcinosis?")
+    assert all(len(b.items) == 1 for b in para.blocks if b.lead is None and "Systemic Sclerosis" in b.section)

@@ -68,7 +68,7 @@ def rich_block(block) -> dict:
         if budget <= 1:
             break
         budget -= len(text)
-        if block.lead is None:
+        if block.lead is None and len(block.items) == 1:  # a paragraph
             elements.append(_section(text, bold=False))
             continue
         if depth is not None and item.depth != depth:
