@@ -128,3 +128,14 @@ def test_short_items_under_a_heading_show_together(seed):
     # a long paragraph under a heading is not a list item: it stands alone
     para = seed.ask("What percentage of systemic sclerosis patients develop calcinosis?")
     assert all(len(b.items) == 1 for b in para.blocks if b.lead is None and "Systemic Sclerosis" in b.section)
+
+
+def test_references_are_those_the_blocks_show_not_the_ranked_passages(seed):
+    """One ranked passage ("Spinal and paraspinal areas", [5]) shown with its whole list: the references are
+    the list's numbers, and a passage ranked but not shown adds none."""
+    answer = seed.ask("Can calcinosis affect the spine?", top=1)
+    assert [h.passage.citations for h in answer.hits] == [(5,)]
+    shown = sorted({n for b in answer.blocks for i in b.shown() for n in i.citations})
+    assert shown == [1, 4, 5]
+    assert [r.number for r in answer.references] == shown
+    assert [r.number for r in answer.passage_references] == [5]

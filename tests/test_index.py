@@ -146,3 +146,15 @@ def test_an_edit_that_keeps_the_file_size_is_noticed_and_served(corpus_dir, inde
     assert warning is None
     assert loaded.bm25.term_id("zyxwvutsrq") is not None and loaded.bm25.term_id("colchicin") is None
     loaded.passages.close()
+
+
+def test_a_citation_neither_listed_nor_reported_missing_is_a_parser_bug_caught():
+    """The consistency check between passages and reference lists (the parser reports gaps; anything else
+    would give a reader another entry's text or nothing)."""
+    from bot.errors import CitebotError
+    from bot.model import Passage
+
+    p = Passage("Allopurinol first", (9,), "Gout", ("Treatment",), "gout.md")
+    with pytest.raises(CitebotError, match="gout.md: citation 9 is neither a reference nor reported missing"):
+        indexer._validate([p], {"gout.md": {1: "A"}}, {})
+    indexer._validate([p], {"gout.md": {1: "A"}}, {"gout.md": [9]})  # reported missing: fine

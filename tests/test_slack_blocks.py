@@ -105,3 +105,18 @@ def test_a_question_too_long_says_so():
     plain = Answer(question="x", answered=False, hits=(), references=(), reason="the articles do not cover this question",
                    reason_code="not_covered")
     assert B.render(plain).text == B.NOT_FOUND
+
+
+def test_slack_lists_only_the_references_it_shows():
+    from bot.assemble import Block as AnswerBlock, Item
+
+    refs = tuple(Reference("gout.md", n, f"Reference number {n}") for n in (1, 2, 3))
+    # passages only (an index without an outline): the references the shown passages cite
+    hit = Hit(Passage("Allopurinol first", (2,), "Gout", ("Treatment",), "gout.md", pid=0), 1.0)
+    seen = blocks_text(B.render(Answer("q", True, (hit,), refs)).blocks)
+    assert "Reference number 2" in seen and "Reference number 1" not in seen and "Reference number 3" not in seen
+    # blocks: the numbers of their leads and items
+    block = AnswerBlock("Gout", "gout.md", ("Treatment",), Item("Options:", (3,), 0, False, 0),
+                        (Item("Allopurinol", (2,), 0, True, 1),), 1.0)
+    seen = blocks_text(B.render(Answer("q", True, (hit,), refs, blocks=(block,))).blocks)
+    assert "Reference number 2" in seen and "Reference number 3" in seen and "Reference number 1" not in seen
