@@ -139,3 +139,13 @@ def test_references_are_those_the_blocks_show_not_the_ranked_passages(seed):
     assert shown == [1, 4, 5]
     assert [r.number for r in answer.references] == shown
     assert [r.number for r in answer.passage_references] == [5]
+
+
+def test_ranked_passages_the_answer_does_not_show_add_no_references(seed):
+    """Three ranked passages, one block shown (the two others score below the share a block needs): the
+    references are the block's [1, 3], not the ranked passages' [2, 4] too."""
+    answer = seed.ask("Does warfarin help calcinosis?", top=3)
+    shown = {i.pid for b in answer.blocks for i in b.shown()}
+    assert any(h.passage.pid not in shown for h in answer.hits)
+    assert {r.number for r in answer.passage_references} >= {2, 4}
+    assert [r.number for r in answer.references] == [1, 3]

@@ -120,3 +120,24 @@ def test_slack_lists_only_the_references_it_shows():
                         (Item("Allopurinol", (2,), 0, True, 1),), 1.0)
     seen = blocks_text(B.render(Answer("q", True, (hit,), refs, blocks=(block,))).blocks)
     assert "Reference number 2" in seen and "Reference number 3" in seen and "Reference number 1" not in seen
+
+
+def test_a_thread_read_back_keeps_only_answered_turns():
+    """Slack's copy of the thread: the bot's answers carry their question and whether it was answered."""
+    from bot.slack.app import ANSWER_EVENT, conversation
+
+    def answer(q, answered, bot=True):
+        m = {"ts": "1.0", "metadata": {"event_type": ANSWER_EVENT, "event_payload": {"question": q, "answered": answered}}}
+        if bot:
+            m["bot_id"] = "B1"
+        return m
+
+    class Client:
+        def conversations_replies(self, **kw):
+            assert kw["include_all_metadata"] is True
+            return {"messages": [{"ts": "0.5", "text": "a person"}, answer("first?", True),
+                                 answer("declined?", False), answer("spoofed by a person?", True, bot=False),
+                                 answer("second?", True)]}
+
+    assert conversation(Client(), "C1", "0.5", dm=False) == (True, ("first?", "second?"))
+    assert conversation(Client(), "C1", None, dm=False) == (False, ())
