@@ -67,14 +67,20 @@ def test_json_keeps_passages_and_adds_blocks(corpus_dir, index_dir):
     assert 1 <= len(obj["blocks"]) <= 3  # --top counts blocks (default 3)
 
 
-def test_a_long_list_is_trimmed_around_its_hits(tmp_path):
+def _survey(tmp_path, n: int, hit: int):
+    """An index of one article whose lead-in holds ``n`` items; item ``hit`` alone mentions a quokka."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    items = "\n".join(f"- Finding number {i} of the survey [1]" for i in range(40))
-    items = items.replace("Finding number 25 of", "Rare quokka sighting, finding number 25 of")
+    items = "\n".join(f"- Finding number {i} of the survey [1]" for i in range(n))
+    items = items.replace(f"Finding number {hit} of", f"Rare quokka sighting, finding number {hit} of")
     (corpus / "survey.md").write_text(f"# Survey\n\n## Findings\n\nThe survey found:\n\n{items}\n\n"
                                       "## References\n\n1. A survey. 2020.\n", encoding="utf-8")
     loaded, _ = open_fresh(corpus, tmp_path / "index")
+    return loaded
+
+
+def test_a_long_list_is_trimmed_around_its_hits(tmp_path):
+    loaded = _survey(tmp_path, 40, 25)
     answerer = Answerer(loaded)
     answer = answerer.ask("quokka sighting in the survey")
     block = answer.blocks[0]
@@ -100,13 +106,7 @@ def test_terminal_text_wraps_at_words_and_not_when_piped(seed):
 def test_more_in_a_conversation_shows_a_trimmed_list_whole(tmp_path):
     from bot.answer import Conversation
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    items = "\n".join(f"- Finding number {i} of the survey [1]" for i in range(30))
-    items = items.replace("Finding number 5 of", "Rare quokka sighting, finding number 5 of")
-    (corpus / "survey.md").write_text(f"# Survey\n\n## Findings\n\nThe survey found:\n\n{items}\n\n"
-                                      "## References\n\n1. A survey. 2020.\n", encoding="utf-8")
-    loaded, _ = open_fresh(corpus, tmp_path / "index")
+    loaded = _survey(tmp_path, 30, 5)
     conv = Conversation(Answerer(loaded))
     first = conv.ask("quokka sighting in the survey")
     assert first.blocks[0].more > 0
