@@ -98,9 +98,10 @@ class Levels:
         bm = self.bm25
         for tid, weight in weighted:
             docs = bm.docs[bm.indptr[tid]: bm.indptr[tid + 1]]
-            groups, counts = np.unique(level[docs], return_counts=True)
+            counts = np.bincount(level[docs], minlength=n_groups)  # O(postings + groups), no sort
+            groups = np.flatnonzero(counts)
             idf = math.log((n_groups + 1) / len(groups))
-            c = counts.astype(np.float64)
+            c = counts[groups].astype(np.float64)
             out[groups] += weight * idf * c * (self.w.k1 + 1) / (c + norm[groups])
         return out
 
@@ -133,10 +134,12 @@ class Levels:
             return []
         weighted = self.bm25._weighted(query)
         top = max(s for _, s in ranked)
-        arts = self._group_scores(weighted, self.s.article_of, self.n_articles, self.art_len)
-        secs = self._group_scores(weighted, self.s.section_of, self.n_sections, self.sec_len)
-        arts = _unit(arts)
-        secs = _unit(secs)
+        arts = np.zeros(self.n_articles)
+        if self.w.article and self.article_share:
+            arts = _unit(self._group_scores(weighted, self.s.article_of, self.n_articles, self.art_len))
+        secs = np.zeros(self.n_sections)
+        if self.w.section or self.w.items:  # both 0 by default: sections cost a pass over the postings
+            secs = _unit(self._group_scores(weighted, self.s.section_of, self.n_sections, self.sec_len))
         prior_a = np.zeros(len(arts))
         prior_s = np.zeros(len(secs))
         if topic:
