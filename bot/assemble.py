@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .model import Passage
 
 MAX_ITEMS = 12  # a list this long is shown whole; a longer one is trimmed around its hits
@@ -79,7 +81,15 @@ class Assembler:
 
     def __init__(self, structure, get):
         self.s = structure
-        self.get = get
+        self._read = get
+        self._passages: dict[int, Passage] = {}  # one assembly decodes each passage once
+        self._rows: dict[int, list[int]] = {}  # section -> its heading items (or [])
+
+    def get(self, pid: int) -> Passage:
+        p = self._passages.get(pid)
+        if p is None:
+            p = self._passages[pid] = self._read(pid)
+        return p
 
     def _root(self, pid: int):
         """The unit a hit belongs to: ("p", pid) for a passage and what hangs from it — itself when it has
@@ -96,16 +106,15 @@ class Assembler:
     def _heading_items(self, pid: int) -> list[int]:
         """The lead-in-less passages of ``pid``'s section when they read as a list: two to ``MAX_ITEMS`` of
         them, each at most ``SHORT`` characters; [] otherwise."""
-        s, art, sec = self.s, int(self.s.article_of[pid]), int(self.s.section_of[pid])
-        lo = pid
-        while lo > 0 and s.article_of[lo - 1] == art:
-            lo -= 1
-        hi = pid
-        while hi + 1 < len(s.article_of) and s.article_of[hi + 1] == art:
-            hi += 1
-        row = [i for i in range(lo, hi + 1) if s.section_of[i] == sec and s.parent_of[i] < 0]
+        s = self.s
+        sec = int(s.section_of[pid])
+        if sec in self._rows:
+            return self._rows[sec]
+        lo, hi = s.article_range(pid)
+        row = (np.flatnonzero((s.section_of[lo:hi] == sec) & (s.parent_of[lo:hi] < 0)) + lo).tolist()
         if not 2 <= len(row) <= MAX_ITEMS or any(len(self.get(i).text) > SHORT for i in row):
-            return []
+            row = []
+        self._rows[sec] = row
         return row
 
     def _subtree(self, root: int, depth: int = 0) -> list[tuple[int, int]]:

@@ -132,7 +132,7 @@ class Decider:
 
             turn = Expanded(terms=tuple(turn))
         bm = self.index.bm25
-        present = set(int(t) for t in bm.doc_terms(pid))
+        present = set(bm.doc_terms(pid).tolist())
 
         def has(s: str) -> bool:
             tid = bm.term_id(s)

@@ -40,17 +40,16 @@ class Structure:
     def n_sections(self) -> int:
         return int(self.section_of.max()) + 1 if len(self.section_of) else 0
 
+    def article_range(self, pid: int) -> tuple[int, int]:
+        """The passages [start, end) of ``pid``'s article (articles are stored one after another)."""
+        art = self.article_of[pid]
+        return (int(np.searchsorted(self.article_of, art, side="left")),
+                int(np.searchsorted(self.article_of, art, side="right")))
+
     def children(self, pid: int) -> list[int]:
         """Passages hanging from ``pid``, in article order (they follow it within its article)."""
-        out = []
-        art = self.article_of[pid]
-        n = len(self.parent_of)
-        i = pid + 1
-        while i < n and self.article_of[i] == art:
-            if self.parent_of[i] == pid:
-                out.append(i)
-            i += 1
-        return out
+        _, end = self.article_range(pid)
+        return (np.flatnonzero(self.parent_of[pid + 1: end] == pid) + pid + 1).tolist()
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"article_of": self.article_of, "section_of": self.section_of, "parent_of": self.parent_of}
