@@ -67,8 +67,8 @@ class Settings:
     min_specific: float = 0.3  # a passage must hold a word at least this specific (english.py) to answer
     medical_floor: float = 0.35  # least general-English specificity a medical word counts with
     alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
-    unknown_decline: float = 0.5  # decline when the question holds a word this specific that no article uses
-    unknown_penalty: float | None = 3.0  # None: such a word declines; else its missed weight is multiplied by this
+    unknown_decline: float = 0.5  # how specific a word no article uses must be to count unknown_penalty times
+    unknown_penalty: float = 3.0  # the multiple of its missed weight such a word counts (decide._plan)
     coverage_rank: float = 0.1  # share of the best score a passage's coverage adds when ranking (_by_coverage)
     new_topic: float = 1.5  # a follow-up starts a new topic when its own words favour another article this much
     dense_weight: float | None = None  # share of the dense score when the index has embeddings (None: dense.WEIGHT)

@@ -117,9 +117,30 @@ class Decider:
         return units
 
     def _plan(self, turn) -> list[list[tuple[tuple[str, ...], tuple, float, float, float]]]:
-        """The question's concept groups with each unit's weights, computed once per question."""
-        return [[(stems, alts, *self._unit_info(stems, alts)) for stems, alts in group]
-                for group in self._groups(turn)]
+        """The question's concept groups with each unit's weights, computed once per question.
+
+        A first question's concept that no article uses, nor any alternative of it (so no passage can hold
+        it), at least ``unknown_decline`` specific, counts ``unknown_penalty`` times its missed weight
+        ("how do you reverse heparin?"); numbers and codes ("A1c 11", "CHIR99021") and abbreviations the
+        question defines ("… (ComYMV)") are exempt, and so are a follow-up's words."""
+        plan = []
+        for group in self._groups(turn):
+            units = []
+            for stems, alts in group:
+                w, w_missed, spec = self._unit_info(stems, alts)
+                if len(group) == 1 and self._unheard(turn, stems, alts, spec):
+                    w_missed *= self.settings.unknown_penalty
+                units.append((stems, alts, w, w_missed, spec))
+            plan.append(units)
+        return plan
+
+    def _unheard(self, turn, stems, alts, spec: float) -> bool:
+        bm = self.index.bm25
+        return (getattr(turn, "own", None) is None and spec >= self.settings.unknown_decline
+                and not any(c.isdigit() for x in stems for c in x)
+                and not any(x in getattr(turn, "defined", ()) for x in stems)
+                and not any(bm.term_id(x) is not None for x in stems)
+                and not any(all(bm.term_id(x) is not None for x in alt) for alt in alts))
 
     def coverage(self, turn, pid: int, plan=None) -> float:
         """Share of the question's specificity that passage ``pid`` holds: got / (got + missed).
@@ -143,7 +164,6 @@ class Decider:
         own = set(turn.own) if getattr(turn, "own", None) is not None else None
         specific = False  # whether the passage holds a word that is neither generic nor common English
         plan = plan if plan is not None else self._plan(turn)
-        defined = getattr(turn, "defined", ())
         for group in plan:
             best = None  # of words joined by "or", the one the passage holds best
             for stems, alts, w, w_missed, spec in group:
@@ -153,14 +173,6 @@ class Decider:
                     share = self.settings.alt_credit
                 else:  # a phrase held in part ("corticosteroid" of "corticosteroid injection")
                     share = sum(has(s) for s in stems) / len(stems) * self.settings.alt_credit
-                if (share == 0 and len(group) == 1 and own is None and spec >= self.settings.unknown_decline
-                        and not any(c.isdigit() for x in stems for c in x)  # a value or code ("A1c 11", "CHIR99021")
-                        and not any(x in defined for x in stems)  # defined by the question itself: "… (ComYMV)"
-                        and not any(bm.term_id(x) is not None for x in stems)
-                        and not any(all(bm.term_id(x) is not None for x in alt) for alt in alts)):
-                    if self.settings.unknown_penalty is None:
-                        return 0.0  # a specific word no article uses: "how do you reverse heparin?"
-                    w_missed = w_missed * self.settings.unknown_penalty
                 g, m = w * share, w_missed * (1 - share)
                 if share >= self.settings.alt_credit and spec >= self.settings.min_specific:
                     specific = True
