@@ -36,10 +36,6 @@ class Structure:
     def n_articles(self) -> int:
         return int(self.article_of.max()) + 1 if len(self.article_of) else 0
 
-    @property
-    def n_sections(self) -> int:
-        return int(self.section_of.max()) + 1 if len(self.section_of) else 0
-
     def article_range(self, pid: int) -> tuple[int, int]:
         """The passages [start, end) of ``pid``'s article (articles are stored one after another)."""
         art = self.article_of[pid]
