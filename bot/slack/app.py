@@ -68,18 +68,30 @@ def _retry_after(headers, attempt: int) -> float:
     return min(2.0 ** attempt * 0.25, 8.0)  # 5xx: back off 0.5, 1, 2, … 8 s
 
 
+class Refused(Exception):
+    """A ``response_url`` reply answered with another status than 200 (the webhook client does not raise)."""
+
+    def __init__(self, status: int, headers):
+        super().__init__(status)
+        self.status, self.headers = status, headers
+
+
 def retrying(call, deadline: float):
-    """``call()``, again after ``Retry-After`` (429) or a growing backoff (5xx), until ``deadline`` seconds."""
+    """``call()``, again after ``Retry-After`` (429) or a growing backoff (5xx), until ``deadline`` seconds.
+    The Web API says so with ``SlackApiError``, a ``response_url`` reply with ``Refused``."""
     end = time.monotonic() + deadline
     attempt = 0
     while True:
         try:
             return call()
-        except SlackApiError as e:
-            if _status(e) not in RETRIED or time.monotonic() >= end:
+        except (SlackApiError, Refused) as e:
+            if isinstance(e, Refused):
+                status, headers = e.status, e.headers
+            else:
+                status, headers = _status(e), getattr(e.response, "headers", {}) or {}
+            if status not in RETRIED or time.monotonic() >= end:
                 raise
             attempt += 1
-            headers = getattr(e.response, "headers", {}) or {}
             time.sleep(min(_retry_after(headers, attempt), max(0.0, end - time.monotonic())))
 
 
@@ -284,22 +296,18 @@ class Citebot:
 
     def _respond(self, respond, **kwargs) -> None:
         """Reply through ``response_url``, retried on 429 (``Retry-After``) and 5xx until the deadline."""
-        end = time.monotonic() + self.deadline
-        attempt = 0
-        while True:
-            try:
-                r = respond(**kwargs)
-            except Exception as e:  # noqa: BLE001 - an expired response_url must not stop the app
-                log.warning("could not reply through response_url: %s", type(e).__name__)
-                return
+        def send():
+            r = respond(**kwargs)
             status = getattr(r, "status_code", 200) if r is not None else 200
-            if status == 200:
-                return
-            if status not in RETRIED or time.monotonic() >= end:
-                log.warning("response_url refused the reply (HTTP %s)", status)
-                return
-            attempt += 1
-            time.sleep(min(_retry_after(getattr(r, "headers", {}) or {}, attempt), max(0.0, end - time.monotonic())))
+            if status != 200:
+                raise Refused(status, getattr(r, "headers", {}) or {})
+
+        try:
+            retrying(send, self.deadline)
+        except Refused as e:
+            log.warning("response_url refused the reply (HTTP %s)", e.status)
+        except Exception as e:  # noqa: BLE001 - an expired response_url must not stop the app
+            log.warning("could not reply through response_url: %s", type(e).__name__)
 
 
 ANSWER_EVENT = "citebot_answer"  # the metadata event type of the bot's answers (Slack message metadata)
