@@ -185,7 +185,7 @@ class Answerer:
         return not names_other
 
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
-            offset: int = 0, abstain: bool = True, topic: Topic | None = None) -> Answer:
+            offset: int = 0, abstain: bool = True) -> Answer:
         top = max(1, min(int(top), MAX_TOP))
         text = clean(question)
         if not text:
@@ -198,8 +198,7 @@ class Answerer:
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for", "no_words")
         query = self._weighted_query(turn, ctx)
-        if topic is None and ctx and self.levels is not None:
-            topic = self.context_topic(ctx)
+        topic = self.context_topic(ctx) if ctx and self.levels is not None else None
         follows = self.continues(turn, topic) if ctx else False
         depth = max(offset + max(top, assemble.CANDIDATES), self.settings.coverage_depth if abstain else 0,
                     RERANK_DEPTH)

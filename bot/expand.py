@@ -89,7 +89,7 @@ class Expander:
         self.use_drugs = use_drugs
         self._zipf: dict[str, float] | None = None
         self._by_two: dict[str, list[str]] | None = None
-        self._by_len: dict[int, list[str]] | None = None
+        self._by_len: dict[tuple, list[str]] | None = None
         self._words = RegexpTokenizer(PATTERN)
         self._by_prefix: dict[str, list[str]] | None = None
 
@@ -148,16 +148,21 @@ class Expander:
         treatment; two edits for stems of 8 letters or more), when there are at most ``MAX_CLIPPED``."""
         if len(stem) < 5 or not stem.isalpha():
             return []
-        if self._by_len is None:
-            by_len: dict[int, list[str]] = {}
+        if self._by_len is None:  # (length, letter) -> terms with that first letter, and with that second
+            by_len: dict[tuple, list[str]] = {}
             for t in self.vocab:
                 if t.isalpha():
-                    by_len.setdefault(len(t), []).append(t)
+                    by_len.setdefault((len(t), 0, t[0]), []).append(t)
+                    by_len.setdefault((len(t), 1, t[1:2]), []).append(t)
             self._by_len = by_len
         limit = 2 if len(stem) >= 8 else 1
-        found = [t for n in range(len(stem) - limit, len(stem) + limit + 1) for t in self._by_len.get(n, ())
-                 if (t[0] == stem[0] or t[1:2] == stem[:1] or t[:1] == stem[1:2]) and _within(stem, t, limit)]
-        return found if len(found) <= MAX_CLIPPED else []
+        found: dict[str, None] = {}  # terms starting like the stem, or with one letter added or dropped first
+        for n in range(len(stem) - limit, len(stem) + limit + 1):
+            for key in ((n, 0, stem[0]), (n, 1, stem[0]), (n, 0, stem[1:2])):
+                for t in self._by_len.get(key, ()):
+                    if t not in found and _within(stem, t, limit):
+                        found[t] = None
+        return list(found) if len(found) <= MAX_CLIPPED else []
 
     def _unusual(self, word: tuple[str, str]) -> bool:
         """Whether a word is rare in general English (so "dilt" may be clipped, "dose" not)."""
