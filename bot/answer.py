@@ -145,7 +145,7 @@ class Answerer:
         ctx = [self.expand(c) for c in context]
         return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context)
 
-    def _by_coverage(self, ranked: list[tuple[int, float]], judged) -> list[tuple[int, float]]:
+    def _by_coverage(self, ranked: list[tuple[int, float]], judged, plan) -> list[tuple[int, float]]:
         """The first ``RERANK_DEPTH`` passages re-scored by how much of the question they hold: each gains
         ``Settings.coverage_rank`` × the best score × its coverage (``decide.py``), so a passage holding all
         of the question's concepts beats one repeating a few of them."""
@@ -154,7 +154,6 @@ class Answerer:
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         best = head[0][1]
-        plan = self.decider._plan(judged)
         scored = [(pid, s + mu * best * self.decider.coverage(judged, pid, plan)) for pid, s in head]
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored + tail
@@ -205,12 +204,14 @@ class Answerer:
         judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
-        ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None), judged)
+        plan = self.decider._plan(judged)  # the question's concepts and weights, once for ranking and deciding
+        ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None),
+                                       judged, plan)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show", "nothing_more")
         if abstain:
-            cov = self.decider.covered(judged, ranked_all)
+            cov = self.decider.covered(judged, ranked_all, plan)
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 if ctx and turn.terms:  # the context must not hide what the question answers on its own

@@ -50,11 +50,11 @@ class Decider:
         self._lexicon_words = lexicon.words
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
 
-    def covered(self, judged, ranked) -> float:
+    def covered(self, judged, ranked, plan=None) -> float:
         """The best coverage of ``judged`` (an expanded question) among ``ranked``'s first passages that
-        are the kind of information it asks for."""
+        are the kind of information it asks for (``plan``: ``_plan(judged)``, when the caller has it)."""
         wanted = intent.asked(self._intents, judged.terms)
-        plan = self._plan(judged)
+        plan = plan if plan is not None else self._plan(judged)
         return max((self.coverage(judged, pid, plan) for pid, _ in ranked[: self.settings.coverage_depth]
                     if self._fits(wanted, pid)), default=0.0)
 
