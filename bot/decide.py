@@ -97,7 +97,7 @@ class Decider:
         if own and len(own) == len(stems):
             w = float(max(own))
         elif own or known_alts:
-            w = float(max(own + known_alts))
+            w = float(max(own) if own else min(known_alts))
         elif medical:
             w = self._max_idf * st.unknown_medical_weight * spec  # a medical word the articles never use
         else:

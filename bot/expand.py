@@ -173,6 +173,15 @@ class Expander:
         z = self._zipf.get(word[1])
         return z is None or z < drugs.MAX_ENGLISH_ZIPF
 
+    def _zipf_of(self, stem: str) -> float | None:
+        """General English frequency of a stem (``english.py``); None for a word English does not list, which
+        alone may be a misspelling ("reatment"): "frail" is a word, not a misspelt "fail"."""
+        from . import english
+
+        if self._zipf is None:
+            self._zipf = english.stem_zipf(self.tokenizer)
+        return self._zipf.get(stem)
+
     def _known(self, alt: tuple[str, ...]) -> bool:
         return all(s in self.vocab for s in alt)
 
@@ -212,12 +221,13 @@ class Expander:
                     if n > 1 and not any(taken[i : i + n]):
                         phrases.setdefault(key, set()).update(usable)
                         taken[i : i + n] = [True] * n
+            self._spoken(text, stems, alts)
         if self.use_drugs:
             self._drug_names(words, alts)
         if self.use_prefix:
             for w, st in words:
                 if st not in self.vocab and st not in alts:
-                    near = self._clipped(w.lower()) or self._misspelt(st)
+                    near = self._clipped(w.lower()) or (self._misspelt(st) if self._zipf_of(st) is None else [])
                     if near:
                         alts.setdefault(st, set()).update((t,) for t in near)
         if self.use_prefix:
@@ -231,6 +241,23 @@ class Expander:
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(text),
                         defined=defined)
+
+    def _spoken(self, text: str, stems: list[str], alts: dict) -> None:
+        """Alternatives of phrases that only their stop words tell apart, when the question writes all their
+        words: "how often" → frequency, "should not be used" → contraindicated (``Lexicon.spoken``)."""
+        spoken = self.lexicon.spoken
+        if not spoken:
+            return
+        raw = tuple(self._words.tokenize(self.tokenizer.normalise(text)))
+        present = set(stems)
+        for words, (stem, targets) in spoken.items():
+            if stem not in present or words[0] not in raw:
+                continue
+            n = len(words)
+            if any(raw[i : i + n] == words for i in range(len(raw) - n + 1)):
+                usable = {a for a in targets if self._known(a)}
+                if usable:
+                    alts.setdefault(stem, set()).update(usable)
 
     def _either(self, text: str) -> tuple[tuple[str, str], ...]:
         """(stem before, stem after) each "or" of ``text`` that joins two searched words."""

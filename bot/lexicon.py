@@ -17,7 +17,10 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from nltk.tokenize import RegexpTokenizer
+
 from .errors import CitebotError
+from .tokenize import PATTERN
 
 MAX_PHRASE = 8
 
@@ -26,6 +29,11 @@ MAX_PHRASE = 8
 class Variant:
     stems: tuple[str, ...]
     caps_only: str | None = None  # the capitalised word a question must contain to match
+    # a phrase whose other words are stop words ("take out" → take, "should not be used" → use): searched
+    # for, but a trigger only when the question writes all its words (``Lexicon.spoken``), since the one
+    # stem left means something else on its own ("lead" is no "lead to")
+    target_only: bool = False
+    words: tuple[str, ...] = ()
 
 
 @dataclass
@@ -39,11 +47,17 @@ class Lexicon:
     open_links: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
     longest: int = 1
     words: set[str] = field(default_factory=set)  # stems of variants written as one word ("gout", not "build-up")
+    # phrases that lose all but one stem to the stop words, as the question must write them ("how", "often")
+    # → (the stem left, the alternatives it then searches for)
+    spoken: dict[tuple[str, ...], tuple[str, set[tuple[str, ...]]]] = field(default_factory=dict)
 
     def link(self, a: Variant, b: Variant) -> None:
         if not a.stems or not b.stems or a.stems == b.stems:
             return
         for x, y in ((a, b), (b, a)):
+            if x.target_only:  # one stem standing for a phrase: searched for, a trigger only as spoken
+                self.spoken.setdefault(x.words, (x.stems[0], set()))[1].add(y.stems)
+                continue
             self.links.setdefault(x.stems, set()).add(y.stems)
             if x.caps_only:
                 self.caps[x.stems] = x.caps_only
@@ -91,7 +105,9 @@ def _variant(text: str, tokenizer) -> Variant:
     stems = tuple(tokenizer(text))
     letters = re.sub(r"[^A-Za-z]", "", text)
     caps = text if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
-    return Variant(stems=stems, caps_only=caps)
+    words = tuple(_SPOKEN.tokenize(tokenizer.normalise(text))) if hasattr(tokenizer, "normalise") else ()
+    lossy = len(stems) == 1 and len(words) > 1
+    return Variant(stems=stems, caps_only=caps, target_only=lossy, words=words if lossy else ())
 
 
 def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | None = None) -> Lexicon:
@@ -126,6 +142,7 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
 
 _PAREN = re.compile(r"\(([^()]{1,12})\)")
 _WORD = re.compile(r"[^\W_][\w'/-]*")
+_SPOKEN = RegexpTokenizer(PATTERN)
 
 
 def _best_long_form(short: str, words: list[str]) -> str | None:
