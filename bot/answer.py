@@ -25,7 +25,7 @@ from . import assemble
 from .decide import Decider
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
-from .rank import CANDIDATES, Levels, Topic, Weights
+from .rank import CANDIDATES, Levels, Topic, Weights, concepts
 from .question import MAX_QUESTION_CHARS, clean
 from .store import Loaded
 from .tokenize import Tokenizer
@@ -98,8 +98,8 @@ class Answerer:
         structure = getattr(index, "structure", None)
         self.levels = Levels(index.bm25, structure, ranking) if structure is not None else None
 
-    def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None
-             ) -> list[tuple[int, float]]:
+    def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None,
+             turns=()) -> list[tuple[int, float]]:
         """The ``k`` best passages: BM25's (fused with dense embeddings when the index has them, optional
         extra), re-scored with their article and section (``rank.py``)."""
         n = k if self.levels is None else max(k, CANDIDATES)
@@ -114,7 +114,9 @@ class Answerer:
                                 weight=w)
         if self.levels is None:
             return ranked[:k]
-        return self.levels.rerank(query, ranked, k, topic)
+        # concept redundancy is in BM25 units: not for fused dense scores, which are normalised
+        groups = concepts(turns) if self._embeddings is None else ()
+        return self.levels.rerank(query, ranked, k, topic, groups)
 
     # -- query building -------------------------------------------------------------------
 
@@ -143,7 +145,8 @@ class Answerer:
         """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
         turn = self.expand(question)
         ctx = [self.expand(c) for c in context]
-        return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context)
+        return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context,
+                         turns=[turn, *ctx])
 
     def _by_coverage(self, ranked: list[tuple[int, float]], judged, plan) -> list[tuple[int, float]]:
         """The first ``RERANK_DEPTH`` passages re-scored by how much of the question they hold: each gains
@@ -158,12 +161,45 @@ class Answerer:
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored + tail
 
+    def _merged_lists(self, ranked: list[tuple[int, float]], query: dict[str, float]) -> list[tuple[int, float]]:
+        """Auto-merging along the outline: a list item among the first ``RERANK_DEPTH`` passages that holds
+        none of the question's words beyond those its lead-in holds matched as the *list* did (its lead-in
+        and heading words, which every sibling shares), so the lead-in, which shows the whole list, takes
+        its place and the item follows. An item matching words of its own ("does rituximab help?") stays."""
+        structure = getattr(self.index, "structure", None)
+        if structure is None or not ranked:
+            return ranked
+        bm = self.index.bm25
+        ids = {bm.term_id(t): w for t, w in query.items()}
+        ids.pop(None, None)
+        at = {pid: i for i, (pid, _) in enumerate(ranked)}
+        before: dict[int, int] = {}  # position -> lead-in to put there
+        for i, (pid, _) in enumerate(ranked[:RERANK_DEPTH]):
+            par = int(structure.parent_of[pid])
+            if par < 0 or at.get(par, len(ranked)) < i or par in before.values():
+                continue
+            own = set(bm.doc_terms(pid).tolist()) & ids.keys()
+            lead = set(bm.doc_terms(par).tolist())
+            if own and own <= lead:
+                before[i] = par
+        if not before:
+            return ranked
+        out: list[tuple[int, float]] = []
+        moved = set(before.values())
+        for i, (pid, score) in enumerate(ranked):
+            if i in before:
+                out.append((before[i], score))
+            if pid not in moved:
+                out.append((pid, score))
+        return out
+
     def context_topic(self, ctx: list) -> Topic:
         """The topic of a conversation: the articles and sections of its last turn's best passages, ranked
         as that turn was (its own context before it). Derived from the questions alone, so a Slack thread
         read back after a restart has the same topic as the REPL's conversation."""
         last, before = ctx[-1], ctx[:-1]
-        ranked = self._top(self._weighted_query(last, before), self.settings.coverage_depth, "", ())
+        ranked = self._top(self._weighted_query(last, before), self.settings.coverage_depth, "", (),
+                           turns=ctx)
         return self.levels.topic_of(ranked, self.settings.coverage_depth)
 
     def continues(self, turn, topic: Topic | None) -> bool:
@@ -205,8 +241,9 @@ class Answerer:
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
         plan = self.decider._plan(judged)  # the question's concepts and weights, once for ranking and deciding
-        ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None),
-                                       judged, plan)
+        ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None,
+                                                 turns=[turn, *ctx]), judged, plan)
+        ranked_all = self._merged_lists(ranked_all, query)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show", "nothing_more")

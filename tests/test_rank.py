@@ -76,3 +76,79 @@ def test_the_article_level_adds_to_the_topic_article_not_to_the_ask_word(loaded)
 
     assert lead(0.0) > 0
     assert lead(0.5) > lead(0.0) * 1.5
+
+
+# -- a concept counts once: its variants are not summed (rank.redundancy) ------------------------------
+
+GOUT = """\
+# Gout
+
+Gout therapy and management are long term [1].
+
+Gout is treated in flares with colchicine [1].
+
+## Prevention
+
+Urate-lowering drugs prevent attacks; contraindications to allopurinol include:
+
+- Known hypersensitivity [1]
+- Severe kidney failure without dose adjustment [1]
+
+## References
+
+1. FitzGerald JD, et al. Gout guideline. Arthritis Care Res. 2020.
+"""
+
+
+@pytest.fixture
+def gout(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "gout.md").write_text(GOUT, encoding="utf-8")
+    loaded, _ = open_fresh(corpus, tmp_path / "index")
+    yield loaded
+    loaded.passages.close()
+
+
+def _pid(loaded, start: str) -> int:
+    return next(i for i in range(loaded.bm25.n_docs) if loaded.passages.get(i).text.startswith(start))
+
+
+def test_a_passage_saying_a_concept_twice_counts_it_once(gout):
+    from bot.rank import concepts, redundancy
+
+    a = Answerer(gout)
+    turn = a.expand("how is gout treated")
+    groups = concepts([turn])
+    assert any(("treat",) in g and ("therapi",) in g for g in groups)
+    query = a._weighted_query(turn, [])
+    twice, once = _pid(gout, "Gout therapy and management"), _pid(gout, "Gout is treated")
+    extra = redundancy(gout.bm25, query, groups, __import__("numpy").array([twice, once]))
+    assert extra[0] > 0 and extra[1] == 0  # therapy + management: the second one is taken back
+    full = dict(Answerer(gout, ranking=Weights(synonym=1.0)).rank("how is gout treated", k=10))
+    summed = dict(Answerer(gout, ranking=Weights(synonym=0.0)).rank("how is gout treated", k=10))
+    assert summed[twice] - full[twice] == pytest.approx(extra[0])
+    assert summed[once] == pytest.approx(full[once])
+
+
+def test_a_question_word_is_never_folded_into_another_concept(gout):
+    from bot.rank import concepts
+
+    a = Answerer(gout)
+    turn = a.expand("gout treatment and management")  # "management" is an alternative of "treatment" too
+    for g in concepts([turn]):
+        assert not any(v != g[0] and set(v) & set(turn.terms) for v in g)
+
+
+def test_an_item_matched_only_by_its_lead_in_gives_the_list_its_place(gout):
+    """Auto-merging: an item that holds no question word beyond its lead-in's is a hit on the list, so the
+    lead-in (which shows the whole list) takes its place; an item with words of its own keeps it."""
+    a = Answerer(gout)
+    lead = _pid(gout, "Urate-lowering drugs prevent attacks")
+    item = _pid(gout, "Known hypersensitivity")
+    other = _pid(gout, "Gout therapy")
+    query = a._weighted_query(a.expand("contraindications to allopurinol"), [])
+    merged = a._merged_lists([(item, 9.0), (other, 8.0), (lead, 5.0)], query)
+    assert [p for p, _ in merged] == [lead, item, other]
+    query = a._weighted_query(a.expand("allopurinol hypersensitivity"), [])
+    assert [p for p, _ in a._merged_lists([(item, 9.0), (other, 8.0), (lead, 5.0)], query)] == [item, other, lead]
