@@ -67,6 +67,7 @@ class Settings:
     min_specific: float = 0.3  # a passage must hold a word at least this specific (english.py) to answer
     medical_floor: float = 0.35  # least general-English specificity a medical word counts with
     alt_credit: float = 0.8  # share of a question stem's weight a passage earns by holding an alternative
+    class_credit: float = 0.3  # the same for holding the class of a named member ("anticoagulant" for heparin)
     unknown_decline: float = 0.5  # how specific a word no article uses must be to count unknown_penalty times
     unknown_penalty: float = 3.0  # the multiple of its missed weight such a word counts (decide._plan)
     coverage_rank: float = 0.1  # share of the best score a passage's coverage adds when ranking (_by_coverage)

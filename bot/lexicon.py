@@ -50,6 +50,9 @@ class Lexicon:
     # phrases that lose all but one stem to the stop words, as the question must write them ("how", "often")
     # → (the stem left, the alternatives it then searches for)
     spoken: dict[tuple[str, ...], tuple[str, set[tuple[str, ...]]]] = field(default_factory=dict)
+    # (member, class) of the class lines: "heparin" → anticoagulant is broader, not the same thing — a
+    # passage about anticoagulants need not be about heparin (``decide``: ``Settings.class_credit``)
+    broader: set[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=set)
 
     def link(self, a: Variant, b: Variant) -> None:
         if not a.stems or not b.stems or a.stems == b.stems:
@@ -133,6 +136,7 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
             for member in vs[1:]:
                 for name in names:
                     lex.link(name, member)
+                    lex.broader.add((member.stems, name.stems))
     for short, long in abbreviations or ():
         lex.link(Variant(tuple(tokenizer(short))), Variant(tuple(tokenizer(long))))
     return lex
