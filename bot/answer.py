@@ -70,6 +70,7 @@ class Settings:
     class_credit: float = 0.3  # the same for holding the class of a named member ("anticoagulant" for heparin)
     unknown_decline: float = 0.5  # how specific a word no article uses must be to count unknown_penalty times
     unknown_penalty: float = 3.0  # the multiple of its missed weight such a word counts (decide._plan)
+    unfit: float = 0.5  # share of its coverage a passage of another kind than the question asks for keeps (_by_coverage)
     coverage_rank: float = 0.1  # share of the best score a passage's coverage adds when ranking (_by_coverage)
     new_topic: float = 1.5  # a follow-up starts a new topic when its own words favour another article this much
     dense_weight: float | None = None  # share of the dense score when the index has embeddings (None: dense.WEIGHT)
@@ -158,7 +159,9 @@ class Answerer:
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         best = head[0][1]
-        scored = [(pid, s + mu * best * self.decider.coverage(judged, pid, plan)) for pid, s in head]
+        wanted = self.decider.wanted(judged)
+        scored = [(pid, s + mu * best * self.decider.coverage(judged, pid, plan)
+                   * (1.0 if self.decider._fits(wanted, pid) else self.settings.unfit)) for pid, s in head]
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored + tail
 

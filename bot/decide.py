@@ -56,10 +56,14 @@ class Decider:
     def covered(self, judged, ranked, plan=None) -> float:
         """The best coverage of ``judged`` (an expanded question) among ``ranked``'s first passages that
         are the kind of information it asks for (``plan``: ``_plan(judged)``, when the caller has it)."""
-        wanted = intent.asked(self._intents, judged.terms)
+        wanted = self.wanted(judged)
         plan = plan if plan is not None else self._plan(judged)
         return max((self.coverage(judged, pid, plan) for pid, _ in ranked[: self.settings.coverage_depth]
                     if self._fits(wanted, pid)), default=0.0)
+
+    def wanted(self, judged):
+        """The kinds of information (``intent.py``) the question asks for."""
+        return intent.asked(self._intents, judged.terms)
 
     def _zipf(self, stems: tuple[str, ...]) -> float | None:
         """General English frequency of a word (the rarest stem of a phrase); None when unlisted."""

@@ -14,6 +14,7 @@ from importlib import resources
 from .tokenize import Tokenizer
 
 DIGIT = "#digit"
+WITH_DIGIT = "+#digit"  # the passage needs a number as well as one of the words (a dose: "2 g/kg", not "high-dose")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Intent:
     name: str
     cues: frozenset[str]  # question stems that signal the intent
     evidence: frozenset[str]  # passage stems that satisfy it (DIGIT: any number)
+    needs_digit: bool = False  # WITH_DIGIT: one of the stems *and* a number
 
 
 def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
@@ -33,9 +35,10 @@ def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
         if len(parts) != 3:
             raise ValueError(f"intents.tsv line {lineno}: expected name, question words, passage words")
         name, cues, evidence = parts
-        ev = {DIGIT} if DIGIT in evidence.split() else set()
-        ev |= set(tokenizer(evidence.replace(DIGIT, " ")))
-        out.append(Intent(name, frozenset(tokenizer(cues)), frozenset(ev)))
+        words = evidence.split()
+        ev = {DIGIT} if DIGIT in words else set()
+        ev |= set(tokenizer(" ".join(w for w in words if w not in (DIGIT, WITH_DIGIT))))
+        out.append(Intent(name, frozenset(tokenizer(cues)), frozenset(ev), needs_digit=WITH_DIGIT in words))
     return tuple(out)
 
 
@@ -46,6 +49,8 @@ def asked(intents: tuple[Intent, ...], stems) -> tuple[Intent, ...]:
 
 
 def satisfied(intent: Intent, passage_terms: set[str]) -> bool:
+    if intent.needs_digit and not any(t[:1].isdigit() for t in passage_terms):
+        return False
     if DIGIT in intent.evidence and any(t[:1].isdigit() for t in passage_terms):
         return True
     return bool(intent.evidence & passage_terms)

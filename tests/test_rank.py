@@ -87,6 +87,10 @@ Gout therapy and management are long term [1].
 
 Gout is treated in flares with colchicine [1].
 
+The colchicine dose is lowered in kidney failure [1].
+
+Colchicine 0.5 mg twice daily during flares [1].
+
 ## Prevention
 
 Urate-lowering drugs prevent attacks; contraindications to allopurinol include:
@@ -152,3 +156,22 @@ def test_an_item_matched_only_by_its_lead_in_gives_the_list_its_place(gout):
     assert [p for p, _ in merged] == [lead, item, other]
     query = a._weighted_query(a.expand("allopurinol hypersensitivity"), [])
     assert [p for p, _ in a._merged_lists([(item, 9.0), (other, 8.0), (lead, 5.0)], query)] == [item, other, lead]
+
+
+def test_a_passage_of_the_kind_asked_for_gains_from_the_coverage_re_ranking(gout):
+    """ "colchicine dose?" asks for a dose: a number with its unit, not the word "dose" alone (intents.tsv,
+    "+#digit"); with ``unfit`` 0 the passage stating the dose keeps its coverage gain, the other loses it."""
+    from bot import intent
+
+    a = Answerer(gout)
+    dose = next(i for i in intent.load(a.tokenizer) if i.name == "dose")
+    stated, named = _pid(gout, "Colchicine 0.5 mg"), _pid(gout, "The colchicine dose")
+    terms = lambda pid: {a.index.bm25.terms[int(t)] for t in a.index.bm25.doc_terms(pid)}  # noqa: E731
+    assert intent.satisfied(dose, terms(stated)) and not intent.satisfied(dose, terms(named))
+
+    def first(unfit: float) -> int:
+        return Answerer(gout, settings=Settings(unfit=unfit, coverage_rank=0.5)).ask(
+            "colchicine dose?", abstain=False).hits[0].passage.pid
+
+    assert first(1.0) == named  # "dose" in the text: BM25 and coverage alone prefer it
+    assert first(0.0) == stated
