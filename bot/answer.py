@@ -88,7 +88,14 @@ class Answerer:
         self.tokenizer = tokenizer or Tokenizer()
         self.settings = settings
         self.warning = warning  # set when answering from a previous index because the corpus failed
-        self.lexicon = lexicon or lexmod.build(self.tokenizer, abbreviations=getattr(index, "abbreviations", []))
+        folder = getattr(index, "folder", None)
+        if folder is not None:  # the index's words and their stems: a question then needs no stemmer
+            from .store import read_stems
+
+            self.tokenizer.add_stems(lambda: read_stems(folder))
+        self.lexicon = lexicon or lexmod.stored_or_built(
+            self.tokenizer, getattr(index, "abbreviations", []),
+            None if folder is None else _stored_lexicon(folder))
         self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
         self.decider = Decider(index, self.tokenizer, settings, self.lexicon)
@@ -320,6 +327,12 @@ class Answerer:
                 seen.add(key)
                 out.append(Reference(source=h.passage.source, number=n, text=listed.get(n)))
         return tuple(out)
+
+
+def _stored_lexicon(folder):
+    from .store import read_lexicon
+
+    return read_lexicon(folder)
 
 
 def _usable_embeddings(index):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from importlib import resources
 
-import numpy as np
+from .sortedtsv import SortedTSV
 
 MIN_CLIP = 4  # shortest clipped name: "dilt", "pred"; three letters ("met", "pro") clip too many words
 MAX_ENGLISH_ZIPF = 3.0  # a clipped name is not a general English word this frequent ("dose", "rate")
@@ -29,38 +29,12 @@ _lock = threading.Lock()
 _table: "_Table | None" = None
 
 
-class _Table:
-    """The file's data lines, searched in place: it is sorted by bytes, so a lookup is a binary search over
-    line offsets (no 68,000-entry dict built at start-up: a one-shot ``citebot ask`` reads it in ~10 ms)."""
-
-    def __init__(self, data: bytes):
-        body = data.find(b"\n", data.rfind(b"\n#")) + 1 if data.startswith(b"#") else 0
-        self.data = data
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-        ends = ends[ends >= body]
-        self.starts = np.concatenate(([body], ends[:-1] + 1)).astype(np.int64)
-        self.ends = ends.astype(np.int64)
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def key(self, i: int) -> bytes:
-        line = self.data[self.starts[i]: self.ends[i]]
-        return line[: line.find(b"\t")]
+class _Table(SortedTSV):
+    """The file's data lines, searched in place (``sortedtsv.py``): no 68,000-entry dict built at start-up."""
 
     def line(self, i: int) -> tuple[str, tuple[str, ...]]:
         variant, _, names = self.data[self.starts[i]: self.ends[i]].decode("utf-8").partition("\t")
         return variant, tuple(names.split("|"))
-
-    def first_at_or_after(self, key: bytes) -> int:
-        lo, hi = 0, len(self)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.key(mid) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
 
 
 def _load() -> _Table:

@@ -65,19 +65,47 @@ def render_stems(tokenizer) -> str:
     return head + "".join(f"{s}\t{z:.2f}\n" for s, z in sorted(found.items()))
 
 
-def stem_zipf(tokenizer) -> dict[str, float]:
-    """stem → Zipf frequency, from the shipped ``english_stems.tsv`` when it matches this tokenizer and
-    word list (fast), else computed (once per process)."""
+def render_word_stems(tokenizer) -> str:
+    """The text of ``data/english_word_stems.tsv``: each listed word that is not a stop word and its stem, so a
+    question's everyday words need no stemmer at run time (``Tokenizer.stem``)."""
+    head = (f"# key {stems_key(tokenizer)}\n# word <TAB> its stem by the citebot tokenizer (nltk Snowball); words "
+            "of english_freq.tsv (CC BY-SA 4.0)\n")
+    rows = []
+    for word in sorted(parse(freq_text()), key=lambda w: w.encode("utf-8")):  # sorted: searched in place
+        if word not in tokenizer.stopwords and tokenizer.words(word) == [word]:
+            rows.append(f"{word}\t{tokenizer.stem(word)}\n")
+    return head + "".join(rows)
+
+
+def word_stems(tokenizer):
+    """word → stem from the shipped ``english_word_stems.tsv`` (``.get``, searched in place), when it was made
+    by this tokenizer; else {}."""
+    from .sortedtsv import SortedTSV
+
+    try:
+        data = resources.files("bot.data").joinpath("english_word_stems.tsv").read_bytes()
+    except OSError:
+        return {}
+    if not data.startswith(f"# key {stems_key(tokenizer)}\n".encode()):
+        return {}
+    return SortedTSV(data)
+
+
+def stem_zipf(tokenizer):
+    """stem → Zipf frequency (``.get``), from the shipped ``english_stems.tsv`` searched in place when it
+    matches this tokenizer and word list (fast), else computed (once per process)."""
+    from .sortedtsv import FloatColumn, SortedTSV
+
     key = id(type(tokenizer))
     with _lock:
         found = _cache.get(key)
         if found is None:
             try:
-                text = resources.files("bot.data").joinpath("english_stems.tsv").read_text(encoding="utf-8")
+                data = resources.files("bot.data").joinpath("english_stems.tsv").read_bytes()
             except OSError:
-                text = ""
-            if text.startswith(f"# key {stems_key(tokenizer)}\n"):
-                found = parse(text)
+                data = b""
+            if data.startswith(f"# key {stems_key(tokenizer)}\n".encode()):
+                found = FloatColumn(SortedTSV(data))
             else:
                 found = compute_stem_zipf(tokenizer)
             _cache[key] = found

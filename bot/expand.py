@@ -20,10 +20,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from nltk.tokenize import RegexpTokenizer
-
 from .lexicon import Lexicon
-from .tokenize import MAX_WORD_CHARS, PATTERN, Tokenizer
+from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
 
 PREFIX = 6
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
@@ -90,7 +88,7 @@ class Expander:
         self._zipf: dict[str, float] | None = None
         self._by_two: dict[str, list[str]] | None = None
         self._by_len: dict[tuple, list[str]] | None = None
-        self._words = RegexpTokenizer(PATTERN)
+        self._words = Words()
         self._by_prefix: dict[str, list[str]] | None = None
 
     def _cased(self, text: str) -> list[tuple[str, str]]:

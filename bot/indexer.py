@@ -220,10 +220,42 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
         from . import dense as dense_mod
 
         embeddings = dense_mod.embed_passages(asm.lines, previous)
+    from . import lexicon as lexmod
+
+    lexicon = lexmod.to_json(lexmod.build(tokenizer, abbreviations=abbreviations), lexmod.key(tokenizer, abbreviations))
+    # word → stem for the corpus's words (the previous index's for the files reused, while their stems are
+    # still index terms) and the shipped word lists: a question then needs no stemmer (tokenize.py)
+    vocab = bm25.vocab
+    stems = store.read_stems(previous.folder) if (previous is not None and old) else {}
+    listed = _stem_shipped_lists(tokenizer)
+    english = english_word_stems(tokenizer)  # shipped in the package: not repeated in the index
+    stems.update(tokenizer.known())
+    stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
     return store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
                        missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
                        abbreviations=abbreviations, pipeline=fingerprint, files_read=read, files_reused=reused,
-                       embeddings=embeddings)
+                       embeddings=embeddings, stems=stems, lexicon=lexicon)
+
+
+def _stem_shipped_lists(tokenizer: Tokenizer) -> set[str]:
+    """The words of the shipped lists a question is read with (lexicon, intents, generic words), stemmed, so
+    their stems go in the index's table."""
+    from importlib import resources
+
+    from . import lexicon as lexmod
+
+    data = resources.files("bot.data")
+    texts = [lexmod.lexicon_text()] + [data.joinpath(n).read_text(encoding="utf-8") for n in ("intents.tsv", "generic.txt")]
+    words = {w for text in texts for w in tokenizer.words(text)}
+    for w in words:
+        tokenizer.stem(w)
+    return words
+
+
+def english_word_stems(tokenizer: Tokenizer) -> dict[str, str]:
+    from .english import word_stems
+
+    return word_stems(tokenizer)
 
 
 TICK = 2000  # passages tokenized between two progress ticks within one file

@@ -17,6 +17,8 @@
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
         abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
+        stems.json          {word: stem} of the corpus's words, so a question needs no stemmer (nltk)
+        lexicon.json        the lexicon built for this index, keyed by what it was built from (lexicon.py)
         embeddings.npy      only with the optional dense extra: float32 passages × 384 (dense.py)
 
 The ``.npy`` arrays are memory-mapped on load, so opening even a large index reads little; only the
@@ -97,6 +99,8 @@ class Built:
     files_reused: int = 0  # unchanged files whose passages and tokens came from the previous version
     embeddings: np.ndarray | None = None  # optional dense extra: float32 passages × dim (dense.py)
     structure: Structure | None = None  # the outline arrays (structure.py); computed from the passages when None
+    stems: dict = field(default_factory=dict)  # word → stem of the corpus's words, so questions need no stemmer
+    lexicon: dict | None = None  # the lexicon built for this index (lexicon.to_json), so no process rebuilds it
 
 
 def encode_passage(p: Passage) -> bytes:
@@ -229,6 +233,9 @@ def _write_files(folder: Path, built: Built) -> None:
     }
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
     (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
+    (folder / "stems.json").write_text(json.dumps(built.stems, ensure_ascii=False), encoding="utf-8")
+    if built.lexicon is not None:
+        (folder / "lexicon.json").write_text(json.dumps(built.lexicon, ensure_ascii=False), encoding="utf-8")
     dense_meta = None
     if built.embeddings is not None:
         from . import dense
@@ -322,6 +329,25 @@ class Loaded:
     abbreviations: list = field(default_factory=list)
     embeddings: np.ndarray | None = None  # dense.py; None when the index has none
     structure: Structure | None = None  # article, section and parent of each passage (structure.py)
+
+
+def read_stems(folder: Path) -> dict[str, str]:
+    """The index's word → stem table (``stems.json``); {} when it has none or it is unreadable (the
+    tokenizer then stems those words itself)."""
+    try:
+        found = json.loads((Path(folder) / "stems.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def read_lexicon(folder: Path) -> dict | None:
+    """The lexicon stored at build time (``lexicon.json``), or None."""
+    try:
+        found = json.loads((Path(folder) / "lexicon.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def resolve(index_dir: Path) -> Path:

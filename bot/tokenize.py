@@ -1,8 +1,14 @@
 """The one tokenizer: used for passages and questions alike, and recorded in the index.
 
 Text is NFKC-normalised, lower-cased and stripped of accents; words are runs of letters and digits
-(nltk ``RegexpTokenizer``); English stop words (``data/stopwords.txt``, shipped) are dropped; the rest
-are stemmed with nltk's Snowball English stemmer. Nothing here needs downloaded nltk data.
+(``PATTERN``, compiled with the ``regex`` engine as nltk's ``RegexpTokenizer`` compiles it, without nltk's
+import; ``tests/test_tokenize.py`` checks the two agree on every code point); English stop words (``data/stopwords.txt``,
+shipped) are dropped; the rest are stemmed with nltk's Snowball English stemmer. Nothing here needs
+downloaded nltk data.
+
+nltk is imported only when a word's stem is not known yet: importing it costs about 0.4 s, most of a cold
+``citebot ask``. The index stores the stems of its words and of the shipped English word list (``preload``),
+so a question usually needs no stemmer at all.
 """
 
 from __future__ import annotations
@@ -12,12 +18,23 @@ import unicodedata
 from functools import cached_property
 from importlib import resources
 
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
+import re
+import threading
+
+import regex
 
 from .errors import IndexFormatError
 
 PATTERN = r"[^\W_]+"
+# nltk's RegexpTokenizer compiles through nltk.redos: the ``regex`` engine with these flags (and a match
+# timeout, needless for this linear pattern). The standard ``re`` differs on ~29,000 rare code points.
+_WORDS = regex.compile(PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL)
+
+
+class Words:
+    """Runs of letters and digits: ``tokenize(text)`` as nltk's ``RegexpTokenizer(PATTERN)`` gives them."""
+
+    tokenize = staticmethod(_WORDS.findall)
 VERSION = 1
 MAX_WORD_CHARS = 40  # longer "words" are base64, hashes or junk: cut, never stemmed whole
 
@@ -33,9 +50,14 @@ class Tokenizer:
             w.strip().replace("'", "") for w in text.splitlines() if w.strip() and not w.startswith("#")
         )
         self._stopwords_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
-        self._words = RegexpTokenizer(PATTERN)
-        self._stemmer = SnowballStemmer("english")
+        self._words = Words()
+        self._stemmer = None  # nltk's, imported on the first word whose stem is not known
         self._cache: dict[str, str] = {}
+        # tables of word → stem made by this stemmer (``.get``), opened on the first word not known yet
+        # (``add_stems``: functions returning them)
+        self._sources: list = [self._english_stems]
+        self._tables: list = []
+        self._loading = threading.Lock()
 
     @cached_property
     def settings(self) -> dict:
@@ -68,13 +90,53 @@ class Tokenizer:
         stop = self.stopwords
         return [w[:MAX_WORD_CHARS] for w in self._words.tokenize(self.normalise(text)) if w not in stop]
 
+    def _english_stems(self) -> dict[str, str]:
+        from .english import word_stems
+
+        return word_stems(self)
+
+    def add_stems(self, loader) -> None:
+        """A table of word → stem (``loader()`` returns it; anything with ``.get``) to look in before resorting
+        to nltk's stemmer: the index's words (``store.read_stems``)."""
+        with self._loading:
+            self._sources.insert(0, loader)
+
     def stem(self, word: str) -> str:
         s = self._cache.get(word)
+        if s is None and (self._sources or self._tables):
+            if self._sources:
+                with self._loading:
+                    while self._sources:
+                        self._tables.append(self._sources.pop(0)())
+            for table in self._tables:
+                s = table.get(word)
+                if s is not None:
+                    break
         if s is None:
+            if self._stemmer is None:
+                from nltk.stem.snowball import SnowballStemmer
+
+                self._stemmer = SnowballStemmer("english")
             s = self._stemmer.stem(word)
             if len(self._cache) < 1_000_000:
                 self._cache[word] = s
         return s
+
+    def preload(self, stems: dict[str, str]) -> None:
+        """Known word → stem pairs (computed by this stemmer when the index was built)."""
+        if not self._cache:
+            self._cache.update(stems)
+            return
+        for w, s in stems.items():
+            self._cache.setdefault(w, s)
+
+    def known(self) -> dict[str, str]:
+        """The word → stem pairs seen so far."""
+        return dict(self._cache)
+
+    @property
+    def stemmer_loaded(self) -> bool:
+        return self._stemmer is not None
 
     def __call__(self, text: str) -> list[str]:
         return [self.stem(w) for w in self.words(text)]

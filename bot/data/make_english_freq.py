@@ -4,7 +4,7 @@ Run offline, by hand, when the list should be refreshed; citebot itself never im
 
     python3 -m venv /tmp/wf && /tmp/wf/bin/pip install wordfreq
     /tmp/wf/bin/python bot/data/make_english_freq.py [N]
-    .venv/bin/python bot/data/make_english_freq.py --stems   # then english_stems.tsv, the stemmed form
+    .venv/bin/python bot/data/make_english_freq.py --stems   # then english_stems.tsv and english_word_stems.tsv
 
 
 The Zipf frequency is log10 of a word's occurrences per billion words (7 ≈ "the", 3 ≈ once per
@@ -48,11 +48,14 @@ def main(n: int = 50_000) -> None:
 def stems() -> None:
     """Write ``bot/data/english_stems.tsv`` from the shipped list (needs citebot, not wordfreq)."""
     sys.path.insert(0, str(OUT.parents[2]))
-    from bot.english import render_stems
+    from bot.english import render_stems, render_word_stems
     from bot.tokenize import Tokenizer
 
     out = OUT.with_name("english_stems.tsv")
     out.write_text(render_stems(Tokenizer()), encoding="utf-8")
+    print(f"wrote {out}")
+    out = OUT.with_name("english_word_stems.tsv")
+    out.write_text(render_word_stems(Tokenizer()), encoding="utf-8")
     print(f"wrote {out}")
 
 

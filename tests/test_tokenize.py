@@ -1,0 +1,72 @@
+"""The tokenizer without nltk on the question path: the same words as nltk's ``RegexpTokenizer``, nltk's
+stemmer loaded only for a word whose stem the index does not know."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from bot.tokenize import PATTERN, Tokenizer, Words
+
+
+def test_standard_re_gives_nltks_words_on_every_normalised_code_point():
+    from nltk.tokenize import RegexpTokenizer
+
+    nltk_words, ours = RegexpTokenizer(PATTERN), Words()
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(chars), 20_000):
+        text = Tokenizer.normalise(" ".join(f"a{c}b {c}" for c in chars[start:start + 20_000]))
+        assert ours.tokenize(text) == nltk_words.tokenize(text), start
+
+
+def test_a_question_of_known_words_needs_no_nltk(tmp_path):
+    """ "which drugs treat calcinosis" against a built index: its words' stems are in the index's table
+    (``stems.json``) or the shipped English one, the lexicon is stored in the index: nltk is never imported.
+    An everyday word the corpus lacks ("worth") comes from the shipped table; a made-up one needs nltk."""
+    from pathlib import Path
+
+    from bot.indexer import reindex
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    reindex(corpus, tmp_path / "index")
+
+    def nltk_loaded(question: str) -> bool:
+        code = ("import sys; from bot.cli import main\n"
+                f"sys.argv = ['citebot', 'ask', '--json', '--corpus', {str(corpus)!r}, '--index', "
+                f"{str(tmp_path / 'index')!r}, {question!r}]\n"
+                "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                "print('NLTK', 'nltk' in sys.modules, file=sys.stderr)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert '"question"' in out.stdout, out.stderr
+        return "NLTK True" in out.stderr
+
+    assert not nltk_loaded("which drugs treat calcinosis")
+    assert not nltk_loaded("is surgery worth it for calcinosis")
+    assert nltk_loaded("zygomycetes calcinosis")
+
+
+def test_an_unknown_word_loads_the_stemmer_and_stems_as_nltk_does():
+    from nltk.stem.snowball import SnowballStemmer
+
+    tok = Tokenizer()
+    tok.preload({"calcinosis": "calcinosi"})
+    assert tok("calcinosis") == ["calcinosi"] and not tok.stemmer_loaded
+    assert tok("zygomycetes") == [SnowballStemmer("english").stem("zygomycetes")]
+    assert tok.stemmer_loaded
+
+
+def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_rebuilt(tmp_path):
+    from bot import lexicon as lexmod
+
+    tok = Tokenizer()
+    abbreviations = [["JDM", "juvenile dermatomyositis"]]
+    built = lexmod.build(tok, abbreviations=abbreviations)
+    doc = lexmod.to_json(built, lexmod.key(tok, abbreviations))
+    back = lexmod.from_json(doc)
+    for name in ("links", "caps", "open_links", "longest", "words", "spoken", "broader"):
+        assert getattr(back, name) == getattr(built, name), name
+    assert lexmod.stored_or_built(tok, abbreviations, doc).links == built.links
+    # built from other abbreviations (or other shipped files): not used, built again
+    other = lexmod.to_json(lexmod.build(tok), lexmod.key(tok, []))
+    assert ("jdm",) in lexmod.stored_or_built(tok, abbreviations, other).links
+    assert lexmod.stored_or_built(tok, abbreviations, {"key": doc["key"], "links": "junk"}).links == built.links
