@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from .model import Passage
 
 MAX_ITEMS = 12  # a list this long is shown whole; a longer one is trimmed around its hits
@@ -110,9 +108,8 @@ class Assembler:
         sec = int(s.section_of[pid])
         if sec in self._rows:
             return self._rows[sec]
-        lo, hi = s.article_range(pid)
-        row = (np.flatnonzero((s.section_of[lo:hi] == sec) & (s.parent_of[lo:hi] < 0)) + lo).tolist()
-        if not 2 <= len(row) <= MAX_ITEMS or any(len(self.get(i).text) > SHORT for i in row):
+        row = s.top_level(sec)
+        if not 2 <= len(row) <= MAX_ITEMS or any(int(s.text_len[i]) > SHORT for i in row):
             row = []
         self._rows[sec] = row
         return row

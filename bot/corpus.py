@@ -33,9 +33,13 @@ MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024
 @dataclass(frozen=True)
 class CorpusFile:
     rel: str  # path relative to the corpus folder, with "/" separators: the passages' source
-    path: Path
+    where: str  # the file's path (a string: a scan makes thousands, a ``Path`` each costs)
     size: int
     mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        return Path(self.where)
 
 
 def _skipped(name: str) -> bool:
@@ -53,43 +57,46 @@ def _inside(link: Path, real_root: Path) -> bool:
 
 
 def scan(corpus_dir: Path) -> list[CorpusFile]:
-    """Every article file of the corpus, sorted by relative path."""
+    """Every article file of the corpus, sorted by relative path. ``os.scandir``: one ``stat`` per file
+    (the staleness check before every cold ``ask`` runs this over the whole corpus)."""
     root = Path(corpus_dir)
     if not root.is_dir():
         raise CorpusError(str(root), "the corpus folder does not exist; create it or pass --corpus DIR")
     real_root = root.resolve()
     found: list[CorpusFile] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        keep = []
-        for d in sorted(dirnames):
-            if _skipped(d):
-                continue
-            p = here / d
-            if p.is_symlink():
-                if _inside(p, real_root):
-                    log.warning("corpus: not following folder link %s (link the files instead)", p)
-                continue
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
+    pending = [(str(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            raise CorpusError(folder, f"cannot be read ({e.strerror})") from None
+        for entry in entries:
+            name = entry.name
             if _skipped(name):
                 continue
-            p = here / name
-            if Path(name).suffix.lower() not in SUFFIXES:
+            is_link = entry.is_symlink()
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{prefix}{name}/"))
                 continue
-            if p.is_symlink():
+            if is_link and Path(entry.path).is_dir():
+                if _inside(Path(entry.path), real_root):
+                    log.warning("corpus: not following folder link %s (link the files instead)", entry.path)
+                continue
+            if os.path.splitext(name)[1].lower() not in SUFFIXES:
+                continue
+            if is_link:
+                p = Path(entry.path)
                 if not _inside(p, real_root):
                     continue
                 if not p.resolve().is_file():
                     log.warning("corpus: skipping %s: broken link", p)
                     continue
             try:
-                st = p.stat()
+                st = entry.stat()  # a link's target (links were checked above)
             except OSError as e:
-                raise CorpusError(str(p), f"cannot be read ({e.strerror})") from None
-            rel = p.relative_to(root).as_posix()
-            found.append(CorpusFile(rel=rel, path=p, size=st.st_size, mtime_ns=st.st_mtime_ns))
+                raise CorpusError(entry.path, f"cannot be read ({e.strerror})") from None
+            found.append(CorpusFile(rel=prefix + name, where=entry.path, size=st.st_size, mtime_ns=st.st_mtime_ns))
     return sorted(found, key=lambda f: f.rel)
 
 

@@ -47,11 +47,9 @@ def _load() -> _Table:
 
 def variant(words: str) -> tuple[str, ...]:
     """The generic names a listed variant ("coumadin", "co-amoxiclav") stands for; () when unlisted."""
-    table, key = _load(), words.lower()
-    i = table.first_at_or_after(key.encode("utf-8"))
-    if i < len(table) and table.key(i) == key.encode("utf-8"):
-        return tuple(n for n in table.line(i)[1] if n != key)
-    return ()
+    key = words.lower()
+    names = _load().get(key)  # "name|name…", memoised
+    return tuple(n for n in names.split("|") if n != key) if names else ()
 
 
 def clipped(word: str) -> tuple[str, ...]:

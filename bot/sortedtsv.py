@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 
+_UNSEEN = object()
+
+
 class SortedTSV:
     """Lines ``key <TAB> value`` sorted by the key's UTF-8 bytes, after a header of ``#`` lines."""
 
@@ -16,6 +19,7 @@ class SortedTSV:
         ends = ends[ends >= body]
         self.starts = np.concatenate(([body], ends[:-1] + 1)).astype(np.int64)
         self.ends = ends.astype(np.int64)
+        self._memo: dict[str, object] = {}  # questions repeat their words: each looked up once
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -40,9 +44,14 @@ class SortedTSV:
 
     def get(self, key: str, default=None):
         """The value of ``key``'s line, or ``default``."""
-        k = key.encode("utf-8")
-        i = self.first_at_or_after(k)
-        return self.value(i) if i < len(self) and self.key(i) == k else default
+        found = self._memo.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            k = key.encode("utf-8")
+            i = self.first_at_or_after(k)
+            found = self.value(i) if i < len(self) and self.key(i) == k else None
+            if len(self._memo) < 100_000:
+                self._memo[key] = found
+        return default if found is None else found
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None

@@ -63,10 +63,10 @@ from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_s
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 2  # 2: the outline arrays (structure.py)
+VERSION = 3  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json
 ARRAYS = ("idf", "indptr", "docs", "weights", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
-    "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32,
+    "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32,
     "idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64, "doc_len": np.int32,
     "fwd_indptr": np.int64, "fwd_terms": np.int32, "fwd_tf": np.int32,
 }

@@ -6,7 +6,8 @@ the parser built, so ranking and assembling never re-parse an article:
 * ``article_of``: the article (distinct ``source``), numbered in corpus order;
 * ``section_of``: the section (distinct ``source`` + section path), numbered in corpus order;
 * ``parent_of``: the passage the passage hangs from — the lead-in line ("Calcinosis can be diagnosed
-  through:") or parent bullet whose label ends the passage's section path — or -1 for none.
+  through:") or parent bullet whose label ends the passage's section path — or -1 for none;
+* ``text_len``: the passage's length in characters (assembling asks it of many passages it never shows).
 
 Siblings are the passages with the same ``parent_of`` (and ``section_of``).
 """
@@ -15,22 +16,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable
 
 import numpy as np
 
-ARRAYS = ("article_of", "section_of", "parent_of")
+ARRAYS = ("article_of", "section_of", "parent_of", "text_len")
 
 
 def _label(text: str) -> str:
     return text.rstrip().rstrip(":").rstrip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Structure:
     article_of: np.ndarray
     section_of: np.ndarray
     parent_of: np.ndarray
+    text_len: np.ndarray
 
     @property
     def n_articles(self) -> int:
@@ -44,18 +47,46 @@ class Structure:
 
     def children(self, pid: int) -> list[int]:
         """Passages hanging from ``pid``, in article order (they follow it within its article)."""
-        _, end = self.article_range(pid)
-        return (np.flatnonzero(self.parent_of[pid + 1: end] == pid) + pid + 1).tolist()
+        order, start = self._by_parent
+        return order[start[pid]: start[pid + 1]].tolist()
+
+    def top_level(self, section: int) -> list[int]:
+        """The passages of ``section`` that hang from no other passage, in article order."""
+        order, start = self._by_section
+        return order[start[section]: start[section + 1]].tolist()
+
+    @cached_property
+    def _by_parent(self) -> tuple[np.ndarray, np.ndarray]:
+        """Passages grouped by parent (a stable sort keeps article order): built once, on first use."""
+        return _groups(self.parent_of + 1, len(self.parent_of) + 1, shift=1)
+
+    @cached_property
+    def _by_section(self) -> tuple[np.ndarray, np.ndarray]:
+        n_sections = int(self.section_of.max()) + 1 if len(self.section_of) else 0
+        keep = np.flatnonzero(self.parent_of < 0)
+        order, start = _groups(self.section_of[keep], n_sections)
+        return keep[order], start
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"article_of": self.article_of, "section_of": self.section_of, "parent_of": self.parent_of}
+        return {"article_of": self.article_of, "section_of": self.section_of, "parent_of": self.parent_of,
+                "text_len": self.text_len}
+
+
+def _groups(keys: np.ndarray, n: int, shift: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(positions sorted by key, stably; start of each key's run) for keys in [0, n); with ``shift``, the
+    runs are indexed by ``key - shift`` (key 0, "no parent", is left out)."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=n)
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    return order, start[shift:]
 
 
 def compute(lines: Iterable[bytes]) -> Structure:
     """The outline arrays from ``passages.jsonl`` lines (text, citations, article, section, source)."""
     articles: dict[str, int] = {}
     sections: dict[tuple, int] = {}
-    art, sec, par = [], [], []
+    art, sec, par, size = [], [], [], []
     labels: dict[tuple, int] = {}  # (source, *section path, label) -> the latest passage with that label
     for pid, line in enumerate(lines):
         text, _cites, _title, section, source = json.loads(line)
@@ -65,6 +96,7 @@ def compute(lines: Iterable[bytes]) -> Structure:
         art.append(a)
         sec.append(s)
         par.append(labels.get(key, -1))
+        size.append(len(text))
         labels[(*key, _label(text))] = pid
     return Structure(np.asarray(art, dtype=np.int32), np.asarray(sec, dtype=np.int32),
-                     np.asarray(par, dtype=np.int32))
+                     np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32))
