@@ -35,6 +35,7 @@ class BM25Params:
 
 
 BLOCK = 64  # passages per block when top() cuts the scores into blocks
+PRUNE_MIN_POSTINGS = 20_000  # fewer postings than this: scoring them all is as fast as pruning
 
 
 class BM25Index:
@@ -49,7 +50,7 @@ class BM25Index:
 
     def __init__(
         self, *, terms: list[str], idf, indptr, docs, weights, doc_len, fwd_indptr, fwd_terms, fwd_tf,
-        params: BM25Params,
+        params: BM25Params, max_weight=None,
     ):
         self.terms = terms
         self.vocab = {t: i for i, t in enumerate(terms)}
@@ -63,6 +64,8 @@ class BM25Index:
         self.fwd_tf = fwd_tf
         self.params = params
         self.n_docs = int(len(doc_len))
+        # each term's largest posting weight: the most it can add to a passage (``top``'s pruning bound)
+        self.max_weight = max_weight if max_weight is not None else _max_per_term(weights, indptr)
         self._local = threading.local()  # per-thread scratch scores for top()
 
     # -- building ---------------------------------------------------------------------------
@@ -136,7 +139,7 @@ class BM25Index:
         """Scores of every passage; ``query`` is a token list (repeats count) or token → weight."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         constant = 0.0
-        for tid, weight in self._weighted(query):
+        for tid, weight in self._ordered(self._weighted(query)):
             s, e = self.indptr[tid], self.indptr[tid + 1]
             out[self.docs[s:e]] += weight * self.weights[s:e]
             constant += weight * self.idf[tid] * self.params.delta
@@ -160,6 +163,22 @@ class BM25Index:
         weighted = self._weighted(query)
         if any(w < 0 for _, w in weighted):
             return self._top_dense(query, k)
+        weighted = self._ordered(weighted)
+        from . import kernel
+
+        if kernel.enabled() is not None:  # the compiled path: same sums, same order, same answer
+            constant = 0.0
+            for tid, weight in weighted:
+                constant += weight * self.idf[tid] * self.params.delta
+            ids, scores = kernel.top(self, weighted, k, constant)
+            out = [(int(d), float(v)) for d, v in zip(ids, scores)]
+            if len(out) < k:
+                rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(ids))), ids, assume_unique=True)
+                out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
+            return out
+        pruned = self._top_pruned(weighted, k)
+        if pruned is not None:
+            return pruned
         buf = self._scratch()  # all zeros; handed back below (dropped if anything fails half-way)
         indptr, docs, weights = self.indptr, self.docs, self.weights
         constant = 0.0
@@ -206,6 +225,85 @@ class BM25Index:
             out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
         return out
 
+    def _top_pruned(self, weighted: list[tuple[int, float]], k: int) -> list[tuple[int, float]] | None:
+        """The ``k`` best by MaxScore-style pruning, term at a time (Turtle & Flood 1995), or None when the
+        question's postings are too few for it to pay (``top`` then scores them all).
+
+        Terms are read from the highest bound (weight × the term's largest posting) down, their postings
+        added in full, while a passage not yet met could still reach the ``k``-th best partial score. Once
+        the bound of the terms left is below it, no new passage can enter the top ``k``: the long, common
+        terms left are then only looked up for the passages already met (binary search in their sorted
+        postings), and passages that can no longer reach the ``k``-th best are dropped as it rises. The
+        scores are the same sums as ``scores`` gives, so the result is the same top ``k``.
+        """
+        indptr = self.indptr
+        lengths = [int(indptr[t + 1] - indptr[t]) for t, _ in weighted]
+        total = sum(lengths)
+        if len(weighted) < 2 or total < PRUNE_MIN_POSTINGS or total * 64 < self.n_docs:
+            return None
+        bound = [w * float(self.max_weight[t]) for t, w in weighted]
+        order = list(range(len(weighted)))  # ``top`` sorted them by bound, highest first
+        left = [0.0] * (len(order) + 1)  # left[j]: the most terms order[j:] can still add
+        for j in range(len(order) - 1, -1, -1):
+            left[j] = left[j + 1] + bound[order[j]]
+        docs, weights = self.docs, self.weights
+        constant = sum(w * float(self.idf[t]) for t, w in weighted) * self.params.delta
+        buf = self._scratch()
+        met: list[np.ndarray] = []
+        read = 0
+        j = 0
+        try:
+            while j < len(order):
+                t, w = weighted[order[j]]
+                s, e = int(indptr[t]), int(indptr[t + 1])
+                if read and read >= k and (e - s) > 4 * read:  # a long list next: can new passages still win?
+                    cand = self._met(buf, met, read)
+                    theta = float(np.partition(buf[cand], len(cand) - k)[len(cand) - k]) if len(cand) >= k else 0.0
+                    if left[j] < theta:
+                        break
+                part = docs[s:e]
+                np.add.at(buf, part, weights[s:e] if w == 1.0 else w * weights[s:e])
+                met.append(part)
+                read += e - s
+                j += 1
+            cand = self._met(buf, met, read) if met else np.zeros(0, dtype=np.int64)
+            sc = buf[cand]
+            for jj in range(j, len(order)):  # the rest: only for passages already met that can still win
+                if len(cand) > k:
+                    theta = float(np.partition(sc, len(sc) - k)[len(sc) - k])
+                    keep = sc + left[jj] >= theta
+                    cand, sc = cand[keep], sc[keep]
+                t, w = weighted[order[jj]]
+                s, e = int(indptr[t]), int(indptr[t + 1])
+                plist = docs[s:e]
+                pos = np.searchsorted(plist, cand)
+                pos[pos >= len(plist)] = len(plist) - 1
+                hit = plist[pos] == cand
+                sc[hit] += w * weights[s + pos[hit]]
+        finally:
+            for part in met:
+                buf[part] = 0.0
+            self._local.buf = buf
+        sc = sc + constant
+        if len(sc) > k:
+            kth = np.partition(sc, len(sc) - k)[len(sc) - k]
+            keep = np.flatnonzero(sc >= kth)
+            cand, sc = cand[keep], sc[keep]
+        order_k = np.lexsort((cand, -sc))[:k]
+        out = [(int(d), float(v)) for d, v in zip(cand[order_k], sc[order_k])]
+        if len(out) < k:  # fewer passages hold a question term than k: the rest score the constant
+            rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(cand))), cand, assume_unique=True)
+            out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
+        return out
+
+    def _met(self, buf: np.ndarray, met: list[np.ndarray], read: int) -> np.ndarray:
+        """The distinct passages of the postings read so far, ascending (every posting weight is > 0, so
+        with many of them a scan of the scores is the cheapest way to tell them)."""
+        if read * 8 > self.n_docs:
+            return np.flatnonzero(buf)
+        ids = np.sort(np.concatenate(met))
+        return ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+
     def _top_dense(self, query, k: int) -> list[tuple[int, float]]:
         scores = self.scores(query)
         if k < self.n_docs:
@@ -222,6 +320,13 @@ class BM25Index:
         self._local.buf = None  # owned by this call until handed back
         return buf
 
+    def _ordered(self, weighted: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The terms in the order every scoring path adds them: highest bound (weight × largest posting)
+        first, as pruning reads them, so that ``scores``, ``top`` and its pruned and compiled paths give
+        bit-identical sums."""
+        mw = self.max_weight
+        return sorted(weighted, key=lambda tw: (-tw[1] * float(mw[tw[0]]), tw[0]))
+
     def _weighted(self, query) -> list[tuple[int, float]]:
         items = query.items() if isinstance(query, dict) else ((t, 1.0) for t in query)
         merged: dict[int, float] = {}
@@ -234,6 +339,13 @@ class BM25Index:
     def doc_terms(self, pid: int) -> np.ndarray:
         """Term ids present in passage ``pid``, ascending (from the forward index)."""
         return self.fwd_terms[self.fwd_indptr[pid] : self.fwd_indptr[pid + 1]]
+
+
+def _max_per_term(weights: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Each term's largest posting weight (every term has at least one posting)."""
+    if len(indptr) <= 1:
+        return np.zeros(0, dtype=np.float64)
+    return np.maximum.reduceat(np.asarray(weights), np.asarray(indptr[:-1], dtype=np.int64)).astype(np.float64)
 
 
 def forward_from_tokens(term_ids, doc_ids, n_docs: int, n_terms: int):

@@ -65,3 +65,60 @@ def test_forward_index_lists_each_passage_terms():
     ours = BM25Index.build(docs)
     for pid, tokens in enumerate(docs):
         assert {ours.terms[t] for t in ours.doc_terms(pid)} == set(tokens)
+
+
+def _zipf_index(seed: int, n_docs: int = 20_000, vocab: int = 3_000):
+    rng = np.random.default_rng(seed)
+    p = 1 / np.arange(1, vocab + 1)
+    lens = rng.integers(3, 30, size=n_docs)
+    ids = rng.choice(vocab, size=int(lens.sum()), p=p / p.sum())
+    docs, at = [], 0
+    for n in lens:
+        docs.append([f"w{i}" for i in ids[at: at + n]])
+        at += n
+    return BM25Index.build(docs), rng
+
+
+def _queries(rng, n: int = 200):
+    out = []
+    for _ in range(n):
+        common = rng.integers(0, 20, size=rng.integers(1, 4))  # long postings
+        rare = rng.integers(20, 3_000, size=rng.integers(1, 4))
+        out.append({f"w{i}": float(rng.choice([1.0, 0.5, 0.3])) for i in [*common, *rare]})
+    return out
+
+
+def test_pruned_top_k_equals_scoring_every_passage(monkeypatch):
+    """MaxScore-style pruning (``_top_pruned``) gives exactly the passages and scores of the full sums."""
+    import bot.bm25 as b
+
+    index, rng = _zipf_index(0)
+    queries = _queries(rng)
+    monkeypatch.setattr(b, "PRUNE_MIN_POSTINGS", 1_000)
+    pruned = [index.top(q, 10) for q in queries]
+    assert sum(index._top_pruned(index._weighted(q), 10) is not None for q in queries) > 100  # it ran
+    monkeypatch.setattr(b, "PRUNE_MIN_POSTINGS", 10**18)
+    full = [index.top(q, 10) for q in queries]
+    assert pruned == full
+    for q, top in zip(queries[:20], full):
+        scores = index.scores(q)
+        assert [round(s, 9) for _, s in top] == [round(float(s), 9) for s in np.sort(scores)[::-1][:10]]
+
+
+def test_compiled_top_k_equals_numpy(monkeypatch):
+    """The numba kernel (``kernel.py``, the speed extra) returns the same passages and the same floats."""
+    pytest.importorskip("numba")
+    import bot.bm25 as b
+    from bot import kernel
+
+    index, rng = _zipf_index(1)
+    queries = _queries(rng) + [{"w0": 1.0}, {"w5": 1.0, "unknown": 1.0}, {"w2999": 1.0}]
+    monkeypatch.setattr(b, "PRUNE_MIN_POSTINGS", 10**18)
+    numpy_top = [index.top(q, 10) for q in queries]
+    assert kernel.enable()
+    try:
+        compiled = [index.top(q, 10) for q in queries]
+        assert index.top({"w2999": 1.0}, 10) == numpy_top[-1]  # fewer matches than k: the rest in order
+    finally:
+        kernel.disable()
+    assert compiled == numpy_top

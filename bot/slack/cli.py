@@ -116,6 +116,9 @@ def cmd_slack(args) -> int:
         answerer = _served_as_is(args)
     else:
         answerer = FollowingAnswerer(paths(args).corpus, paths(args).index, answerer=open_answerer(args))
+        from .. import kernel
+
+        kernel.enable_in_background()  # the compiled top-k, when the speed extra is installed
 
     from slack_sdk.errors import SlackApiError
 

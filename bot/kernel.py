@@ -1,0 +1,157 @@
+"""An optional compiled top-k (numba, the ``speed`` extra): the same sums as ``bm25.BM25Index.top``'s numpy
+path, in the same order, so the same passages and scores — without numpy's per-call overheads.
+
+Importing numba costs about half a second and compiling the kernel more (cached on disk after the first
+time), so it is for long-running processes: ``citebot slack``, ``repl`` and ``bench`` switch it on
+(``enable``); a one-shot ``citebot ask`` keeps the numpy path. ``CITEBOT_KERNEL=numpy`` turns it off.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_kernel = None  # the compiled function, once enabled
+
+
+def available() -> bool:
+    if os.environ.get("CITEBOT_KERNEL", "").lower() == "numpy":
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def enable() -> bool:
+    """Compile (or load from numba's cache) the kernel; False when numba is not installed or turned off."""
+    global _kernel
+    with _lock:
+        if _kernel is not None:
+            return True
+        if not available():
+            return False
+        try:
+            _kernel = _compile()
+            _warm(_kernel)
+        except Exception as e:  # a broken numba install must not stop the bot: numpy answers the same
+            log.warning("the compiled top-k is unavailable (%s); using numpy", e)
+            _kernel = None
+            return False
+        return True
+
+
+def enable_in_background() -> None:
+    """``enable`` on a daemon thread: a long-running front answers with numpy until the kernel is ready."""
+    if available():
+        threading.Thread(target=enable, name="citebot-kernel", daemon=True).start()
+
+
+def enabled():
+    return _kernel
+
+
+def disable() -> None:
+    global _kernel
+    with _lock:
+        _kernel = None
+
+
+def _compile():
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def top_k(indptr, docs, weights, tids, tw, buf, touched, k, constant, out_ids, out_scores):
+        """Accumulate the postings of ``tids`` (weights ``tw``) into ``buf``; the ``k`` best touched passages
+        by (score desc, passage asc) into ``out_*``; ``buf`` is zero again on return. Returns how many."""
+        n = 0
+        for i in range(tids.shape[0]):
+            t = tids[i]
+            w = tw[i]
+            for p in range(indptr[t], indptr[t + 1]):
+                d = docs[p]
+                if buf[d] == 0.0:
+                    touched[n] = d
+                    n += 1
+                if w == 1.0:
+                    buf[d] += weights[p]
+                else:
+                    buf[d] += w * weights[p]
+        # a min-heap of the k best: the root is the worst kept (lowest score, then highest passage id)
+        size = 0
+        for j in range(n):
+            d = touched[j]
+            s = buf[d] + constant
+            if size < k:
+                c = size
+                size += 1
+                while c > 0:
+                    parent = (c - 1) // 2
+                    ps, pd = out_scores[parent], out_ids[parent]
+                    if ps < s or (ps == s and pd > d):
+                        break
+                    out_scores[c], out_ids[c] = ps, pd
+                    c = parent
+                out_scores[c], out_ids[c] = s, d
+            else:
+                rs, rd = out_scores[0], out_ids[0]
+                if s < rs or (s == rs and d > rd):
+                    continue
+                c = 0
+                while True:
+                    left = 2 * c + 1
+                    if left >= size:
+                        break
+                    child = left
+                    right = left + 1
+                    if right < size:
+                        ls, ld = out_scores[left], out_ids[left]
+                        rs2, rd2 = out_scores[right], out_ids[right]
+                        if rs2 < ls or (rs2 == ls and rd2 > ld):
+                            child = right
+                    cs, cd = out_scores[child], out_ids[child]
+                    if s < cs or (s == cs and d > cd):
+                        break
+                    out_scores[c], out_ids[c] = cs, cd
+                    c = child
+                out_scores[c], out_ids[c] = s, d
+        for j in range(n):
+            buf[touched[j]] = 0.0
+        return size
+
+    return top_k
+
+
+def _warm(kernel) -> None:
+    indptr = np.array([0, 2], dtype=np.int64)
+    docs = np.array([0, 1], dtype=np.int32)
+    weights = np.array([1.0, 2.0])
+    buf = np.zeros(2)
+    kernel(indptr, docs, weights, np.array([0], dtype=np.int64), np.array([1.0]), buf,
+           np.zeros(2, dtype=np.int32), 1, 0.0, np.zeros(1, dtype=np.int32), np.zeros(1))
+
+
+def top(bm25, weighted: list[tuple[int, float]], k: int, constant: float):
+    """``bm25``'s ``k`` best for ``weighted`` (term id, weight) through the kernel, best first."""
+    kernel = _kernel
+    buf = bm25._scratch()
+    touched = getattr(bm25._local, "touched", None)
+    if touched is None:
+        touched = np.zeros(bm25.n_docs, dtype=np.int32)
+        bm25._local.touched = touched
+    out_ids = np.zeros(k, dtype=np.int32)
+    out_scores = np.zeros(k)
+    tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
+    tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
+    size = kernel(bm25.indptr, bm25.docs, bm25.weights, tids, tw, buf, touched, k, constant, out_ids, out_scores)
+    bm25._local.buf = buf  # zero again (handed back only on success: a failure drops it)
+    ids, scores = out_ids[:size], out_scores[:size]
+    order = np.lexsort((ids, -scores))
+    return ids[order], scores[order]
