@@ -164,6 +164,9 @@ class BM25Index:
         if any(w < 0 for _, w in weighted):
             return self._top_dense(query, k)
         weighted = self._ordered(weighted)
+        pruned = self._top_pruned(weighted, k)
+        if pruned is not None:
+            return pruned
         from . import kernel
 
         if kernel.enabled() is not None:  # the compiled path: same sums, same order, same answer
@@ -176,9 +179,6 @@ class BM25Index:
                 rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(ids))), ids, assume_unique=True)
                 out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
             return out
-        pruned = self._top_pruned(weighted, k)
-        if pruned is not None:
-            return pruned
         buf = self._scratch()  # all zeros; handed back below (dropped if anything fails half-way)
         indptr, docs, weights = self.indptr, self.docs, self.weights
         constant = 0.0
@@ -246,6 +246,10 @@ class BM25Index:
         left = [0.0] * (len(order) + 1)  # left[j]: the most terms order[j:] can still add
         for j in range(len(order) - 1, -1, -1):
             left[j] = left[j + 1] + bound[order[j]]
+        # the k-th best partial score never exceeds what the terms read so far can add: unless that is
+        # above what the rest can add before some long list, pruning cannot stop anywhere — do not try
+        if not any(left[j] < left[0] - left[j] and lengths[j] > 4 * sum(lengths[:j]) for j in range(1, len(order))):
+            return None
         docs, weights = self.docs, self.weights
         constant = sum(w * float(self.idf[t]) for t, w in weighted) * self.params.delta
         buf = self._scratch()
@@ -256,7 +260,7 @@ class BM25Index:
             while j < len(order):
                 t, w = weighted[order[j]]
                 s, e = int(indptr[t]), int(indptr[t + 1])
-                if read and read >= k and (e - s) > 4 * read:  # a long list next: can new passages still win?
+                if read >= k and (e - s) > 4 * read and left[j] < left[0] - left[j]:  # can new passages still win?
                     cand = self._met(buf, met, read)
                     theta = float(np.partition(buf[cand], len(cand) - k)[len(cand) - k]) if len(cand) >= k else 0.0
                     if left[j] < theta:
