@@ -24,6 +24,7 @@ from .errors import CitebotError, CorpusError
 from .lexicon import harvest
 from .model import Passage
 from .progress import Tick
+from .structure import compute as compute_structure
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,45 @@ class _Assembly:
         self.missing: dict[str, list[int]] = {}
         self.records: dict[str, dict] = {}
         self._remap: np.ndarray | None = None
+        self._pending: tuple | None = None  # (previous index, start, end): a run of reused passages
+        self._counted = 0  # passages whose term counts are in doc_len/pids/tids/tfs
+        self.outline: list[dict[str, np.ndarray]] = []  # the outline arrays, part by part (structure.py)
+        self._articles = self._sections = 0  # outline ids handed out so far
+
+    def add_outline(self, lines: list[bytes]) -> None:
+        """The outline of a freshly read file's passages (``structure.compute``), numbered on from the rest."""
+        self._flush()
+        part = compute_structure(lines).arrays()
+        self._append_outline(part, 0, 0, self._counted)
+
+    def _append_outline(self, part: dict, art0: int, sec0: int, pid_shift: int) -> None:
+        """``part``'s arrays renumbered: articles and sections from ``art0``/``sec0`` onwards (ids in a part
+        are dense, in order of first appearance) continue this build's numbering; parents move by ``pid_shift``."""
+        art = part["article_of"].astype(np.int64) - art0 + self._articles
+        sec = part["section_of"].astype(np.int64) - sec0 + self._sections
+        par = part["parent_of"].astype(np.int64)
+        par = np.where(par >= 0, par + pid_shift, -1)
+        self.outline.append({"article_of": art, "section_of": sec, "parent_of": par, "text_len": part["text_len"]})
+        if len(art):
+            self._articles = int(art.max()) + 1
+            self._sections = int(sec.max()) + 1
+
+    def structure(self):
+        from .structure import Structure
+
+        self._flush()
+        names = ("article_of", "section_of", "parent_of", "text_len")
+        if not self.outline:
+            return None
+        return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(np.int32) for n in names})
 
     def add_tokens(self, token_lists: list[list[str]]) -> None:
         """Passages of a freshly read file (their lines already appended)."""
-        start = sum(len(d) for d in self.doc_len)
+        self._flush()
+        start = self._counted
         if not token_lists:
             return
+        self._counted += len(token_lists)
         add, vocab = self.vocab.setdefault, self.vocab
         ids = np.fromiter((add(t, len(vocab)) for toks in token_lists for t in toks), dtype=np.int64)
         lens = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
@@ -105,17 +139,35 @@ class _Assembly:
         self.tfs.append(tf)
 
     def add_previous(self, prev: store.Loaded, start: int, end: int) -> None:
-        """Passages ``start``..``end`` of the previous version, copied with their term counts."""
+        """Passages ``start``..``end`` of the previous version, copied with their term counts. Runs of
+        unchanged files that follow each other are copied as one (``_flush``): an edit to one file of
+        20,000 copies two runs, not 19,999 files."""
         if end <= start:
             return
+        self.lines.extend(prev.passages.lines(start, end))
+        run = self._pending
+        if run is not None and run[0] is prev and run[2] == start:
+            self._pending = (prev, run[1], end)
+            return
+        self._flush()
+        self._pending = (prev, start, end)
+
+    def _flush(self) -> None:
+        run, self._pending = self._pending, None
+        if run is None:
+            return
+        prev, start, end = run
         b = prev.bm25
         if self._remap is None:
             add, vocab = self.vocab.setdefault, self.vocab
             self._remap = np.fromiter((add(t, len(vocab)) for t in b.terms), dtype=np.int64, count=len(b.terms))
-        new_start = sum(len(d) for d in self.doc_len)
+        new_start = self._counted
+        o = prev.structure
+        part = {n: np.asarray(a[start:end]) for n, a in o.arrays().items()}
+        self._append_outline(part, int(o.article_of[start]), int(o.section_of[start]), new_start - start)
+        self._counted += end - start
         lo, hi = int(b.fwd_indptr[start]), int(b.fwd_indptr[end])
         counts = np.diff(b.fwd_indptr[start : end + 1])
-        self.lines.extend(prev.passages.lines(start, end))
         self.doc_len.append(np.asarray(b.doc_len[start:end], dtype=np.int64))
         self.pids.append(new_start + np.repeat(np.arange(end - start, dtype=np.int64), counts))
         self.tids.append(self._remap[b.fwd_terms[lo:hi]])
@@ -126,6 +178,7 @@ class _Assembly:
         return len(self.lines)
 
     def index(self, params: BM25Params) -> BM25Index:
+        self._flush()
         doc_len = np.concatenate(self.doc_len)
         pids = np.concatenate(self.pids)
         fwd_indptr = np.zeros(len(doc_len) + 1, dtype=np.int64)
@@ -222,19 +275,22 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
         embeddings = dense_mod.embed_passages(asm.lines, previous)
     from . import lexicon as lexmod
 
-    lexicon = lexmod.to_json(lexmod.build(tokenizer, abbreviations=abbreviations), lexmod.key(tokenizer, abbreviations))
+    key = lexmod.key(tokenizer, abbreviations)
+    lexicon = store.read_lexicon(previous.folder) if previous is not None else None  # unchanged: reused
+    if lexicon is None or lexicon.get("key") != key:
+        lexicon = lexmod.to_json(lexmod.build(tokenizer, abbreviations=abbreviations), key)
     # word → stem for the corpus's words (the previous index's for the files reused, while their stems are
     # still index terms) and the shipped word lists: a question then needs no stemmer (tokenize.py)
     vocab = bm25.vocab
     stems = store.read_stems(previous.folder) if (previous is not None and old) else {}
     listed = _stem_shipped_lists(tokenizer)
-    english = english_word_stems(tokenizer)  # shipped in the package: not repeated in the index
+    english = english_words(tokenizer)  # shipped in the package: not repeated in the index
     stems.update(tokenizer.known())
     stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
     return store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
                        missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
                        abbreviations=abbreviations, pipeline=fingerprint, files_read=read, files_reused=reused,
-                       embeddings=embeddings, stems=stems, lexicon=lexicon)
+                       embeddings=embeddings, stems=stems, lexicon=lexicon, structure=asm.structure())
 
 
 def _stem_shipped_lists(tokenizer: Tokenizer) -> set[str]:
@@ -252,10 +308,14 @@ def _stem_shipped_lists(tokenizer: Tokenizer) -> set[str]:
     return words
 
 
-def english_word_stems(tokenizer: Tokenizer) -> dict[str, str]:
+def english_words(tokenizer: Tokenizer) -> set[str]:
+    """The words of the shipped English word → stem table (empty when it was made by another tokenizer)."""
     from .english import word_stems
 
-    return word_stems(tokenizer)
+    table = word_stems(tokenizer)
+    if not table:
+        return set()
+    return {table.key(i).decode("utf-8") for i in range(len(table))}
 
 
 TICK = 2000  # passages tokenized between two progress ticks within one file
@@ -277,7 +337,9 @@ def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assem
             missing[art.source] = gaps
     _validate(passages, references, missing)
     start = asm.n_passages
-    asm.lines.extend(store.encode_passage(p) for p in passages)
+    lines = [store.encode_passage(p) for p in passages]
+    asm.add_outline(lines)
+    asm.lines.extend(lines)
     tokens = []
     for j, p in enumerate(passages, 1):
         tokens.append(tokenizer(document_text(p)))

@@ -47,6 +47,13 @@ def assert_same_index(incremental: store.Loaded, full: store.Loaded) -> None:
     assert (incremental.folder / "passages.jsonl").read_bytes() == (full.folder / "passages.jsonl").read_bytes()
     assert incremental.references == full.references and incremental.missing == full.missing
     assert incremental.manifest["corpus"] == full.manifest["corpus"]
+    from bot.structure import compute
+
+    lines = (full.folder / "passages.jsonl").read_bytes().splitlines(keepends=True)
+    for name, arr in compute(lines).arrays().items():  # the outline, copied and renumbered for reused files
+        assert np.array_equal(getattr(incremental.structure, name), arr), name
+        assert np.array_equal(getattr(full.structure, name), arr), name
+    assert store.read_lexicon(incremental.folder) == store.read_lexicon(full.folder)
     for q in (["calcinosi"], ["allopurinol", "gout", "gout"], ["nothing"]):
         assert incremental.bm25.top(q, 20) == full.bm25.top(q, 20)
 
@@ -145,3 +152,15 @@ def test_a_same_size_edit_is_read_again_not_reused(many, index_dir, tmp_path, re
     stats = reindex(many, index_dir)
     assert stats.files_read == 1 and target.relative_to(many).as_posix() in reads
     assert_same_index(load(index_dir), full_rebuild(many, tmp_path))
+
+
+def test_a_file_added_first_moves_every_reused_outline_and_equals_a_full_rebuild(many, index_dir, tmp_path):
+    """A new file that sorts before the others: every reused passage moves, and so must its parent link
+    (the seed article's lists hang from their lead-ins), its article and its section numbers."""
+    reindex(many, index_dir)
+    (many / "0-first.md").write_text(MARKDOWN_ARTICLE.replace("Gout", "Pseudogout"), encoding="utf-8")
+    stats = reindex(many, index_dir)
+    assert stats.files_read == 1
+    loaded = load(index_dir)
+    assert (loaded.structure.parent_of >= 0).sum() > 10
+    assert_same_index(loaded, full_rebuild(many, tmp_path))
