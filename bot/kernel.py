@@ -67,6 +67,11 @@ def disable() -> None:
 def _compile():
     import numba
 
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def worse(s1, d1, s2, d2):
+        """Whether (score s1, passage d1) ranks below (s2, d2): lower score, or a tie and a later passage."""
+        return s1 < s2 or (s1 == s2 and d1 > d2)
+
     @numba.njit(cache=True, nogil=True)
     def top_k(indptr, docs, weights, tids, tw, buf, touched, k, constant, out_ids, out_scores):
         """Accumulate the postings of ``tids`` (weights ``tw``) into ``buf``; the ``k`` best touched passages
@@ -95,14 +100,13 @@ def _compile():
                 while c > 0:
                     parent = (c - 1) // 2
                     ps, pd = out_scores[parent], out_ids[parent]
-                    if ps < s or (ps == s and pd > d):
+                    if worse(ps, pd, s, d):
                         break
                     out_scores[c], out_ids[c] = ps, pd
                     c = parent
                 out_scores[c], out_ids[c] = s, d
             else:
-                rs, rd = out_scores[0], out_ids[0]
-                if s < rs or (s == rs and d > rd):
+                if worse(s, d, out_scores[0], out_ids[0]):
                     continue
                 c = 0
                 while True:
@@ -111,13 +115,10 @@ def _compile():
                         break
                     child = left
                     right = left + 1
-                    if right < size:
-                        ls, ld = out_scores[left], out_ids[left]
-                        rs2, rd2 = out_scores[right], out_ids[right]
-                        if rs2 < ls or (rs2 == ls and rd2 > ld):
-                            child = right
+                    if right < size and worse(out_scores[right], out_ids[right], out_scores[left], out_ids[left]):
+                        child = right
                     cs, cd = out_scores[child], out_ids[child]
-                    if s < cs or (s == cs and d > cd):
+                    if worse(s, d, cs, cd):
                         break
                     out_scores[c], out_ids[c] = cs, cd
                     c = child

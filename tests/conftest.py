@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import shutil
 from pathlib import Path
 
@@ -90,3 +92,20 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (development data lives beside the clone)")
     return SHARED
+
+
+@contextlib.contextmanager
+def built_index(tmp_path: Path, articles: dict[str, str]):
+    """An index of ``articles`` (file name → text) in ``tmp_path``: the loaded index, closed afterwards."""
+    from bot.indexer import open_fresh
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in articles.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    loaded, _ = open_fresh(corpus, tmp_path / "index")
+    try:
+        yield loaded
+    finally:
+        loaded.passages.close()
+

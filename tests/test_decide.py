@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Answerer
-from bot.indexer import open_fresh
+
+from .conftest import built_index
 
 ANTICOAGULATION = """\
 # Anticoagulation in atrial fibrillation
@@ -29,12 +30,8 @@ Oral anticoagulation prevents stroke in atrial fibrillation [1].
 
 @pytest.fixture
 def answerer(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "af.md").write_text(ANTICOAGULATION, encoding="utf-8")
-    loaded, _ = open_fresh(corpus, tmp_path / "index")
-    yield Answerer(loaded)
-    loaded.passages.close()
+    with built_index(tmp_path, {"af.md": ANTICOAGULATION}) as loaded:
+        yield Answerer(loaded)
 
 
 def test_a_drug_no_article_names_is_not_covered_by_its_class(answerer):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Answerer, Settings
-from bot.indexer import open_fresh
 from bot.rank import Weights
 
+from .conftest import built_index
 from .test_conversation import CALCIPHYLAXIS, OSTEOPOROSIS
 
 MIGRAINE = """\
@@ -43,14 +43,9 @@ High-dose glucocorticoids are the first treatment of myositis [1].
 
 @pytest.fixture
 def loaded(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in (("calciphylaxis.md", CALCIPHYLAXIS), ("osteoporosis.md", OSTEOPOROSIS),
-                       ("migraine.md", MIGRAINE), ("myositis.md", MYOSITIS)):
-        (corpus / name).write_text(text, encoding="utf-8")
-    loaded, _ = open_fresh(corpus, tmp_path / "index")
-    yield loaded
-    loaded.passages.close()
+    with built_index(tmp_path, {"calciphylaxis.md": CALCIPHYLAXIS, "osteoporosis.md": OSTEOPOROSIS,
+                                "migraine.md": MIGRAINE, "myositis.md": MYOSITIS}) as loaded:
+        yield loaded
 
 
 def test_article_idf_tells_topic_words_from_ask_words(loaded):
@@ -106,12 +101,8 @@ Urate-lowering drugs prevent attacks; contraindications to allopurinol include:
 
 @pytest.fixture
 def gout(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "gout.md").write_text(GOUT, encoding="utf-8")
-    loaded, _ = open_fresh(corpus, tmp_path / "index")
-    yield loaded
-    loaded.passages.close()
+    with built_index(tmp_path, {"gout.md": GOUT}) as loaded:
+        yield loaded
 
 
 def _pid(loaded, start: str) -> int:

@@ -145,15 +145,20 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return cut[np.argsort(-scores[cut], kind="stable")]
 
 
-def time_citebot(bm25, queries: list[list[str]], name: str = "citebot") -> Timing:
-    for q in queries[:3]:
-        bm25.top(q, TOP_K)  # warm the page cache and the scratch array
+def _timed(run, items) -> list[float]:
+    """Seconds ``run(item)`` takes for each item, after three warm-up calls (page cache, scratch arrays)."""
+    for item in items[:3]:
+        run(item)
     seconds = []
-    for q in queries:
+    for item in items:
         t0 = time.perf_counter()
-        bm25.top(q, TOP_K)
+        run(item)
         seconds.append(time.perf_counter() - t0)
-    return Timing.of(name, seconds)
+    return seconds
+
+
+def time_citebot(bm25, queries: list[list[str]], name: str = "citebot") -> Timing:
+    return Timing.of(name, _timed(lambda q: bm25.top(q, TOP_K), queries))
 
 
 def time_rank_bm25(bags, queries, bm25, limit: int) -> Timing:
@@ -176,26 +181,27 @@ def time_rank_bm25(bags, queries, bm25, limit: int) -> Timing:
     return Timing.of("rank_bm25", seconds, build_seconds=build, note=note)
 
 
+def _bm25s(bags, bm25, **kw):
+    """A bm25s retriever over ``bags`` with citebot's parameters, and the seconds its index took."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.ERROR)
+    p = bm25.params
+    t0 = time.perf_counter()
+    retriever = bm25s.BM25(method="bm25+", k1=p.k1, b=p.b, delta=p.delta, **kw)
+    retriever.index(bags, show_progress=False)
+    return retriever, time.perf_counter() - t0
+
+
 def time_bm25s(bags, queries, bm25) -> Timing | dict:
     try:
         import bm25s
     except ImportError:
         return {"skipped": "bm25s not installed"}
-    import logging
-
-    logging.getLogger("bm25s").setLevel(logging.ERROR)
-    p = bm25.params
-    t0 = time.perf_counter()
-    retriever = bm25s.BM25(method="bm25+", k1=p.k1, b=p.b, delta=p.delta)
-    retriever.index(bags, show_progress=False)
-    build = time.perf_counter() - t0
-    for q in queries[:3]:
-        retriever.get_scores(q)
-    seconds = []
-    for q in queries:
-        t0 = time.perf_counter()
-        _top(retriever.get_scores(q), TOP_K)
-        seconds.append(time.perf_counter() - t0)
+    retriever, build = _bm25s(bags, bm25)
+    seconds = _timed(lambda q: _top(retriever.get_scores(q), TOP_K), queries)
     return Timing.of("bm25s", seconds, build_seconds=build, note=f"bm25s {bm25s.__version__}, float32 scores")
 
 
@@ -206,23 +212,10 @@ def time_bm25s_numba(bags, queries, bm25) -> Timing | dict:
         import numba  # noqa: F401
     except ImportError:
         return {"skipped": "bm25s or numba not installed (pip install -e '.[bench]')"}
-    import logging
-
-    logging.getLogger("bm25s").setLevel(logging.ERROR)
-    p = bm25.params
-    t0 = time.perf_counter()
-    retriever = bm25s.BM25(method="bm25+", k1=p.k1, b=p.b, delta=p.delta, backend="numba")
-    retriever.index(bags, show_progress=False)
-    build = time.perf_counter() - t0
+    retriever, build = _bm25s(bags, bm25, backend="numba")
     vocab = retriever.vocab_dict
     ids = [[vocab[t] for t in q if t in vocab] or [0] for q in queries]
-    for q in ids[:3]:
-        retriever.retrieve([q], k=TOP_K, show_progress=False, n_threads=1)
-    seconds = []
-    for q in ids:
-        t0 = time.perf_counter()
-        retriever.retrieve([q], k=TOP_K, show_progress=False, n_threads=1)
-        seconds.append(time.perf_counter() - t0)
+    seconds = _timed(lambda q: retriever.retrieve([q], k=TOP_K, show_progress=False, n_threads=1), ids)
     return Timing.of("bm25s numba", seconds, build_seconds=build,
                      note=f"bm25s {bm25s.__version__} retrieve(), numba backend, one thread")
 
@@ -253,13 +246,7 @@ def time_tantivy(bags, queries, work: Path) -> Timing | dict:
     term_queries = [tantivy.Query.boolean_query(
         [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", t)) for t in dict.fromkeys(q)])
         for q in queries]
-    for q in term_queries[:3]:
-        searcher.search(q, TOP_K)
-    seconds = []
-    for q in term_queries:
-        t0 = time.perf_counter()
-        searcher.search(q, TOP_K)
-        seconds.append(time.perf_counter() - t0)
+    seconds = _timed(lambda q: searcher.search(q, TOP_K), term_queries)
     size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
     shutil.rmtree(folder, ignore_errors=True)
     return Timing.of("tantivy", seconds, build_seconds=build,
