@@ -40,6 +40,7 @@ class Expanded:
     either: tuple[tuple[str, str], ...] = ()  # stems on each side of an "or" ("SLE or MCTD")
     defined: tuple[str, ...] = ()  # stems of abbreviations the question defines itself ("… virus (ComYMV)")
     own: tuple[str, ...] | None = None  # a follow-up judged with the turn before it: the follow-up's own stems
+    asks: tuple[str, ...] = ()  # wh-words whose answer-type words are among ``alternates`` (question_words.tsv)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -60,7 +61,9 @@ class Expanded:
         extra: dict[str, float] = {}
         for t, alts in self.alternates.items():
             w = alt_weight
-            if vocab is not None:
+            if t in self.asks:  # answer-type words: never more than an alternative of a word the index holds
+                w = min(w, known_weight if known_weight is not None else alt_weight)
+            elif vocab is not None:
                 if t not in vocab or t in share:
                     w = unseen_weight if unseen_weight is not None else alt_weight
                 elif known_weight is not None:
@@ -200,6 +203,7 @@ class Expander:
         alts: dict[str, set[tuple[str, ...]]] = {}
         phrases: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         taken = [False] * len(stems)  # positions inside a longer phrase already matched
+        asks: tuple[str, ...] = ()
         if self.use_lexicon:
             links, caps = self.lexicon.links, self.lexicon.caps
             for n in range(min(self.lexicon.longest, len(stems)), 0, -1):
@@ -220,6 +224,7 @@ class Expander:
                         phrases.setdefault(key, set()).update(usable)
                         taken[i : i + n] = [True] * n
             self._spoken(text, stems, alts)
+            asks = self._asks_for(text, alts)
         if self.use_drugs:
             self._drug_names(words, alts)
         if self.use_prefix:
@@ -238,7 +243,22 @@ class Expander:
         defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(text),
-                        defined=defined)
+                        defined=defined, asks=asks if self.use_lexicon else ())
+
+    def _asks_for(self, text: str, alts: dict) -> tuple[str, ...]:
+        """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),
+        as alternatives of the wh-word itself, which is a stop word and no question term (so they rank but never
+        count in deciding)."""
+        table = _question_words(self.tokenizer)
+        raw = set(self._words.tokenize(self.tokenizer.normalise(text)))
+        asks = []
+        for word, stems in table.items():
+            if word in raw:
+                usable = {(s,) for s in stems if s in self.vocab}
+                if usable:
+                    alts.setdefault(word, set()).update(usable)
+                    asks.append(word)
+        return tuple(asks)
 
     def _spoken(self, text: str, stems: list[str], alts: dict) -> None:
         """Alternatives of phrases that only their stop words tell apart, when the question writes all their
@@ -268,6 +288,25 @@ class Expander:
             if before and after:
                 pairs.append((before[-1], after[0]))
         return tuple(pairs)
+
+
+_QUESTION_WORDS: dict[str, tuple[str, ...]] | None = None
+
+
+def _question_words(tokenizer) -> dict[str, tuple[str, ...]]:
+    """wh-word → the stems of its answer words (``data/question_words.tsv``), read once."""
+    global _QUESTION_WORDS
+    if _QUESTION_WORDS is None:
+        from importlib import resources
+
+        text = resources.files("bot.data").joinpath("question_words.tsv").read_text(encoding="utf-8")
+        table = {}
+        for line in text.splitlines():
+            if line.strip() and not line.startswith("#"):
+                word, *answers = line.split("\t")
+                table[word.strip().lower()] = tuple(dict.fromkeys(s for a in answers for s in tokenizer(a)))
+        _QUESTION_WORDS = table
+    return _QUESTION_WORDS
 
 
 def _within(a: str, b: str, limit: int) -> bool:

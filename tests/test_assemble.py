@@ -36,6 +36,19 @@ def test_a_list_question_shows_the_whole_list_under_its_lead_in(seed):
     assert any(i.matched for i in block.items) and not all(i.matched for i in block.items)
 
 
+def test_a_where_question_shows_the_places_list_first(seed):
+    """ "where" is a stop word; its answer words (location, site, anatomical… ``data/question_words.tsv``) lead
+    to the article's anatomical list, shown whole, first."""
+    answer = seed.ask("Where does calcinosis occur?")
+    first = answer.blocks[0]
+    assert first.lead is not None and "anatomical locations" in first.lead.text
+    assert any(i.text.startswith("Subcutaneous tissues") for i in first.items) and len(first.items) >= 6
+    turn = seed.expand("Where does calcinosis occur?")
+    assert turn.asks == ("where",) and ("anatom",) in turn.alternates["where"]
+    assert "where" not in turn.terms  # never a concept the decision weighs
+    assert not seed.expand("Does calcinosis occur in the spine?").asks
+
+
 def test_siblings_merge_into_one_block_and_nested_items_keep_their_depth(seed):
     answer = seed.ask("How is calcinosis diagnosed?")
     leads = [b.lead.text for b in answer.blocks if b.lead]
