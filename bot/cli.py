@@ -148,9 +148,6 @@ def cmd_repl(args) -> int:
 
     p = paths(args)
     answerer = FollowingAnswerer(p.corpus, p.index, answerer=open_answerer(args))
-    from . import kernel
-
-    kernel.enable_in_background()  # the compiled top-k, when the speed extra is installed
     return run(answerer, top=args.top, json_mode=args.json, first=" ".join(args.question) or None)
 
 

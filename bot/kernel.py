@@ -2,8 +2,8 @@
 path, in the same order, so the same passages and scores — without numpy's per-call overheads.
 
 Importing numba costs about half a second and compiling the kernel more (cached on disk after the first
-time), so it is for long-running processes: ``citebot slack``, ``repl`` and ``bench`` switch it on
-(``enable``); a one-shot ``citebot ask`` keeps the numpy path. ``CITEBOT_KERNEL=numpy`` turns it off.
+time), so it is for long-running processes: ``citebot slack`` and ``bench`` switch it on (``enable``); a
+one-shot ``citebot ask`` and the REPL (a person types; 3 ms or 2 ms makes no difference) keep numpy. ``CITEBOT_KERNEL=numpy`` turns it off.
 """
 
 from __future__ import annotations
@@ -49,9 +49,18 @@ def enable() -> bool:
 
 
 def enable_in_background() -> None:
-    """``enable`` on a daemon thread: a long-running front answers with numpy until the kernel is ready."""
+    """``enable`` on a daemon thread: a long-running front answers with numpy until the kernel is ready. The
+    thread blocks SIGINT and SIGTERM, so they reach the main thread (Ctrl-C, a deploy's stop)."""
     if available():
-        threading.Thread(target=enable, name="citebot-kernel", daemon=True).start()
+        threading.Thread(target=_enable_quietly, name="citebot-kernel", daemon=True).start()
+
+
+def _enable_quietly() -> None:
+    import signal
+
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    enable()
 
 
 def enabled():
