@@ -17,6 +17,7 @@ stems. Every score stays a BM25 score of the index: expansion only adds weighted
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -89,10 +90,9 @@ class Expander:
         self.use_prefix = use_prefix
         self.use_drugs = use_drugs
         self._zipf: dict[str, float] | None = None
-        self._by_two: dict[str, list[str]] | None = None
+        self._sorted: list[str] | None = None  # the vocabulary, sorted (the index keeps it sorted)
         self._by_len: dict[tuple, list[str]] | None = None
         self._words = Words()
-        self._by_prefix: dict[str, list[str]] | None = None
 
     def _cased(self, text: str) -> list[tuple[str, str]]:
         """(word as written, stem) for each searched word; the stems equal ``tokenizer(text)``."""
@@ -130,19 +130,25 @@ class Expander:
         more than ``MAX_CLIPPED`` do (the word is too short to say which)."""
         if len(word) < 3 or not word.isalpha():
             return []
-        if self._by_two is None:
-            by_two: dict[str, list[str]] = {}
-            for t in self.vocab:
-                if t.isalpha() and len(t) >= 5:
-                    by_two.setdefault(t[:2], []).append(t)
-            self._by_two = by_two
-
         def holds(term: str) -> bool:
             it = iter(term)
             return all(c in it for c in word)
 
-        found = [t for t in self._by_two.get(word[:2], ()) if len(t) >= len(word) + CLIP_EXTRA and holds(t)]
+        found = [t for t in self._starting(word[:2]) if t.isalpha() and len(t) >= max(5, len(word) + CLIP_EXTRA)
+                 and holds(t)]
         return found if len(found) <= MAX_CLIPPED else []
+
+    def _starting(self, prefix: str) -> list[str]:
+        """Index terms that start with ``prefix``: a range of the sorted vocabulary, found by bisection (no
+        per-prefix table built over the whole vocabulary at start: a one-shot ``ask`` needs a few)."""
+        terms = self._sorted
+        if terms is None:
+            terms = self._sorted = list(self.vocab)
+            if any(a > b for a, b in zip(terms, terms[1:])):
+                terms.sort()
+        lo = bisect.bisect_left(terms, prefix)
+        hi = bisect.bisect_left(terms, prefix + "\U0010ffff", lo)
+        return terms[lo:hi]
 
     def _misspelt(self, stem: str) -> list[str]:
         """Index terms one edit away from a stem the index lacks ("coatmer" → coatom, "reatment" →
@@ -189,13 +195,7 @@ class Expander:
     def _prefix_family(self, stem: str) -> list[str]:
         if len(stem) < PREFIX or any(c.isdigit() for c in stem):
             return []
-        if self._by_prefix is None:  # built whole, then published: safe for concurrent Slack workers
-            by_prefix: dict[str, list[str]] = {}
-            for t in self.vocab:
-                if len(t) >= PREFIX and t.isalpha():
-                    by_prefix.setdefault(t[:PREFIX], []).append(t)
-            self._by_prefix = by_prefix
-        return [t for t in self._by_prefix.get(stem[:PREFIX], ()) if t != stem]
+        return [t for t in self._starting(stem[:PREFIX]) if t != stem and t.isalpha()]
 
     def expand(self, text: str) -> Expanded:
         words = self._cased(text)
