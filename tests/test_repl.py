@@ -110,9 +110,19 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         term.expect(b"citebot> ")
         # CPython's readline checks for signals only once its select() is waiting: a SIGINT in the
         # microseconds between drawing the prompt and that select() waits for the next key press.
-        wait_until(lambda: _waiting_for_input(pid), what="readline waiting for a key")
-        os.write(fd, b"\x03")  # Ctrl-C at the prompt: back to the prompt, not out
-        term.expect(b"^C")
+        # Ctrl-C at the prompt: back to the prompt, not out. Under load (a clean clone's first test run) the
+        # signal can land while readline is between its select() and its read() and wait there for the next
+        # key, so the key is pressed again (at most 5 times) until the REPL answers it; a REPL that ignores
+        # Ctrl-C never does.
+        for attempt in range(5):
+            wait_until(lambda: _waiting_for_input(pid), what="readline waiting for a key")
+            os.write(fd, b"\x03")
+            try:
+                term.expect(b"^C", timeout=10 if attempt < 4 else 60)
+                break
+            except AssertionError:
+                if attempt == 4:
+                    raise
         term.expect(b"citebot> ")
         os.write(fd, b"Can lupus cause calcinosis?\r")  # still answering
         term.expect(b"Systemic lupus erythematosus")
