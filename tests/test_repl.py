@@ -120,9 +120,9 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
             try:
                 term.expect(b"^C", timeout=10 if attempt < 4 else 60)
                 break
-            except AssertionError:
+            except AssertionError as e:
                 if attempt == 4:
-                    raise
+                    raise AssertionError(f"{e}; the REPL: {_signal_state(pid)}") from None
         term.expect(b"citebot> ")
         os.write(fd, b"Can lupus cause calcinosis?\r")  # still answering
         term.expect(b"Systemic lupus erythematosus")
@@ -144,6 +144,25 @@ def test_interactive_terminal_help_ctrl_c_and_ctrl_d(corpus_dir, index_dir):
         except ProcessLookupError:
             pass
         os.close(fd)
+
+
+def _signal_state(pid: int) -> str:
+    """The child's signal masks, threads and wait channel (/proc), for a failure message."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            lines = [ln.strip() for ln in f if ln.split(":")[0] in ("State", "Threads", "SigPnd", "ShdPnd",
+                                                                     "SigBlk", "SigIgn", "SigCgt")]
+        with open(f"/proc/{pid}/wchan") as f:
+            lines.append("wchan " + f.read())
+        tasks = sorted(os.listdir(f"/proc/{pid}/task"))
+        for t in tasks:
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                blk = [ln.strip() for ln in f if ln.startswith(("Name", "SigBlk"))]
+            with open(f"/proc/{pid}/task/{t}/wchan") as f:
+                lines.append(f"task {t} {blk} wchan {f.read()}")
+        return "; ".join(lines)
+    except OSError as e:
+        return f"unreadable ({e})"
 
 
 def _waiting_for_input(pid: int) -> bool:
