@@ -107,10 +107,9 @@ def test_pruned_top_k_equals_scoring_every_passage(monkeypatch):
 
 
 def test_compiled_top_k_equals_numpy(monkeypatch):
-    """The numba kernel (``kernel.py``, the speed extra) returns the same passages and the same floats. Runs
-    where the speed extra is installed (``pip install -e '.[test,speed]'``); ``make test`` does not install it:
-    on a fresh machine its first compile loads both cores while the REPL's pty test waits on a Ctrl-C."""
-    pytest.importorskip("numba", reason="the speed extra (numba) is not installed")
+    """The numba kernel (``kernel.py``, the speed extra; the test extra installs numba) returns the same
+    passages and the same floats."""
+    pytest.importorskip("numba", reason="numba (the speed extra) is not installed")
     import bot.bm25 as b
     from bot import kernel
 
