@@ -138,11 +138,11 @@ class BM25Index:
     def scores(self, query: dict[str, float] | list[str]) -> np.ndarray:
         """Scores of every passage; ``query`` is a token list (repeats count) or token → weight."""
         out = np.zeros(self.n_docs, dtype=np.float64)
-        constant = 0.0
-        for tid, weight in self._ordered(self._weighted(query)):
+        weighted = self._ordered(self._weighted(query))
+        for tid, weight in weighted:
             s, e = self.indptr[tid], self.indptr[tid + 1]
             out[self.docs[s:e]] += weight * self.weights[s:e]
-            constant += weight * self.idf[tid] * self.params.delta
+        constant = self._constant(weighted)
         if constant:
             out += constant
         return out
@@ -164,30 +164,22 @@ class BM25Index:
         if any(w < 0 for _, w in weighted):
             return self._top_dense(query, k)
         weighted = self._ordered(weighted)
-        pruned = self._top_pruned(weighted, k)
+        constant = self._constant(weighted)
+        pruned = self._top_pruned(weighted, k, constant)
         if pruned is not None:
             return pruned
         from . import kernel
 
-        if kernel.enabled() is not None:  # the compiled path: same sums, same order, same answer
-            constant = 0.0
-            for tid, weight in weighted:
-                constant += weight * self.idf[tid] * self.params.delta
-            ids, scores = kernel.top(self, weighted, k, constant)
-            out = [(int(d), float(v)) for d, v in zip(ids, scores)]
-            if len(out) < k:
-                rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(ids))), ids, assume_unique=True)
-                out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
-            return out
+        compiled = kernel.enabled()
+        if compiled is not None:  # the compiled path: same sums, same order, same answer
+            return self._top_compiled(compiled, weighted, k, constant)
         buf = self._scratch()  # all zeros; handed back below (dropped if anything fails half-way)
         indptr, docs, weights = self.indptr, self.docs, self.weights
-        constant = 0.0
         parts, scaled = [], []
         for tid, weight in weighted:
             s, e = indptr[tid], indptr[tid + 1]
             parts.append(docs[s:e])
             scaled.append(weights[s:e] if weight == 1.0 else weight * weights[s:e])
-            constant += weight * self.idf[tid] * self.params.delta
         if len(parts) == 1:
             matched = parts[0]
             np.add.at(buf, matched, scaled[0])
@@ -211,6 +203,12 @@ class BM25Index:
         self._local.buf = buf
         if constant:
             sc += constant
+        return self._best(cand, sc, k, constant)
+
+    def _best(self, cand: np.ndarray, sc: np.ndarray, k: int, constant: float) -> list[tuple[int, float]]:
+        """The ``k`` best of passages ``cand`` scoring ``sc`` (the δ ``constant`` included), best first, ties
+        by passage order; when fewer than ``k`` passages hold a question term, the rest follow in passage
+        order at the constant (they hold none)."""
         if len(sc) > k:
             if len(sc) > 4 * k + 64:
                 kth = np.partition(sc, len(sc) - k)[len(sc) - k]
@@ -220,12 +218,33 @@ class BM25Index:
         else:
             order = np.lexsort((cand, -sc))
         out = [(int(d), float(v)) for d, v in zip(cand[order], sc[order])]
-        if len(out) < k:  # the rest all score the constant: passage order
+        if len(out) < k:
             rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(cand))), cand, assume_unique=True)
             out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
         return out
 
-    def _top_pruned(self, weighted: list[tuple[int, float]], k: int) -> list[tuple[int, float]] | None:
+    def _constant(self, weighted: list[tuple[int, float]]) -> float:
+        """The δ part of BM25Plus, the same for every passage: one sum, in ``_ordered`` order, for every path."""
+        constant = 0.0
+        for tid, weight in weighted:
+            constant += weight * self.idf[tid] * self.params.delta
+        return float(constant)
+
+    def _top_compiled(self, compiled, weighted: list[tuple[int, float]], k: int, constant: float):
+        """``top`` through the numba kernel (``kernel.py``): it adds the postings and keeps the ``k`` best."""
+        buf = self._scratch()
+        touched = getattr(self._local, "touched", None)
+        if touched is None:
+            touched = self._local.touched = np.zeros(self.n_docs, dtype=np.int32)
+        ids, scores = np.zeros(k, dtype=np.int32), np.zeros(k)
+        tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
+        tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
+        size = compiled(self.indptr, self.docs, self.weights, tids, tw, buf, touched, k, constant, ids, scores)
+        self._local.buf = buf  # zero again (handed back only on success: a failure drops it)
+        return self._best(ids[:size], scores[:size], k, constant)  # the kernel added the constant
+
+    def _top_pruned(self, weighted: list[tuple[int, float]], k: int, constant: float
+                    ) -> list[tuple[int, float]] | None:
         """The ``k`` best by MaxScore-style pruning, term at a time (Turtle & Flood 1995), or None when the
         question's postings are too few for it to pay (``top`` then scores them all).
 
@@ -241,24 +260,25 @@ class BM25Index:
         total = sum(lengths)
         if len(weighted) < 2 or total < PRUNE_MIN_POSTINGS or total * 64 < self.n_docs:
             return None
-        bound = [w * float(self.max_weight[t]) for t, w in weighted]
-        order = list(range(len(weighted)))  # ``top`` sorted them by bound, highest first
-        left = [0.0] * (len(order) + 1)  # left[j]: the most terms order[j:] can still add
-        for j in range(len(order) - 1, -1, -1):
-            left[j] = left[j + 1] + bound[order[j]]
+        n = len(weighted)  # ``top`` sorted them by bound, highest first
+        left = [0.0] * (n + 1)  # left[j]: the most terms j… can still add
+        for j in range(n - 1, -1, -1):
+            t, w = weighted[j]
+            left[j] = left[j + 1] + w * float(self.max_weight[t])
+        before = np.cumsum([0] + lengths)  # before[j]: postings of the terms ahead of j
         # the k-th best partial score never exceeds what the terms read so far can add: unless that is
         # above what the rest can add before some long list, pruning cannot stop anywhere — do not try
-        if not any(left[j] < left[0] - left[j] and lengths[j] > 4 * sum(lengths[:j]) for j in range(1, len(order))):
+        if not any(left[j] < left[0] - left[j] and lengths[j] > 4 * before[j] for j in range(1, n)):
             return None
         docs, weights = self.docs, self.weights
-        constant = sum(w * float(self.idf[t]) for t, w in weighted) * self.params.delta
         buf = self._scratch()
         met: list[np.ndarray] = []
         read = 0
         j = 0
+        ok = False
         try:
-            while j < len(order):
-                t, w = weighted[order[j]]
+            while j < n:
+                t, w = weighted[j]
                 s, e = int(indptr[t]), int(indptr[t + 1])
                 if read >= k and (e - s) > 4 * read and left[j] < left[0] - left[j]:  # can new passages still win?
                     cand = self._met(buf, met, read)
@@ -272,33 +292,25 @@ class BM25Index:
                 j += 1
             cand = self._met(buf, met, read) if met else np.zeros(0, dtype=np.int64)
             sc = buf[cand]
-            for jj in range(j, len(order)):  # the rest: only for passages already met that can still win
+            for jj in range(j, n):  # the rest: only for passages already met that can still win
                 if len(cand) > k:
                     theta = float(np.partition(sc, len(sc) - k)[len(sc) - k])
                     keep = sc + left[jj] >= theta
                     cand, sc = cand[keep], sc[keep]
-                t, w = weighted[order[jj]]
+                t, w = weighted[jj]
                 s, e = int(indptr[t]), int(indptr[t + 1])
                 plist = docs[s:e]
                 pos = np.searchsorted(plist, cand)
                 pos[pos >= len(plist)] = len(plist) - 1
                 hit = plist[pos] == cand
                 sc[hit] += w * weights[s + pos[hit]]
+            ok = True
         finally:
-            for part in met:
-                buf[part] = 0.0
-            self._local.buf = buf
-        sc = sc + constant
-        if len(sc) > k:
-            kth = np.partition(sc, len(sc) - k)[len(sc) - k]
-            keep = np.flatnonzero(sc >= kth)
-            cand, sc = cand[keep], sc[keep]
-        order_k = np.lexsort((cand, -sc))[:k]
-        out = [(int(d), float(v)) for d, v in zip(cand[order_k], sc[order_k])]
-        if len(out) < k:  # fewer passages hold a question term than k: the rest score the constant
-            rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(cand))), cand, assume_unique=True)
-            out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
-        return out
+            if ok:  # zero again and handed back; a failure half-way drops it (as ``top`` does)
+                for part in met:
+                    buf[part] = 0.0
+                self._local.buf = buf
+        return self._best(cand, sc + constant, k, constant)
 
     def _met(self, buf: np.ndarray, met: list[np.ndarray], read: int) -> np.ndarray:
         """The distinct passages of the postings read so far, ascending (every posting weight is > 0, so

@@ -81,10 +81,38 @@ def _compile():
         """Whether (score s1, passage d1) ranks below (s2, d2): lower score, or a tie and a later passage."""
         return s1 < s2 or (s1 == s2 and d1 > d2)
 
+    # ``scores``/``ids`` hold a min-heap of the best so far: the root is the worst kept, the first to go.
+    @numba.njit(cache=True, nogil=True)
+    def push(scores, ids, size, s, d):
+        """Add (s, d) to a heap of ``size`` entries: moved up past every entry it ranks below."""
+        c = size
+        while c > 0:
+            parent = (c - 1) // 2
+            if worse(scores[parent], ids[parent], s, d):
+                break
+            scores[c], ids[c] = scores[parent], ids[parent]
+            c = parent
+        scores[c], ids[c] = s, d
+
+    @numba.njit(cache=True, nogil=True)
+    def replace_root(scores, ids, size, s, d):
+        """Put (s, d) in the root's place: moved down past every child that ranks below it."""
+        c = 0
+        while 2 * c + 1 < size:
+            child = 2 * c + 1
+            if child + 1 < size and worse(scores[child + 1], ids[child + 1], scores[child], ids[child]):
+                child += 1
+            if worse(s, d, scores[child], ids[child]):
+                break
+            scores[c], ids[c] = scores[child], ids[child]
+            c = child
+        scores[c], ids[c] = s, d
+
     @numba.njit(cache=True, nogil=True)
     def top_k(indptr, docs, weights, tids, tw, buf, touched, k, constant, out_ids, out_scores):
         """Accumulate the postings of ``tids`` (weights ``tw``) into ``buf``; the ``k`` best touched passages
-        by (score desc, passage asc) into ``out_*``; ``buf`` is zero again on return. Returns how many."""
+        by (score desc, passage asc), the constant added, into ``out_*``; ``buf`` is zero again on return.
+        Returns how many."""
         n = 0
         for i in range(tids.shape[0]):
             t = tids[i]
@@ -98,40 +126,15 @@ def _compile():
                     buf[d] += weights[p]
                 else:
                     buf[d] += w * weights[p]
-        # a min-heap of the k best: the root is the worst kept (lowest score, then highest passage id)
         size = 0
         for j in range(n):
             d = touched[j]
             s = buf[d] + constant
             if size < k:
-                c = size
+                push(out_scores, out_ids, size, s, d)
                 size += 1
-                while c > 0:
-                    parent = (c - 1) // 2
-                    ps, pd = out_scores[parent], out_ids[parent]
-                    if worse(ps, pd, s, d):
-                        break
-                    out_scores[c], out_ids[c] = ps, pd
-                    c = parent
-                out_scores[c], out_ids[c] = s, d
-            else:
-                if worse(s, d, out_scores[0], out_ids[0]):
-                    continue
-                c = 0
-                while True:
-                    left = 2 * c + 1
-                    if left >= size:
-                        break
-                    child = left
-                    right = left + 1
-                    if right < size and worse(out_scores[right], out_ids[right], out_scores[left], out_ids[left]):
-                        child = right
-                    cs, cd = out_scores[child], out_ids[child]
-                    if worse(s, d, cs, cd):
-                        break
-                    out_scores[c], out_ids[c] = cs, cd
-                    c = child
-                out_scores[c], out_ids[c] = s, d
+            elif not worse(s, d, out_scores[0], out_ids[0]):
+                replace_root(out_scores, out_ids, size, s, d)
         for j in range(n):
             buf[touched[j]] = 0.0
         return size
@@ -146,22 +149,3 @@ def _warm(kernel) -> None:
     buf = np.zeros(2)
     kernel(indptr, docs, weights, np.array([0], dtype=np.int64), np.array([1.0]), buf,
            np.zeros(2, dtype=np.int32), 1, 0.0, np.zeros(1, dtype=np.int32), np.zeros(1))
-
-
-def top(bm25, weighted: list[tuple[int, float]], k: int, constant: float):
-    """``bm25``'s ``k`` best for ``weighted`` (term id, weight) through the kernel, best first."""
-    kernel = _kernel
-    buf = bm25._scratch()
-    touched = getattr(bm25._local, "touched", None)
-    if touched is None:
-        touched = np.zeros(bm25.n_docs, dtype=np.int32)
-        bm25._local.touched = touched
-    out_ids = np.zeros(k, dtype=np.int32)
-    out_scores = np.zeros(k)
-    tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
-    tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
-    size = kernel(bm25.indptr, bm25.docs, bm25.weights, tids, tw, buf, touched, k, constant, out_ids, out_scores)
-    bm25._local.buf = buf  # zero again (handed back only on success: a failure drops it)
-    ids, scores = out_ids[:size], out_scores[:size]
-    order = np.lexsort((ids, -scores))
-    return ids[order], scores[order]

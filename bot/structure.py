@@ -39,12 +39,6 @@ class Structure:
     def n_articles(self) -> int:
         return int(self.article_of.max()) + 1 if len(self.article_of) else 0
 
-    def article_range(self, pid: int) -> tuple[int, int]:
-        """The passages [start, end) of ``pid``'s article (articles are stored one after another)."""
-        art = self.article_of[pid]
-        return (int(np.searchsorted(self.article_of, art, side="left")),
-                int(np.searchsorted(self.article_of, art, side="right")))
-
     def children(self, pid: int) -> list[int]:
         """Passages hanging from ``pid``, in article order (they follow it within its article)."""
         order, start = self._by_parent
