@@ -25,7 +25,7 @@ from . import assemble
 from .decide import Decider
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
-from .rank import CANDIDATES, Levels, Topic, Weights, concepts
+from .rank import CANDIDATES, Levels, Topic, Weights, concepts, lists_first
 from .question import MAX_QUESTION_CHARS, clean
 from .store import Loaded
 from .tokenize import Tokenizer
@@ -157,52 +157,20 @@ class Answerer:
         return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context,
                          turns=[turn, *ctx])
 
-    def _by_coverage(self, ranked: list[tuple[int, float]], judged, plan) -> list[tuple[int, float]]:
+    def _by_coverage(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
         """The first ``RERANK_DEPTH`` passages re-scored by how much of the question they hold: each gains
-        ``Settings.coverage_rank`` × the best score × its coverage (``decide.py``), so a passage holding all
-        of the question's concepts beats one repeating a few of them."""
+        ``Settings.coverage_rank`` × the best score × its coverage (``decide.py``; ``unfit`` of it when the
+        passage is not the kind asked for), so a passage holding all of the question's concepts beats one
+        repeating a few of them."""
         mu = self.settings.coverage_rank
         if not mu or not ranked:
             return ranked
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         best = head[0][1]
-        wanted = self.decider.wanted(judged)
-        scored = [(pid, s + mu * best * self.decider.coverage(judged, pid, plan)
-                   * (1.0 if self.decider._fits(wanted, pid) else self.settings.unfit)) for pid, s in head]
+        scored = [(pid, s + mu * best * judgement.coverage(pid)
+                   * (1.0 if judgement.fits(pid) else self.settings.unfit)) for pid, s in head]
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored + tail
-
-    def _merged_lists(self, ranked: list[tuple[int, float]], query: dict[str, float]) -> list[tuple[int, float]]:
-        """Auto-merging along the outline: a list item among the first ``RERANK_DEPTH`` passages that holds
-        none of the question's words beyond those its lead-in holds matched as the *list* did (its lead-in
-        and heading words, which every sibling shares), so the lead-in, which shows the whole list, takes
-        its place and the item follows. An item matching words of its own ("does rituximab help?") stays."""
-        structure = getattr(self.index, "structure", None)
-        if structure is None or not ranked:
-            return ranked
-        bm = self.index.bm25
-        ids = {bm.term_id(t): w for t, w in query.items()}
-        ids.pop(None, None)
-        at = {pid: i for i, (pid, _) in enumerate(ranked)}
-        before: dict[int, int] = {}  # position -> lead-in to put there
-        for i, (pid, _) in enumerate(ranked[:RERANK_DEPTH]):
-            par = int(structure.parent_of[pid])
-            if par < 0 or at.get(par, len(ranked)) < i or par in before.values():
-                continue
-            own = set(bm.doc_terms(pid).tolist()) & ids.keys()
-            lead = set(bm.doc_terms(par).tolist())
-            if own and own <= lead:
-                before[i] = par
-        if not before:
-            return ranked
-        out: list[tuple[int, float]] = []
-        moved = set(before.values())
-        for i, (pid, score) in enumerate(ranked):
-            if i in before:
-                out.append((before[i], score))
-            if pid not in moved:
-                out.append((pid, score))
-        return out
 
     def context_topic(self, ctx: list) -> Topic:
         """The topic of a conversation: the articles and sections of its last turn's best passages, ranked
@@ -251,15 +219,17 @@ class Answerer:
         judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
-        plan = self.decider._plan(judged)  # the question's concepts and weights, once for ranking and deciding
+        # the question's concepts and weights, and each passage's coverage, once for ranking and deciding
+        judgement = self.decider.judge(judged)
         ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None,
-                                                 turns=[turn, *ctx]), judged, plan)
-        ranked_all = self._merged_lists(ranked_all, query)
+                                                 turns=[turn, *ctx]), judgement)
+        if self.levels is not None:
+            ranked_all = lists_first(self.index.bm25, self.levels.s, ranked_all, query, RERANK_DEPTH)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show", "nothing_more")
         if abstain:
-            cov = self.decider.covered(judged, ranked_all, plan)
+            cov = self.decider.covered(judged, ranked_all, judgement=judgement)
             if cov < self.settings.min_coverage:
                 log.debug("declined: coverage %.2f < %.2f", cov, self.settings.min_coverage)
                 if ctx and turn.terms:  # the context must not hide what the question answers on its own

@@ -53,13 +53,18 @@ class Decider:
             self._classes.setdefault(narrow, []).append(broad)
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
 
-    def covered(self, judged, ranked, plan=None) -> float:
+    def judge(self, judged, plan=None) -> "Judgement":
+        """One question's judgement of passages (coverage and kind), each passage judged once: the
+        coverage re-ranking and the decision ask about the same first passages."""
+        return Judgement(self, judged, plan if plan is not None else self._plan(judged))
+
+    def covered(self, judged, ranked, plan=None, judgement: "Judgement | None" = None) -> float:
         """The best coverage of ``judged`` (an expanded question) among ``ranked``'s first passages that
-        are the kind of information it asks for (``plan``: ``_plan(judged)``, when the caller has it)."""
-        wanted = self.wanted(judged)
-        plan = plan if plan is not None else self._plan(judged)
-        return max((self.coverage(judged, pid, plan) for pid, _ in ranked[: self.settings.coverage_depth]
-                    if self._fits(wanted, pid)), default=0.0)
+        are the kind of information it asks for (``plan``: ``_plan(judged)``; ``judgement``: ``judge``'s,
+        when the caller has them)."""
+        j = judgement or self.judge(judged, plan)
+        return max((j.coverage(pid) for pid, _ in ranked[: self.settings.coverage_depth] if j.fits(pid)),
+                   default=0.0)
 
     def wanted(self, judged):
         """The kinds of information (``intent.py``) the question asks for."""
@@ -251,3 +256,24 @@ class Decider:
         terms = {bm.terms[int(t)] for t in bm.doc_terms(pid)}
         return all(intent.satisfied(i, terms) for i in wanted)
 
+
+class Judgement:
+    """A question's coverage (``Decider.coverage``) and kind (``Decider._fits``) of passages, memoised."""
+
+    def __init__(self, decider: Decider, judged, plan):
+        self.decider, self.judged, self.plan = decider, judged, plan
+        self.wanted = decider.wanted(judged)
+        self._coverage: dict[int, float] = {}
+        self._fits: dict[int, bool] = {}
+
+    def coverage(self, pid: int) -> float:
+        c = self._coverage.get(pid)
+        if c is None:
+            c = self._coverage[pid] = self.decider.coverage(self.judged, pid, self.plan)
+        return c
+
+    def fits(self, pid: int) -> bool:
+        f = self._fits.get(pid)
+        if f is None:
+            f = self._fits[pid] = self.decider._fits(self.wanted, pid)
+        return f

@@ -173,11 +173,9 @@ class Expander:
 
     def _unusual(self, word: tuple[str, str]) -> bool:
         """Whether a word is rare in general English (so "dilt" may be clipped, "dose" not)."""
-        from . import drugs, english
+        from . import drugs
 
-        if self._zipf is None:
-            self._zipf = english.stem_zipf(self.tokenizer)
-        z = self._zipf.get(word[1])
+        z = self._zipf_of(word[1])
         return z is None or z < drugs.MAX_ENGLISH_ZIPF
 
     def _zipf_of(self, stem: str) -> float | None:

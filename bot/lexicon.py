@@ -164,7 +164,7 @@ def _variant(text: str, tokenizer) -> Variant:
     stems = tuple(tokenizer(text))
     letters = re.sub(r"[^A-Za-z]", "", text)
     caps = text if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
-    words = tuple(_SPOKEN.tokenize(tokenizer.normalise(text))) if hasattr(tokenizer, "normalise") else ()
+    words = tuple(_SPOKEN.tokenize(tokenizer.normalise(text)))
     lossy = len(stems) == 1 and len(words) > 1
     return Variant(stems=stems, caps_only=caps, target_only=lossy, words=words if lossy else ())
 

@@ -156,6 +156,36 @@ class Levels:
         return Topic({art: 1.0}, secs)
 
 
+def lists_first(bm25: BM25Index, structure: Structure, ranked: list[tuple[int, float]], query: dict[str, float],
+                depth: int) -> list[tuple[int, float]]:
+    """Auto-merging along the outline: a list item among the first ``depth`` passages that holds none of the
+    question's words beyond those its lead-in holds matched as the *list* did (its lead-in and heading words,
+    which every sibling shares), so the lead-in, which shows the whole list, takes its place and the item
+    follows. An item matching words of its own ("does rituximab help?") stays."""
+    if not ranked:
+        return ranked
+    asked = {bm25.term_id(t) for t in query} - {None}
+    at = {pid: i for i, (pid, _) in enumerate(ranked)}
+    before: dict[int, int] = {}  # position -> lead-in to put there
+    for i, (pid, _) in enumerate(ranked[:depth]):
+        par = int(structure.parent_of[pid])
+        if par < 0 or at.get(par, len(ranked)) < i or par in before.values():
+            continue
+        own = set(bm25.doc_terms(pid).tolist()) & asked
+        if own and own <= set(bm25.doc_terms(par).tolist()):
+            before[i] = par
+    if not before:
+        return ranked
+    out: list[tuple[int, float]] = []
+    moved = set(before.values())
+    for i, (pid, score) in enumerate(ranked):
+        if i in before:
+            out.append((before[i], score))
+        if pid not in moved:
+            out.append((pid, score))
+    return out
+
+
 def concepts(turns) -> list[list[tuple[str, ...]]]:
     """Each concept of the expanded ``turns`` as its variants: a lexicon phrase or a stem, then its alternatives."""
     out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Answerer, Settings
-from bot.rank import Weights
+from bot.rank import Weights, lists_first
 
 from .conftest import built_index
 from .test_conversation import CALCIPHYLAXIS, OSTEOPOROSIS
@@ -143,10 +143,11 @@ def test_an_item_matched_only_by_its_lead_in_gives_the_list_its_place(gout):
     item = _pid(gout, "Known hypersensitivity")
     other = _pid(gout, "Gout therapy")
     query = a._weighted_query(a.expand("contraindications to allopurinol"), [])
-    merged = a._merged_lists([(item, 9.0), (other, 8.0), (lead, 5.0)], query)
+    merged = lists_first(gout.bm25, gout.structure, [(item, 9.0), (other, 8.0), (lead, 5.0)], query, 10)
     assert [p for p, _ in merged] == [lead, item, other]
     query = a._weighted_query(a.expand("allopurinol hypersensitivity"), [])
-    assert [p for p, _ in a._merged_lists([(item, 9.0), (other, 8.0), (lead, 5.0)], query)] == [item, other, lead]
+    merged = lists_first(gout.bm25, gout.structure, [(item, 9.0), (other, 8.0), (lead, 5.0)], query, 10)
+    assert [p for p, _ in merged] == [item, other, lead]
 
 
 def test_a_passage_of_the_kind_asked_for_gains_from_the_coverage_re_ranking(gout):
