@@ -7,6 +7,10 @@ count little; a word the index has never seen counts as very rare, more so when 
 A passage lacking a concept counts it against itself by the concept's general-English specificity
 (``english.py``): lacking "regular" costs little, lacking "calciphylaxis" much. "How is anaemia
 diagnosed?" shares "diagnosed" with a calcinosis article, but not the specific word, and is declined.
+A passage is read within its article: a concept it lacks that its article is about (named in several of its
+passages) earns part of its weight, so "how do you treat calcinosis in scleroderma?" is answered by the
+treatment line of an article on calcinosis that names systemic sclerosis throughout, while a word the
+article names once in passing earns little.
 A question asking for a kind of information (a dose, a treatment, a diagnosis: ``data/intents.tsv``)
 also needs a passage of that kind (``intent.py``).
 
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+
+import numpy as np
 
 from . import intent
 from .tokenize import Tokenizer
@@ -52,6 +58,7 @@ class Decider:
         for narrow, broad in lexicon.broader:
             self._classes.setdefault(narrow, []).append(broad)
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
+        self._held: dict[int, dict[int, int]] = {}  # term id → articles holding it
 
     def judge(self, judged, plan=None) -> "Judgement":
         """One question's judgement of passages (coverage and kind), each passage judged once: the
@@ -161,7 +168,7 @@ class Decider:
         terms = set(turn.terms)
         return any(set(broad) <= terms for broad in self._classes.get(stems, ()))
 
-    def coverage(self, turn, pid: int, plan=None) -> float:
+    def coverage(self, turn, pid: int, plan=None, within: bool = True) -> float:
         """Share of the question's specificity that passage ``pid`` holds: got / (got + missed).
 
         A concept the passage holds earns its weight (an alternative of it ``alt_credit`` of that); one it
@@ -173,6 +180,7 @@ class Decider:
             turn = Expanded(terms=tuple(turn))
         bm = self.index.bm25
         present = set(bm.doc_terms(pid).tolist())
+        article = self._article_of(pid) if within else None
 
         def has(s: str) -> bool:
             tid = bm.term_id(s)
@@ -192,6 +200,12 @@ class Decider:
                     share = max(self._credit(stems, alt) for alt in alts if all(has(s) for s in alt))
                 else:  # a phrase held in part ("corticosteroid" of "corticosteroid injection")
                     share = sum(has(s) for s in stems) / len(stems) * self.settings.alt_credit
+                if share < self.settings.article_credit and article is not None:
+                    # the passage's article holds it: a passage is read within its article ("treating
+                    # calcinosis" in an article on calcinosis in systemic sclerosis answers "… in scleroderma")
+                    theme = max([self.theme(stems, article)] + [
+                        self.theme(alt, article) * self.settings.alt_credit for alt in self._same(stems, alts)])
+                    share = max(share, self.settings.article_credit * theme)
                 g, m = w * share, w_missed * (1 - share)
                 if share >= self.settings.alt_credit and spec >= self.settings.min_specific:
                     specific = True
@@ -209,6 +223,35 @@ class Decider:
         if not specific:
             return 0.0  # only filler words in common: "where do I get my parking validated?"
         return got / (got + missed) if got + missed else 0.0
+
+    def _article_of(self, pid: int) -> int | None:
+        structure = getattr(self.index, "structure", None)
+        return None if structure is None or structure.n_articles < 2 else int(structure.article_of[pid])
+
+    def theme(self, stems: tuple[str, ...], article: int) -> float:
+        """How much ``stems`` are a theme of ``article``, 0 to 1: the share of ``theme_passages`` of its
+        passages that hold the rarest of them (a word named once in passing is not what the article is about)."""
+        bm = self.index.bm25
+        held = 1.0
+        for s in stems:
+            tid = bm.term_id(s)
+            if tid is None:
+                return 0.0
+            held = min(held, self._articles_holding(tid).get(article, 0) / self.settings.theme_passages)
+        return held
+
+    def _articles_holding(self, tid: int) -> dict[int, int]:
+        """Article → how many of its passages hold term ``tid`` (memoised: a question asks about few terms)."""
+        got = self._held.get(tid)
+        if got is None:
+            bm = self.index.bm25
+            docs = bm.docs[bm.indptr[tid]: bm.indptr[tid + 1]]
+            arts, counts = np.unique(self.index.structure.article_of[docs], return_counts=True)
+            got = dict(zip(arts.tolist(), counts.tolist()))
+            if len(self._held) > 50_000:
+                self._held.clear()
+            self._held[tid] = got
+        return got
 
     def _same(self, stems: tuple[str, ...], alts) -> list:
         """The alternatives that name the same thing as ``stems``, not its class: a word the articles never
@@ -266,10 +309,10 @@ class Judgement:
         self._coverage: dict[int, float] = {}
         self._fits: dict[int, bool] = {}
 
-    def coverage(self, pid: int) -> float:
-        c = self._coverage.get(pid)
+    def coverage(self, pid: int, within: bool = True) -> float:
+        c = self._coverage.get((pid, within))
         if c is None:
-            c = self._coverage[pid] = self.decider.coverage(self.judged, pid, self.plan)
+            c = self._coverage[pid, within] = self.decider.coverage(self.judged, pid, self.plan, within)
         return c
 
     def fits(self, pid: int) -> bool:

@@ -45,3 +45,70 @@ def test_a_drug_no_article_names_is_not_covered_by_its_class(answerer):
 def test_a_member_given_as_an_example_of_its_class_is_not_held_against_the_passage(answerer):
     """ "osteoporosis drugs like alendronate": the question names the class itself; alendronate is an example."""
     assert answerer.ask("osteoporosis drugs like alendronate - how often are they taken?").answered
+
+
+CALCINOSIS = """\
+# Calcinosis
+
+Calcinosis affects about a quarter of patients with systemic sclerosis [1].
+
+## Where it occurs
+
+- In systemic sclerosis the deposits favour the hands and forearms [1]
+- Deposits over pressure points ulcerate in systemic sclerosis [1]
+- Systemic sclerosis with long disease duration carries the highest risk [1]
+- Raynaud phenomenon often comes first [1]
+
+## Treatment
+
+- Diltiazem and bisphosphonates give modest benefit as treatment; surgical excision helps large painful deposits [1]
+
+## References
+
+1. Valenzuela A, et al. Calcinosis in systemic sclerosis. Curr Opin Rheumatol. 2018.
+"""
+
+MIGRAINE = """\
+# Migraine prevention
+
+- Propranolol and topiramate are first-line treatment for migraine prevention [1]
+- Botulinum toxin treatment is used for chronic migraine [1]
+
+## References
+
+1. Ailani J, et al. Migraine prevention. Headache. 2021.
+"""
+
+
+@pytest.fixture
+def library(tmp_path):
+    with built_index(tmp_path, {"calcinosis.md": CALCINOSIS, "migraine.md": MIGRAINE}) as loaded:
+        yield Answerer(loaded)
+
+
+def _pid(answerer, start: str) -> int:
+    return next(pid for pid in range(answerer.index.bm25.n_docs) if answerer._passage(pid).text.startswith(start))
+
+
+def test_a_passage_is_read_within_its_article(library):
+    """The treatment line never names systemic sclerosis, but its article is about it (three of its passages
+    name it): read within its article, the line covers "… in scleroderma" (with ``article_credit`` 0 it does
+    not). Ranking still prefers the passages that hold a word themselves (``within=False``)."""
+    pid = _pid(library, "Diltiazem")
+    turn = library.expand("how do you treat calcinosis in scleroderma?")
+    minimum = library.settings.min_coverage
+    assert library.decider.coverage(turn, pid) >= minimum > library.decider.coverage(turn, pid, within=False)
+
+
+def test_a_word_the_article_mentions_once_is_not_its_theme(library):
+    """Systemic sclerosis is named in four calcinosis passages, Raynaud phenomenon in one: only the first is a
+    theme of the article (with ``theme_passages`` 1 both are); a word only another article holds is none."""
+    decider, article = library.decider, decider_article(library, "Diltiazem")
+    stems = library.tokenizer
+    assert decider.theme(tuple(stems("systemic sclerosis")), article) == 1.0
+    assert decider.theme(tuple(stems("Raynaud phenomenon")), article) < 0.5
+    assert decider.theme(tuple(stems("propranolol")), article) == 0.0
+
+
+def decider_article(answerer, start: str) -> int:
+    return int(answerer.index.structure.article_of[_pid(answerer, start)])
