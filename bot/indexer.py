@@ -21,7 +21,7 @@ import numpy as np
 from . import corpus, store
 from .bm25 import BM25Index, BM25Params, forward_from_tokens
 from .errors import CitebotError, CorpusError
-from .lexicon import harvest
+from .lexicon import general_abbreviations, harvest
 from .model import Passage
 from .progress import Tick
 from .structure import compute as compute_structure
@@ -268,6 +268,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     bm25 = asm.index(params)
     # "long form (ABBR)" definitions; only lines with a parenthesis can hold one
     abbreviations = harvest(store.decode_passage(line, 0).text for line in asm.lines if b"(" in line)
+    abbreviations += general_abbreviations(tokenizer, bm25.vocab, abbreviations)
     embeddings = None
     if dense:
         from . import dense as dense_mod

