@@ -152,3 +152,51 @@ def test_an_article_s_own_definition_overrides_the_general_table(heart):
     general = [pair for pair in heart.index.abbreviations if pair[0] == "DM"]
     assert general == [["DM", "dermatomyositis"]]
     assert ["EF", "ejection fraction", "general"] in heart.index.abbreviations
+
+
+LUPUS = """\
+# Lupus skin disease
+
+## Treatment of skin disease
+
+- Hydroxychloroquine is recommended for every patient with lupus, at no more than 5 mg/kg daily [1]
+- Hydroxychloroquine dose adjustment in lupus nephritis is a matter of debate among experts [1]
+- Hydroxychloroquine dose and lupus flares: a lower dose may raise the flare rate [1]
+- Sun protection and hydroxychloroquine are the foundation of lupus skin care [1]
+
+## References
+
+1. Fanouriakis A, et al. EULAR SLE recommendations. Ann Rheum Dis. 2024.
+"""
+
+
+STEROIDS = """\
+# Glucocorticoids
+
+- The starting dose is chosen by the disease and its severity [1]
+- The dose is tapered once the disease is controlled [1]
+- A high dose for long raises the risk of infection [1]
+- Bone protection is given with any long course [1]
+
+## References
+
+1. Buttgereit F, et al. Glucocorticoids. Lancet. 2016.
+"""
+
+
+def test_a_dose_question_searches_for_the_units_of_a_dose(tmp_path):
+    """ "what dose of hydroxychloroquine in lupus?": the passage giving it says "5 mg/kg daily", not "dose";
+    the question's kind (a dose, ``intents.tsv``) adds its units to the search at ``kind_weight``, which
+    lifts that passage above the ones that say "dose" without giving one (with 0 it stays below them)."""
+    from dataclasses import replace
+
+    question = "what dose of hydroxychloroquine in lupus?"
+    with built_index(tmp_path, {"lupus.md": LUPUS, "steroids.md": STEROIDS}) as loaded:
+        with_kind = Answerer(loaded)
+        without = Answerer(loaded, settings=replace(with_kind.settings, kind_weight=0.0))
+
+        def place(answerer) -> int:
+            texts = [h.passage.text for h in answerer.ask(question, abstain=False, top=5).hits]
+            return next(i for i, t in enumerate(texts) if "5 mg/kg" in t)
+
+        assert place(with_kind) < place(without)
