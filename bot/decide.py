@@ -34,6 +34,21 @@ MEDICAL_SUFFIX = re.compile(
     r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
     r"xaban|gatran|lukast|triptan|zepam|zolam|oxetin|pramin|azin|done|sone|solon|caine|terol|tropin)$"
 )
+def _graded(stem: str, zipf: dict[str, float]) -> float | None:
+    """English frequency of a word, its comparative or superlative counted as its base ("shortest",
+    "safest", "easier" as short, safe, easy: the stemmer keeps them apart, but they are no more specific)."""
+    own = zipf.get(stem)
+    for suffix in ("est", "er"):
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            base = stem[: -len(suffix)]
+            forms = (base, base + "e", base[:-1] + "y" if base.endswith("i") else base,
+                     base[:-1] if len(base) > 2 and base[-1] == base[-2] else base)
+            found = [z for z in map(zipf.get, forms) if z is not None]
+            if found:
+                return max([own or 0.0, *found])
+    return own
+
+
 def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
     from importlib import resources
 
@@ -83,7 +98,7 @@ class Decider:
             from . import english
 
             self._stem_zipf = english.stem_zipf(self.tokenizer)
-        zs = [self._stem_zipf.get(s) for s in stems]
+        zs = [_graded(s, self._stem_zipf) for s in stems]
         return None if any(z is None for z in zs) else min(zs)
 
     def _is_medical(self, stems: tuple[str, ...]) -> bool:

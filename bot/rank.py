@@ -122,6 +122,14 @@ class Levels:
         docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
         return not np.isin(self.s.article_of[docs], list(articles)).any()
 
+    def held_in(self, term: str, articles) -> bool:
+        """Whether ``term`` is in one of ``articles``."""
+        tid = self.bm25.term_id(term)
+        if tid is None:
+            return False
+        docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
+        return bool(np.isin(self.s.article_of[docs], list(articles)).any())
+
     def rerank(self, query: dict[str, float], ranked: list[tuple[int, float]], k: int,
                topic: Topic | None = None, groups=()) -> list[tuple[int, float]]:
         """``ranked`` (BM25's best, best first) re-scored with their article and the topic; the ``k`` best."""

@@ -99,6 +99,16 @@ def test_a_follow_up_naming_another_topic_starts_a_new_one(answerer):
     assert not conv.ask("what dose is used?").new_topic
 
 
+def test_a_follow_up_naming_what_the_topic_holds_stays_in_it(answerer):
+    """ "she also has osteoporosis, on warfarin": osteoporosis is another article's, but warfarin is the
+    topic's own (calciphylaxis treatment stops it), so the conversation keeps its topic."""
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    answer = conv.ask("she also has osteoporosis and takes warfarin")
+    assert not answer.new_topic
+    assert "Stop warfarin" in _first(answer)
+
+
 def test_reset_forgets_the_topic(answerer):
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")

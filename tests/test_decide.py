@@ -200,3 +200,17 @@ def test_a_dose_question_searches_for_the_units_of_a_dose(tmp_path):
             return next(i for i, t in enumerate(texts) if "5 mg/kg" in t)
 
         assert place(with_kind) < place(without)
+
+
+def test_comparatives_and_superlatives_weigh_as_their_base_word():
+    """ "shortest" and "safest" are no more specific than short and safe (the stemmer keeps them apart): a
+    question's "whats safest?" must not count like an unheard medical word."""
+    from bot.decide import _graded
+
+    zipf = {"short": 5.2, "safe": 5.0, "easi": 4.9, "big": 5.5, "shortest": 3.9, "latest": 4.6}
+    assert _graded("shortest", zipf) == 5.2
+    assert _graded("safest", zipf) == 5.0
+    assert _graded("easiest", zipf) == 4.9  # easi → easy: the stem of "easy" is "easi"
+    assert _graded("biggest", zipf) == 5.5
+    assert _graded("latest", zipf) == 4.6  # no base "lat": its own frequency
+    assert _graded("pester", zipf) is None
