@@ -197,6 +197,9 @@ class Expander:
 
     def expand(self, text: str) -> Expanded:
         words = self._cased(text)
+        fillers = self.lexicon.fillers if self.use_lexicon else ()
+        if fillers:  # "AF w RVR": the "w" is "with", a stop word
+            words = [w for w in words if (w[1],) not in fillers]
         stems = [s for _, s in words]
         alts: dict[str, set[tuple[str, ...]]] = {}
         phrases: dict[tuple[str, ...], set[tuple[str, ...]]] = {}

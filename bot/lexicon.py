@@ -25,6 +25,7 @@ from .errors import CitebotError
 from .tokenize import Words
 
 MAX_PHRASE = 8
+FORMAT = "2"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (2: fillers)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Lexicon:
     # (member, class) of the class lines: "heparin" → anticoagulant is broader, not the same thing — a
     # passage about anticoagulants need not be about heparin (``decide``: ``Settings.class_credit``)
     broader: set[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=set)
+    # shorthand for stop words ("w/" for with, "w/o" for without): filler, never searched for
+    fillers: set[tuple[str, ...]] = field(default_factory=set)
 
     def link(self, a: Variant, b: Variant) -> None:
         if not a.stems or not b.stems or a.stems == b.stems:
@@ -92,6 +95,7 @@ def to_json(lex: Lexicon, key: str) -> dict:
         "words": sorted(lex.words),
         "spoken": [[list(k), st, sorted(i(a) for a in v)] for k, (st, v) in lex.spoken.items()],
         "broader": sorted([i(a), i(b)] for a, b in lex.broader),
+        "fillers": sorted(list(f) for f in lex.fillers),
     }
     doc["phrases"] = [list(t) for t in ids]
     return doc
@@ -107,6 +111,7 @@ def from_json(doc: dict) -> Lexicon:
         words=set(doc["words"]),
         spoken={tuple(k): (st, {p[a] for a in v}) for k, st, v in doc["spoken"]},
         broader={(p[a], p[b]) for a, b in doc["broader"]},
+        fillers={tuple(f) for f in doc.get("fillers", ())},
     )
 
 
@@ -116,6 +121,7 @@ def key(tokenizer, abbreviations) -> str:
     import json
 
     h = hashlib.sha256(json.dumps(tokenizer.settings, sort_keys=True).encode())
+    h.update(FORMAT.encode())
     h.update(lexicon_text().encode())
     h.update(json.dumps(abbreviations or [], ensure_ascii=False).encode())
     return h.hexdigest()[:16]
@@ -185,6 +191,9 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                     lex.words.add(var.stems[0])
             rows.append((is_class, vs))
     for is_class, vs in rows:
+        if not is_class and any(not v.stems for v in vs):  # "with  w/": shorthand of single letters for a
+            # stop word is filler too (an abbreviation that is a stop word, "US", "IM", is not: it has letters)
+            lex.fillers |= {v.stems for v in vs if v.stems and all(len(x) == 1 for x in v.stems)}
         if not is_class:
             for i, a in enumerate(vs):
                 for b in vs[i + 1 :]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import evaluate
-from bot.lexicon import build, harvest, lexicon_text, parse_rows
+from bot.lexicon import build, from_json, harvest, lexicon_text, parse_rows, to_json
 from bot.tokenize import Tokenizer
 
 # Targets of issue 7 on ../shared/eval/dev.jsonl. The gate: quality may not drop below them. Hit@3 is
@@ -65,6 +65,17 @@ def test_class_lines_link_members_to_the_class_only():
     assert ("heparin",) not in lex.links[("warfarin",)]
     with pytest.raises(Exception, match="line 1"):
         build(tok, "lonely\n")
+
+
+def test_shorthand_for_a_stop_word_is_filler(answerer):
+    """shorthand.tsv's "with  w/" and "without  w/o": "AF w RVR" searches for AF and RVR, not for a "w";
+    an abbreviation that is a stop word but has letters of its own ("US" for ultrasound) is no filler."""
+    tok = Tokenizer()
+    lex = build(tok, "with\tw/\nwithout\tw/o\nultrasound\tUS\n")
+    assert lex.fillers == {("w",), ("w", "o")}
+    assert "w" not in answerer.expand("calcinosis w pain").terms
+    assert answerer.expand("calcinosis w pain").terms == ("calcinosi", "pain")
+    assert from_json(to_json(lex, "k")).fillers == lex.fillers
 
 
 def test_a_phrase_reduced_to_one_stem_triggers_only_when_written_whole():
