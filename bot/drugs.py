@@ -5,9 +5,13 @@ The vocabulary is ``data/drug_names.tsv``, generated from the drug-named-entity-
 variants ("coumadin" → warfarin, "cardizem" → diltiazem, "fosamax" → alendronate) and 20,000 generic
 names. It is read on first use, once per process.
 
-Two general rules find a question word's drug:
+General rules find a question word's drug:
 
 * **a listed variant** (one to three words): its generic names;
+* **the first word of listed variants** of several words that all name the same drugs ("anoro" of "anoro
+  ellipta"): their generic names;
+* **a combination's drugs** ("umeclidinium bromide/vilanterol", "valsartan and sacubitril"): each one, also as
+  its first word when that is a generic name of its own (the salt dropped);
 * **a clipped generic name** ("dilt", "pred", "azithro"): a word of at least ``MIN_CLIP`` letters that
   the index does not hold and general English does not use (``english.py``) stands for the generic
   names that start with it — only those the index holds, so "pred" finds prednisone in a library that
@@ -50,6 +54,38 @@ def variant(words: str) -> tuple[str, ...]:
     key = words.lower()
     names = _load().get(key)  # "name|name…", memoised
     return tuple(n for n in names.split("|") if n != key) if names else ()
+
+
+def leading(word: str) -> tuple[str, ...]:
+    """The generic names of the listed variants of several words that ``word`` begins ("anoro" of "anoro
+    ellipta", "symbicort" of "symbicort turbuhaler"), when they all name the same drugs; () otherwise."""
+    word = word.lower()
+    if len(word) < MIN_CLIP or not word.isalpha():
+        return ()
+    table, prefix = _load(), (word + " ").encode("utf-8")
+    found: set[tuple[str, ...]] = set()
+    i = table.first_at_or_after(prefix)
+    while i < len(table) and table.key(i).startswith(prefix):
+        found.add(table.line(i)[1])
+        i += 1
+        if len(found) > 1:
+            return ()
+    return next(iter(found), ())
+
+
+def components(name: str) -> tuple[str, ...]:
+    """A combination's drugs ("umeclidinium bromide/vilanterol" → "umeclidinium bromide", "vilanterol"),
+    each also as its first word when that is a generic name of its own ("umeclidinium": the salt dropped)."""
+    parts = [p.strip() for chunk in name.split("/") for p in chunk.split(" and ") if p.strip()]
+    if len(parts) < 2 and " " not in name:
+        return ()
+    out = []
+    for part in parts:
+        out.append(part)
+        first = part.split(" ")[0]
+        if first != part and first in variant(first) + ((first,) if _load().get(first) == first else ()):
+            out.append(first)
+    return tuple(out)
 
 
 def clipped(word: str) -> tuple[str, ...]:

@@ -117,7 +117,8 @@ class Expander:
             for i in range(n_words - n + 1):
                 names = drugs.variant(" ".join(w for w, _ in words[i : i + n]))
                 if not names and n == 1 and words[i][1] not in self.vocab and self._unusual(words[i]):
-                    names = drugs.clipped(words[i][0])
+                    names = drugs.clipped(words[i][0]) or drugs.leading(words[i][0])
+                names = tuple(names) + tuple(c for name in names for c in drugs.components(name))
                 found = {tuple(self.tokenizer(name)) for name in names}
                 found = {a for a in found if a and self._known(a)}
                 for _, s in words[i : i + n]:

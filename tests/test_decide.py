@@ -214,3 +214,30 @@ def test_comparatives_and_superlatives_weigh_as_their_base_word():
     assert _graded("biggest", zipf) == 5.5
     assert _graded("latest", zipf) == 4.6  # no base "lat": its own frequency
     assert _graded("pester", zipf) is None
+
+
+COPD = """\
+# COPD inhalers
+
+- LAMA: tiotropium, umeclidinium, glycopyrronium [1]
+- LABA: salmeterol, formoterol, vilanterol [1]
+- Inhaled corticosteroids are added for exacerbations with high blood eosinophils [1]
+
+## References
+
+1. GOLD 2024 report.
+"""
+
+
+def test_a_brand_of_several_words_and_a_combination_reach_their_drugs(tmp_path):
+    """ "anoro" is the first word of the listed brand "Anoro Ellipta" (drug_names.tsv), a combination of
+    umeclidinium bromide and vilanterol: each drug the article names is an alternative, the salt dropped."""
+    from bot import drugs
+
+    assert drugs.leading("anoro") == ("umeclidinium bromide/vilanterol",)
+    assert drugs.components("umeclidinium bromide/vilanterol") == ("umeclidinium bromide", "umeclidinium", "vilanterol")
+    assert drugs.components("valsartan and sacubitril") == ("valsartan", "sacubitril")
+    assert drugs.components("warfarin") == ()
+    with built_index(tmp_path, {"copd.md": COPD}) as loaded:
+        alternatives = Answerer(loaded).expand("still exacerbating on anoro").alternates["anoro"]
+    assert ("umeclidinium",) in alternatives and ("vilanterol",) in alternatives
