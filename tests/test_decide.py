@@ -241,3 +241,20 @@ def test_a_brand_of_several_words_and_a_combination_reach_their_drugs(tmp_path):
     with built_index(tmp_path, {"copd.md": COPD}) as loaded:
         alternatives = Answerer(loaded).expand("still exacerbating on anoro").alternates["anoro"]
     assert ("umeclidinium",) in alternatives and ("vilanterol",) in alternatives
+
+
+def test_a_question_asking_for_a_dose_is_answered_with_a_dose_from_deeper_down(tmp_path):
+    """In the RA article (blind library 4, a tuning set) the ten passages that say "methotrexate" most often
+    give no dose; the ones that do rank lower. Asked for a dose, the best-ranked passage of that kind within
+    ``kind_depth`` comes first (with 0 the question is declined: none of the first three is a dose)."""
+    from pathlib import Path
+
+    from dataclasses import replace
+
+    article = Path(__file__).parent / "data" / "blind_library_4" / "corpus" / "rheumatoid-arthritis-dmards.txt"
+    with built_index(tmp_path, {article.name: article.read_text(encoding="utf-8")}) as loaded:
+        answerer = Answerer(loaded)
+        ans = answerer.ask("mtx starting dose for new RA?")
+        assert ans.answered and "mg" in ans.hits[0].passage.text
+        shallow = Answerer(loaded, settings=replace(answerer.settings, kind_depth=0))
+        assert not shallow.ask("mtx starting dose for new RA?").answered
