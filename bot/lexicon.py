@@ -25,7 +25,7 @@ from .errors import CitebotError
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "2"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (2: fillers)
+FORMAT = "3"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words)
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ def parse_rows(text: str, *, source: str = "lexicon.tsv") -> list[tuple[bool, li
 def _variant(text: str, tokenizer) -> Variant:
     stems = tuple(tokenizer(text))
     letters = re.sub(r"[^A-Za-z]", "", text)
-    caps = text if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
+    # the word as a question's words come out ("K+" → "K"), so "K" and "K+" ask for the same capitals
+    caps = re.sub(r"[^\w]", "", text) if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
     words = tuple(_SPOKEN.tokenize(tokenizer.normalise(text)))
     lossy = len(stems) == 1 and len(words) > 1
     return Variant(stems=stems, caps_only=caps, target_only=lossy, words=words if lossy else ())
@@ -208,7 +209,7 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                     lex.broader.add((member.stems, name.stems))
     for short, long, *general in abbreviations or ():
         stems = tuple(tokenizer(short))
-        caps = short if general and _needs_capitals(short) else None
+        caps = re.sub(r"[^\w]", "", short) if general and _needs_capitals(short) else None
         lex.link(Variant(stems, caps_only=caps), Variant(tuple(tokenizer(long))))
     return lex
 

@@ -67,6 +67,19 @@ def test_class_lines_link_members_to_the_class_only():
         build(tok, "lonely\n")
 
 
+def test_capitals_written_with_a_sign_match_as_the_word():
+    """ "potassium  K  K+": both spellings ask for the capital K, as a question's words come out ("K+" → K);
+    the last one read used to win, so "K" never matched."""
+    from bot.expand import Expander
+
+    tok = Tokenizer()
+    lex = build(tok, "potassium\tK\tK+\n")
+    expander = Expander(tok, lex, {"potassium": 0, "k": 1})
+    assert ("potassium",) in expander.expand("which meds raise K+?").alternates["k"]
+    assert ("potassium",) in expander.expand("K is 6.2").alternates["k"]
+    assert "k" not in expander.expand("vitamin k").alternates
+
+
 def test_shorthand_for_a_stop_word_is_filler(answerer):
     """shorthand.tsv's "with  w/" and "without  w/o": "AF w RVR" searches for AF and RVR, not for a "w";
     an abbreviation that is a stop word but has letters of its own ("US" for ultrasound) is no filler."""
