@@ -80,6 +80,10 @@ class Expanded:
         return q
 
 
+FAMILY_STEM = 6  # shortest alternative whose word family in the index stands for it
+MAX_FAMILY = 3  # more index terms starting with it than this: too general to say which
+
+
 class Expander:
     def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon, vocab: dict[str, int], *,
                  use_lexicon: bool = True, use_prefix: bool = True, use_drugs: bool = True):
@@ -138,6 +142,16 @@ class Expander:
         found = [t for t in self._starting(word[:2]) if t.isalpha() and len(t) >= max(5, len(word) + CLIP_EXTRA)
                  and holds(t)]
         return found if len(found) <= MAX_CLIPPED else []
+
+    def _in_index(self, alt: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """``alt`` when the index holds it; else, for one stem of ``FAMILY_STEM`` letters or more, the index
+        terms of its word family that start with it ("nephrolog" → nephrologist): the stemmer leaves
+        "-ist", "-ic" and the like."""
+        if self._known(alt):
+            return [alt]
+        if len(alt) == 1 and len(alt[0]) >= FAMILY_STEM and alt[0].isalpha():
+            return [(t,) for t in self._starting(alt[0]) if t.isalpha()][:MAX_FAMILY]
+        return []
 
     def _starting(self, prefix: str) -> list[str]:
         """Index terms that start with ``prefix``: a range of the sorted vocabulary, found by bisection (no
@@ -219,7 +233,7 @@ class Expander:
                         found = self.lexicon.open_links.get(key)
                         if not found:
                             continue
-                    usable = {a for a in found if self._known(a)}
+                    usable = {b for a in found for b in self._in_index(a)}
                     for s in key:
                         alts.setdefault(s, set()).update(usable)
                     if n > 1 and not any(taken[i : i + n]):

@@ -80,6 +80,18 @@ def test_capitals_written_with_a_sign_match_as_the_word():
     assert "k" not in expander.expand("vitamin k").alternates
 
 
+def test_a_lexicon_alternative_the_index_lacks_reaches_its_word_family():
+    """ "renal  nephrology": an article that says "nephrologist" never says "nephrology", whose stem
+    (nephrolog) begins it; the stemmer keeps -ist words apart. A short stem reaches no family."""
+    from bot.expand import Expander
+
+    tok = Tokenizer()
+    lex = build(tok, "nephrology\trenal\nkidney\tren\n")
+    expander = Expander(tok, lex, {"nephrologist": 0, "renal": 1, "rent": 2, "renew": 3})
+    assert ("nephrologist",) in expander.expand("send to renal?").alternates["renal"]
+    assert not expander.expand("kidney").alternates.get("kidney")
+
+
 def test_shorthand_for_a_stop_word_is_filler(answerer):
     """shorthand.tsv's "with  w/" and "without  w/o": "AF w RVR" searches for AF and RVR, not for a "w";
     an abbreviation that is a stop word but has letters of its own ("US" for ultrasound) is no filler."""
