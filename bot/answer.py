@@ -117,14 +117,14 @@ class Answerer:
             None if folder is None else _stored_lexicon(folder))
         self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
-        self.decider = Decider(index, self.tokenizer, settings, self.lexicon)
+        structure = getattr(index, "structure", None)
+        self.levels = Levels(index.bm25, structure, ranking) if structure is not None else None
+        self.decider = Decider(index, self.tokenizer, settings, self.lexicon, levels=self.levels)
         self._generic = self.decider._generic
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
-        structure = getattr(index, "structure", None)
-        self.levels = Levels(index.bm25, structure, ranking) if structure is not None else None
 
     def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None,
              turns=()) -> list[tuple[int, float]]:

@@ -22,8 +22,6 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
-
 from . import intent
 from .tokenize import Tokenizer
 
@@ -60,8 +58,9 @@ def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
 class Decider:
     """Coverage of a question by passages, against one loaded index. Thread-safe for reads."""
 
-    def __init__(self, index, tokenizer: Tokenizer, settings, lexicon):
+    def __init__(self, index, tokenizer: Tokenizer, settings, lexicon, levels=None):
         self.index = index
+        self.levels = levels  # rank.Levels: which articles hold a term (None for an index without outline)
         self.tokenizer = tokenizer
         self.settings = settings
         self.lexicon = lexicon
@@ -73,7 +72,6 @@ class Decider:
         for narrow, broad in lexicon.broader:
             self._classes.setdefault(narrow, []).append(broad)
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
-        self._held: dict[int, dict[int, int]] = {}  # term id → articles holding it
 
     def judge(self, judged, plan=None) -> "Judgement":
         """One question's judgement of passages (coverage and kind), each passage judged once: the
@@ -240,33 +238,17 @@ class Decider:
         return got / (got + missed) if got + missed else 0.0
 
     def _article_of(self, pid: int) -> int | None:
-        structure = getattr(self.index, "structure", None)
-        return None if structure is None or structure.n_articles < 2 else int(structure.article_of[pid])
+        if self.levels is None or self.levels.n_articles < 2:
+            return None
+        return int(self.levels.s.article_of[pid])
 
     def theme(self, stems: tuple[str, ...], article: int) -> float:
         """How much ``stems`` are a theme of ``article``, 0 to 1: the share of ``theme_passages`` of its
         passages that hold the rarest of them (a word named once in passing is not what the article is about)."""
-        bm = self.index.bm25
-        held = 1.0
-        for s in stems:
-            tid = bm.term_id(s)
-            if tid is None:
-                return 0.0
-            held = min(held, self._articles_holding(tid).get(article, 0) / self.settings.theme_passages)
-        return held
-
-    def _articles_holding(self, tid: int) -> dict[int, int]:
-        """Article → how many of its passages hold term ``tid`` (memoised: a question asks about few terms)."""
-        got = self._held.get(tid)
-        if got is None:
-            bm = self.index.bm25
-            docs = bm.docs[bm.indptr[tid]: bm.indptr[tid + 1]]
-            arts, counts = np.unique(self.index.structure.article_of[docs], return_counts=True)
-            got = dict(zip(arts.tolist(), counts.tolist()))
-            if len(self._held) > 50_000:
-                self._held.clear()
-            self._held[tid] = got
-        return got
+        if self.levels is None:
+            return 0.0
+        return min((min(1.0, self.levels.holding(s).get(article, 0) / self.settings.theme_passages)
+                    for s in stems), default=0.0)
 
     def _same(self, stems: tuple[str, ...], alts) -> list:
         """The alternatives that name the same thing as ``stems``, not its class: a word the articles never

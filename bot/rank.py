@@ -88,6 +88,7 @@ class Levels:
         # An article of one passage says nothing its passage does not: the article level counts by the share
         # of an article's passages that are not the one being scored (0 for one-passage abstracts).
         self.article_share = 1.0 - 1.0 / max(float(self.art_len.mean()), 1.0) if self.n_articles else 0.0
+        self._held: dict[str, dict[int, int]] = {}  # term → its articles' passage counts (``holding``)
 
     def article_scores(self, query: dict[str, float]) -> np.ndarray:
         """BM25 of ``query`` over articles: a term's frequency is the number of the article's passages holding
@@ -106,29 +107,30 @@ class Levels:
             out[arts] += weight * idf * c * (self.w.k1 + 1) / (c + norm[arts])
         return out
 
-    def article_idf(self, term: str) -> float | None:
-        """How concentrated a term is in few articles: ln((N+1)/df) over articles; None when unknown."""
-        tid = self.bm25.term_id(term)
-        if tid is None:
-            return None
-        docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
-        return math.log((self.n_articles + 1) / len(np.unique(self.s.article_of[docs])))
-
-    def held_elsewhere(self, term: str, articles) -> bool:
-        """Whether ``term`` is in the index but in none of ``articles``."""
-        tid = self.bm25.term_id(term)
-        if tid is None:
-            return False
-        docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
-        return not np.isin(self.s.article_of[docs], list(articles)).any()
+    def holding(self, term: str) -> dict[int, int]:
+        """Article → how many of its passages hold ``term`` ({} when the index lacks it); memoised, as a
+        question asks about few terms (deciding reads it for every passage it judges)."""
+        got = self._held.get(term)
+        if got is None:
+            tid = self.bm25.term_id(term)
+            got = {}
+            if tid is not None:
+                docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
+                arts, counts = np.unique(self.s.article_of[docs], return_counts=True)
+                got = dict(zip(arts.tolist(), counts.tolist()))
+            if len(self._held) > 50_000:
+                self._held.clear()
+            self._held[term] = got
+        return got
 
     def held_in(self, term: str, articles) -> bool:
         """Whether ``term`` is in one of ``articles``."""
-        tid = self.bm25.term_id(term)
-        if tid is None:
-            return False
-        docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
-        return bool(np.isin(self.s.article_of[docs], list(articles)).any())
+        held = self.holding(term)
+        return any(a in held for a in articles)
+
+    def held_elsewhere(self, term: str, articles) -> bool:
+        """Whether ``term`` is in the index but in none of ``articles``."""
+        return bool(self.holding(term)) and not self.held_in(term, articles)
 
     def rerank(self, query: dict[str, float], ranked: list[tuple[int, float]], k: int,
                topic: Topic | None = None, groups=()) -> list[tuple[int, float]]:

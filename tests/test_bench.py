@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from bot.bench.synth import generate
 from bot.cli import main
 

@@ -48,11 +48,15 @@ def loaded(tmp_path):
         yield loaded
 
 
-def test_article_idf_tells_topic_words_from_ask_words(loaded):
+def test_the_articles_holding_a_word_tell_topic_words_from_ask_words(loaded):
     levels = Answerer(loaded).levels
     assert levels.n_articles == 4
-    assert levels.article_idf("migrain") > 2 * levels.article_idf("dose")  # "dose" is in three articles
-    assert levels.article_idf("nonexistentword") is None
+    assert len(levels.holding("migrain")) == 1 and len(levels.holding("dose")) == 3  # "dose": three articles
+    migraine = next(iter(levels.holding("migrain")))
+    assert levels.holding("migrain")[migraine] >= 2  # passages of that article that hold it
+    assert levels.holding("nonexistentword") == {}
+    assert levels.held_in("migrain", [migraine]) and not levels.held_elsewhere("migrain", [migraine])
+    assert levels.held_elsewhere("migrain", [a for a in range(4) if a != migraine])
 
 
 def test_the_article_level_adds_to_the_topic_article_not_to_the_ask_word(loaded):
