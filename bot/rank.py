@@ -116,8 +116,9 @@ class Levels:
             got = {}
             if tid is not None:
                 docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
-                arts, counts = np.unique(self.s.article_of[docs], return_counts=True)
-                got = dict(zip(arts.tolist(), counts.tolist()))
+                counts = np.bincount(self.s.article_of[docs], minlength=self.n_articles)  # no sort
+                arts = np.flatnonzero(counts)
+                got = dict(zip(arts.tolist(), counts[arts].tolist()))
             if len(self._held) > 50_000:
                 self._held.clear()
             self._held[term] = got
