@@ -258,3 +258,21 @@ def test_a_question_asking_for_a_dose_is_answered_with_a_dose_from_deeper_down(t
         assert ans.answered and "mg" in ans.hits[0].passage.text
         shallow = Answerer(loaded, settings=replace(answerer.settings, kind_depth=0))
         assert not shallow.ask("mtx starting dose for new RA?").answered
+
+
+def test_the_abbreviation_prefilter_drops_no_meaning_the_index_can_use(tmp_path, monkeypatch):
+    """``general_abbreviations`` skips meanings with a word no index term begins like, before stemming them;
+    on a real library it keeps exactly what stemming every meaning keeps ("dry eye disease": dry → dri)."""
+    import re
+    from pathlib import Path
+
+    from bot import lexicon
+
+    corpus = Path(__file__).parent / "data" / "blind_library_4" / "corpus"
+    articles = {f.name: f.read_text(encoding="utf-8") for f in corpus.iterdir()}
+    with built_index(tmp_path, articles) as loaded:
+        answerer = Answerer(loaded)
+        fast = lexicon.general_abbreviations(answerer.tokenizer, loaded.bm25.vocab)
+        monkeypatch.setattr(lexicon, "_LETTERS", re.compile(r"(?!)"))  # no words: nothing skipped early
+        assert lexicon.general_abbreviations(answerer.tokenizer, loaded.bm25.vocab) == fast
+    assert ["DED", "dry eye disease", "general"] in fast

@@ -3,7 +3,7 @@
 Every command line of the README's ``sh`` blocks that starts with ``.venv/bin/citebot`` or ``make`` is run,
 except: blocks whose first line says they need something not shipped (``# needs …``), commands that
 connect to Slack (``citebot slack`` without ``--manifest``), and ``make`` targets, which install. The
-benchmark runs at a small size (``--passages 1000``): the README's size takes minutes.
+benchmark runs at a small size (``--passages 300 --questions 20``): the README's size takes minutes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import REPO
 
-SMALL = {"--passages 100000": "--passages 1000"}
+SMALL = {"--passages 100000": "--passages 300 --questions 20"}
 
 
 def readme_commands() -> list[str]:
