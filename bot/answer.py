@@ -87,7 +87,7 @@ class Settings:
     class_credit: float = 0.3  # the same for holding the class of a named member ("anticoagulant" for heparin)
     unknown_decline: float = 0.5  # how specific a word no article uses must be to count unknown_penalty times
     unknown_penalty: float = 3.0  # the multiple of its missed weight such a word counts (decide._plan)
-    kind_depth: int = 30
+    kind_depth: int = 30  # how deep to look for a passage of the kind asked for when the first ones are not (_kind_first)
     kind_weight: float = 0.1  # weight of the words that show the kind of information asked for (intents.tsv)
     unfit: float = 0.5  # share of its coverage a passage of another kind than the question asks for keeps (_by_coverage)
     coverage_rank: float = 0.1  # share of the best score a passage's coverage adds when ranking (_by_coverage)
@@ -185,7 +185,7 @@ class Answerer:
 
     def _kind_first(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
         """When the question asks for a kind of information (a dose, a treatment: ``intent.py``) and none of
-        the first ``coverage_depth`` passages is that kind, the best-ranked one among the first ``KIND_DEPTH``
+        the first ``coverage_depth`` passages is that kind, the best-ranked one among the first ``kind_depth``
         that is, and covers the question, comes first: "mtx starting dose?" wants "Start at 15 mg once
         weekly", not the ten lines that say methotrexate more often."""
         if not judgement.wanted or not self.settings.kind_depth:
@@ -193,7 +193,7 @@ class Answerer:
         head = ranked[: self.settings.coverage_depth]
         if any(judgement.fits(pid) for pid, _ in head):
             return ranked
-        for i, (pid, score) in enumerate(ranked[: self.settings.kind_depth]):
+        for i, (pid, _) in enumerate(ranked[: self.settings.kind_depth]):
             if judgement.fits(pid) and judgement.coverage(pid) >= self.settings.min_coverage:
                 return [(pid, ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
         return ranked

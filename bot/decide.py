@@ -32,6 +32,8 @@ MEDICAL_SUFFIX = re.compile(
     r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
     r"xaban|gatran|lukast|triptan|zepam|zolam|oxetin|pramin|azin|done|sone|solon|caine|terol|tropin)$"
 )
+
+
 def _graded(stem: str, zipf: dict[str, float]) -> float | None:
     """English frequency of a word, its comparative or superlative counted as its base ("shortest",
     "safest", "easier" as short, safe, easy: the stemmer keeps them apart, but they are no more specific)."""
