@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NamedTuple
 
 from . import intent
 from .tokenize import Tokenizer
@@ -55,6 +56,21 @@ def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
     text = resources.files("bot.data").joinpath("generic.txt").read_text(encoding="utf-8")
     return frozenset(s for line in text.splitlines() if line.strip() and not line.startswith("#")
                      for s in tokenizer(line))
+
+
+class Unit(NamedTuple):
+    """One concept of a question as deciding weighs it (``Decider._plan``), with what does not depend on the
+    passage worked out once: the term ids of its stems and alternatives, what each alternative earns."""
+
+    stems: tuple[str, ...]
+    alts: tuple[tuple[str, ...], ...]
+    weight: float  # earned by a passage holding it
+    missed: float  # counted against a passage lacking it
+    spec: float  # general-English specificity
+    ids: tuple  # term id of each stem (None: not in the index)
+    alt_ids: tuple  # the same for each alternative
+    credits: tuple[float, ...]  # share of ``weight`` each alternative earns (``Decider._credit``)
+    same: tuple[tuple[str, ...], ...]  # the alternatives naming the same thing, not its class (``_same``)
 
 
 class Decider:
@@ -150,7 +166,7 @@ class Decider:
         units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms) if t not in in_phrase]
         return units
 
-    def _plan(self, turn) -> list[list[tuple[tuple[str, ...], tuple, float, float, float]]]:
+    def _plan(self, turn) -> list[list["Unit"]]:
         """The question's concept groups with each unit's weights, computed once per question.
 
         A first question's concept that no article uses, nor any alternative of it naming the same thing (so
@@ -164,7 +180,10 @@ class Decider:
                 w, w_missed, spec = self._unit_info(stems, alts)
                 if len(group) == 1 and self._unheard(turn, stems, alts, spec):
                     w_missed *= self.settings.unknown_penalty
-                units.append((stems, alts, w, w_missed, spec))
+                tid = self.index.bm25.term_id
+                units.append(Unit(stems, alts, w, w_missed, spec, tuple(map(tid, stems)),
+                                  tuple(tuple(map(tid, alt)) for alt in alts),
+                                  tuple(self._credit(stems, alt) for alt in alts), tuple(self._same(stems, alts))))
             plan.append(units)
         return plan
 
@@ -193,13 +212,11 @@ class Decider:
             from .expand import Expanded
 
             turn = Expanded(terms=tuple(turn))
-        bm = self.index.bm25
-        present = set(bm.doc_terms(pid).tolist())
+        present = set(self.index.bm25.doc_terms(pid).tolist())
         article = self._article_of(pid) if within else None
 
-        def has(s: str) -> bool:
-            tid = bm.term_id(s)
-            return tid is not None and tid in present
+        def holds(ids) -> bool:
+            return all(t is not None and t in present for t in ids)
 
         got = missed = 0.0
         own_got = own_missed = 0.0  # a follow-up judged with the turn before it: its own words' share
@@ -208,25 +225,26 @@ class Decider:
         plan = plan if plan is not None else self._plan(turn)
         for group in plan:
             best = None  # of words joined by "or", the one the passage holds best
-            for stems, alts, w, w_missed, spec in group:
-                if all(has(s) for s in stems):
+            for u in group:
+                if holds(u.ids):
                     share = 1.0
-                elif any(all(has(s) for s in alt) for alt in alts):
-                    share = max(self._credit(stems, alt) for alt in alts if all(has(s) for s in alt))
-                else:  # a phrase held in part ("corticosteroid" of "corticosteroid injection")
-                    share = sum(has(s) for s in stems) / len(stems) * self.settings.alt_credit
+                else:
+                    credits = [c for ids, c in zip(u.alt_ids, u.credits) if holds(ids)]
+                    # else a phrase held in part ("corticosteroid" of "corticosteroid injection")
+                    share = max(credits) if credits else (
+                        sum(t is not None and t in present for t in u.ids) / len(u.ids) * self.settings.alt_credit)
                 if share < self.settings.article_credit and article is not None:
                     # the passage's article holds it: a passage is read within its article ("treating
                     # calcinosis" in an article on calcinosis in systemic sclerosis answers "… in scleroderma")
-                    theme = max([self.theme(stems, article)] + [
-                        self.theme(alt, article) * self.settings.alt_credit for alt in self._same(stems, alts)])
+                    theme = max([self.theme(u.stems, article)] + [
+                        self.theme(alt, article) * self.settings.alt_credit for alt in u.same])
                     share = max(share, self.settings.article_credit * theme)
-                g, m = w * share, w_missed * (1 - share)
-                if share >= self.settings.alt_credit and spec >= self.settings.min_specific:
+                g, m = u.weight * share, u.missed * (1 - share)
+                if share >= self.settings.alt_credit and u.spec >= self.settings.min_specific:
                     specific = True
                 if best is None or g - m > best[0] - best[1]:
                     best = (g, m)
-            if own is not None and all(set(u[0]) <= own for u in group):
+            if own is not None and all(set(u.stems) <= own for u in group):
                 own_got += best[0]
                 own_missed += best[1]
             elif own is not None:  # the topic's words, carried over: they count at the context weight
