@@ -83,7 +83,7 @@ def components(name: str) -> tuple[str, ...]:
     for part in parts:
         out.append(part)
         first = part.split(" ")[0]
-        if first != part and first in variant(first) + ((first,) if _load().get(first) == first else ()):
+        if first != part and _load().get(first) == first:  # a generic name's own line
             out.append(first)
     return tuple(out)
 

@@ -170,11 +170,16 @@ def parse_rows(text: str, *, source: str = "lexicon.tsv") -> list[tuple[bool, li
     return rows
 
 
+def _as_word(text: str) -> str:
+    """A capitals-only variant as a question's words come out ("K+" → "K"), so "K" and "K+" ask for the same
+    capitals."""
+    return re.sub(r"[^\w]", "", text)
+
+
 def _variant(text: str, tokenizer) -> Variant:
     stems = tuple(tokenizer(text))
     letters = re.sub(r"[^A-Za-z]", "", text)
-    # the word as a question's words come out ("K+" → "K"), so "K" and "K+" ask for the same capitals
-    caps = re.sub(r"[^\w]", "", text) if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
+    caps = _as_word(text) if (letters.isupper() and len(letters) <= 2 and " " not in text) else None
     words = tuple(_SPOKEN.tokenize(tokenizer.normalise(text)))
     lossy = len(stems) == 1 and len(words) > 1
     return Variant(stems=stems, caps_only=caps, target_only=lossy, words=words if lossy else ())
@@ -209,7 +214,7 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                     lex.broader.add((member.stems, name.stems))
     for short, long, *general in abbreviations or ():
         stems = tuple(tokenizer(short))
-        caps = re.sub(r"[^\w]", "", short) if general and _needs_capitals(short) else None
+        caps = _as_word(short) if general and _needs_capitals(short) else None
         lex.link(Variant(stems, caps_only=caps), Variant(tuple(tokenizer(long))))
     return lex
 
@@ -234,8 +239,8 @@ def general_abbreviations(tokenizer, vocab, defined=()) -> list[list[str]]:
     text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
     own = {short for short, *_ in defined}
     # a word's stem keeps its first three letters (two of a three-letter word: "dry" → dri): a meaning with a
-    # word no index term begins like is
-    # passed over before it is stemmed (stemming all ~3,500 meanings costs a fresh process 0.6 s)
+    # word no index term begins like is passed over before it is stemmed (stemming all ~3,500 meanings costs
+    # a fresh process 0.6 s)
     starts = {t[:n] for t in vocab for n in (2, 3)}
     stop = tokenizer.stopwords
     out = []
