@@ -35,21 +35,6 @@ MEDICAL_SUFFIX = re.compile(
 )
 
 
-def _graded(stem: str, zipf: dict[str, float]) -> float | None:
-    """English frequency of a word, its comparative or superlative counted as its base ("shortest",
-    "safest", "easier" as short, safe, easy: the stemmer keeps them apart, but they are no more specific)."""
-    own = zipf.get(stem)
-    for suffix in ("est", "er"):
-        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
-            base = stem[: -len(suffix)]
-            forms = (base, base + "e", base[:-1] + "y" if base.endswith("i") else base,
-                     base[:-1] if len(base) > 2 and base[-1] == base[-2] else base)
-            found = [z for z in map(zipf.get, forms) if z is not None]
-            if found:
-                return max([own or 0.0, *found])
-    return own
-
-
 def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
     from importlib import resources
 
@@ -110,11 +95,11 @@ class Decider:
 
     def _zipf(self, stems: tuple[str, ...]) -> float | None:
         """General English frequency of a word (the rarest stem of a phrase); None when unlisted."""
-        if self._stem_zipf is None:
-            from . import english
+        from . import english
 
+        if self._stem_zipf is None:
             self._stem_zipf = english.stem_zipf(self.tokenizer)
-        zs = [_graded(s, self._stem_zipf) for s in stems]
+        zs = [english.graded(s, self._stem_zipf) for s in stems]
         return None if any(z is None for z in zs) else min(zs)
 
     def _is_medical(self, stems: tuple[str, ...]) -> bool:

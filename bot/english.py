@@ -112,6 +112,21 @@ def stem_zipf(tokenizer):
         return found
 
 
+def graded(stem: str, zipf) -> float | None:
+    """English frequency of a word, its comparative or superlative counted as its base ("shortest",
+    "safest", "easier" as short, safe, easy: the stemmer keeps them apart, but they are no more specific)."""
+    own = zipf.get(stem)
+    for suffix in ("est", "er"):
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            base = stem[: -len(suffix)]
+            forms = (base, base + "e", base[:-1] + "y" if base.endswith("i") else base,
+                     base[:-1] if len(base) > 2 and base[-1] == base[-2] else base)
+            found = [z for z in map(zipf.get, forms) if z is not None]
+            if found:
+                return max([own or 0.0, *found])
+    return own
+
+
 def specificity(zipf: float | None) -> float:
     """1 for a rare or unlisted word, ``FLOOR`` for a very common one, linear in between."""
     if zipf is None or zipf <= RARE:

@@ -205,7 +205,7 @@ def test_a_dose_question_searches_for_the_units_of_a_dose(tmp_path):
 def test_comparatives_and_superlatives_weigh_as_their_base_word():
     """ "shortest" and "safest" are no more specific than short and safe (the stemmer keeps them apart): a
     question's "whats safest?" must not count like an unheard medical word."""
-    from bot.decide import _graded
+    from bot.english import graded as _graded
 
     zipf = {"short": 5.2, "safe": 5.0, "easi": 4.9, "big": 5.5, "shortest": 3.9, "latest": 4.6}
     assert _graded("shortest", zipf) == 5.2
