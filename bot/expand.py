@@ -245,7 +245,7 @@ class Expander:
             self._drug_names(words, alts)
         if self.use_prefix:
             for w, st in words:
-                if st not in self.vocab and st not in alts:
+                if st not in self.vocab and st not in alts and not _capitalised(w):
                     near = self._clipped(w.lower()) or (self._misspelt(st) if self._zipf_of(st) is None else [])
                     if near:
                         alts.setdefault(st, set()).update((t,) for t in near)
@@ -323,6 +323,12 @@ def _question_words(tokenizer) -> dict[str, tuple[str, ...]]:
                 table[word.strip().lower()] = tuple(dict.fromkeys(s for a in answers for s in tokenizer(a)))
         _QUESTION_WORDS = table
     return _QUESTION_WORDS
+
+
+def _capitalised(word: str) -> bool:
+    """Whether a word is written with capitals after its first letter ("HFpEF", "SCLE"): an abbreviation as its
+    writer spells it, neither clipped nor misspelt — one letter off is another thing (HFpEF is not HFrEF)."""
+    return word[1:] != word[1:].lower()
 
 
 def _within(a: str, b: str, limit: int) -> bool:

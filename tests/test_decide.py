@@ -276,3 +276,30 @@ def test_the_abbreviation_prefilter_drops_no_meaning_the_index_can_use(tmp_path,
         monkeypatch.setattr(lexicon, "_LETTERS", re.compile(r"(?!)"))  # no words: nothing skipped early
         assert lexicon.general_abbreviations(answerer.tokenizer, loaded.bm25.vocab) == fast
     assert ["DED", "dry eye disease", "general"] in fast
+
+
+PREVENTIVE_MIGRAINE = """\
+# Migraine prevention
+
+Preventive migraine medication is offered when attacks are frequent or disabling [1].
+
+## First-line options
+
+- Propranolol 80 to 160 mg daily prevents migraine attacks [1]
+- Topiramate 50 mg twice daily is an alternative migraine medication for prevention [1]
+
+## References
+
+1. Ailani J, et al. Migraine prevention. Headache. 2021.
+"""
+
+
+def test_a_class_member_is_not_its_broader_class(tmp_path):
+    """drugs.tsv: a triptan is one kind of migraine medication, not another name for it (a class line, not a
+    synonym line), so an article on preventive migraine medication does not answer a question about
+    triptans, while one about its own drugs is answered."""
+    with built_index(tmp_path, {"migraine.md": PREVENTIVE_MIGRAINE}) as loaded:
+        a = Answerer(loaded)
+        assert ("triptan",) in {m for m, _ in a.lexicon.broader}
+        assert not a.ask("best triptan for an acute migraine attack").answered
+        assert a.ask("topiramate dose for migraine prevention").answered

@@ -92,6 +92,20 @@ def test_a_lexicon_alternative_the_index_lacks_reaches_its_word_family():
     assert not expander.expand("kidney").alternates.get("kidney")
 
 
+def test_an_abbreviation_written_in_capitals_is_neither_clipped_nor_misspelt():
+    """ "HFpEF" is one letter from "HFrEF" and "SCLE" holds the letters of "sclerosis" in order, but a word
+    its writer spells with capitals is an abbreviation as meant: another one is another thing. The same
+    letters typed in lower case may still be a slip ("hfpef") or a clipped word ("scle")."""
+    from bot.expand import Expander
+
+    tok = Tokenizer()
+    ex = Expander(tok, build(tok, ""), {"hfref": 0, "sclerosi": 1, "scleroderma": 2, "heart": 3})
+    assert not ex.expand("does entresto help in HFpEF?").alternates.get("hfpef")
+    assert not ex.expand("which meds cause SCLE").alternates.get("scle")
+    assert ("hfref",) in ex.expand("does entresto help in hfpef?").alternates["hfpef"]
+    assert ("sclerosi",) in ex.expand("which meds cause scle").alternates["scle"]
+
+
 def test_shorthand_for_a_stop_word_is_filler(answerer):
     """shorthand.tsv's "with  w/" and "without  w/o": "AF w RVR" searches for AF and RVR, not for a "w";
     an abbreviation that is a stop word but has letters of its own ("US" for ultrasound) is no filler."""
