@@ -8,6 +8,7 @@ Alternatives come from three general sources, each only when the index holds the
 * clipped words the index lacks ("outpt" → outpatient, "tab" → tablet): index terms with the same first
   two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them);
 * misspelt words the index lacks ("reatment" → treatment): index terms one edit away (two for long words);
+  neither for a word written with capitals after its first letter ("HFpEF", "SCLE": an abbreviation as meant);
 * word families by shared prefix: a question stem and an index term that agree on their first
   ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic").
 
