@@ -28,10 +28,15 @@ Oral anticoagulation prevents stroke in atrial fibrillation [1].
 """
 
 
+def _answering(tmp_path, articles: dict[str, str]):
+    """The body of a fixture: an Answerer over ``articles`` built in ``tmp_path``, the index closed after."""
+    with built_index(tmp_path, articles) as loaded:
+        yield Answerer(loaded)
+
+
 @pytest.fixture
 def answerer(tmp_path):
-    with built_index(tmp_path, {"af.md": ANTICOAGULATION}) as loaded:
-        yield Answerer(loaded)
+    yield from _answering(tmp_path, {"af.md": ANTICOAGULATION})
 
 
 def test_a_drug_no_article_names_is_not_covered_by_its_class(answerer):
@@ -82,8 +87,7 @@ MIGRAINE = """\
 
 @pytest.fixture
 def library(tmp_path):
-    with built_index(tmp_path, {"calcinosis.md": CALCINOSIS, "migraine.md": MIGRAINE}) as loaded:
-        yield Answerer(loaded)
+    yield from _answering(tmp_path, {"calcinosis.md": CALCINOSIS, "migraine.md": MIGRAINE})
 
 
 def _pid(answerer, start: str) -> int:
@@ -131,8 +135,7 @@ HEART = """\
 
 @pytest.fixture
 def heart(tmp_path):
-    with built_index(tmp_path, {"af.md": HEART}) as loaded:
-        yield Answerer(loaded)
+    yield from _answering(tmp_path, {"af.md": HEART})
 
 
 def test_general_abbreviations_reach_the_words_the_articles_use(heart):
