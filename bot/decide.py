@@ -159,13 +159,13 @@ class Decider:
         ("how do you reverse heparin?"); numbers and codes ("A1c 11", "CHIR99021") and abbreviations the
         question defines ("… (ComYMV)") are exempt, and so are a follow-up's words."""
         plan = []
+        tid = self.index.bm25.term_id
         for group in self._groups(turn):
             units = []
             for stems, alts in group:
                 w, w_missed, spec = self._unit_info(stems, alts)
                 if len(group) == 1 and self._unheard(turn, stems, alts, spec):
                     w_missed *= self.settings.unknown_penalty
-                tid = self.index.bm25.term_id
                 units.append(Unit(stems, alts, w, w_missed, spec, tuple(map(tid, stems)),
                                   tuple(tuple(map(tid, alt)) for alt in alts),
                                   tuple(self._credit(stems, alt) for alt in alts), tuple(self._same(stems, alts))))

@@ -217,6 +217,7 @@ class Expander:
         if fillers:  # "AF w RVR": the "w" is "with", a stop word
             words = [w for w in words if (w[1],) not in fillers]
         stems = [s for _, s in words]
+        raw = tuple(self._words.tokenize(self.tokenizer.normalise(text)))  # every word, stop words too
         alts: dict[str, set[tuple[str, ...]]] = {}
         phrases: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         taken = [False] * len(stems)  # positions inside a longer phrase already matched
@@ -240,8 +241,8 @@ class Expander:
                     if n > 1 and not any(taken[i : i + n]):
                         phrases.setdefault(key, set()).update(usable)
                         taken[i : i + n] = [True] * n
-            self._spoken(text, stems, alts)
-            asks = self._asks_for(text, alts)
+            self._spoken(raw, stems, alts)
+            asks = self._asks_for(raw, alts)
         if self.use_drugs:
             self._drug_names(words, alts)
         if self.use_prefix:
@@ -259,15 +260,14 @@ class Expander:
 
         defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
-                        phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(text),
+                        phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else ())
 
-    def _asks_for(self, text: str, alts: dict) -> tuple[str, ...]:
+    def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),
         as alternatives of the wh-word itself, which is a stop word and no question term (so they rank but never
         count in deciding)."""
         table = _question_words(self.tokenizer)
-        raw = set(self._words.tokenize(self.tokenizer.normalise(text)))
         asks = []
         for word, stems in table.items():
             if word in raw:
@@ -277,13 +277,12 @@ class Expander:
                     asks.append(word)
         return tuple(asks)
 
-    def _spoken(self, text: str, stems: list[str], alts: dict) -> None:
+    def _spoken(self, raw: tuple[str, ...], stems: list[str], alts: dict) -> None:
         """Alternatives of phrases that only their stop words tell apart, when the question writes all their
         words: "how often" → frequency, "should not be used" → contraindicated (``Lexicon.spoken``)."""
         spoken = self.lexicon.spoken
         if not spoken:
             return
-        raw = tuple(self._words.tokenize(self.tokenizer.normalise(text)))
         present = set(stems)
         for words, (stem, targets) in spoken.items():
             if stem not in present or words[0] not in raw:
@@ -294,9 +293,8 @@ class Expander:
                 if usable:
                     alts.setdefault(stem, set()).update(usable)
 
-    def _either(self, text: str) -> tuple[tuple[str, str], ...]:
-        """(stem before, stem after) each "or" of ``text`` that joins two searched words."""
-        raw = self._words.tokenize(self.tokenizer.normalise(text))
+    def _either(self, raw: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """(stem before, stem after) each "or" of the question's words ``raw`` that joins two searched words."""
         pairs = []
         for i, w in enumerate(raw):
             if w != "or" or i == 0 or i + 1 >= len(raw):
