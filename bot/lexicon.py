@@ -251,10 +251,11 @@ def general_abbreviations(tokenizer, vocab, defined=()) -> list[list[str]]:
         if short in own or any(w[: 3 if len(w) > 3 else 2] not in starts
                                for w in _LETTERS.findall(meaning.lower()) if w not in stop):
             continue
-        if len(tokenizer(short)) != 1:
+        short_stems = tokenizer(short)
+        if len(short_stems) != 1:
             continue
         stems = tokenizer(meaning)
-        if stems and all(s in vocab for s in stems) and tuple(stems) != tuple(tokenizer(short)):
+        if stems and all(s in vocab for s in stems) and stems != short_stems:
             out.append([short, meaning, GENERAL])
     return out
 
