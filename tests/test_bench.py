@@ -50,3 +50,37 @@ def test_synthetic_corpus_is_deterministic(tmp_path):
 def test_bench_rejects_both_sources(capsys):
     assert main(["bench", "--passages", "100", "--beir", "x"]) == 2
     assert "either" in capsys.readouterr().err
+
+
+def test_a_c_library_s_own_output_is_kept_out_of_the_report(capfd):
+    """PISA's C++ code logs through file descriptors 1 and 2, past ``sys.stdout``: the bench silences them while
+    it builds, so the report stays the only output, and gives them back after."""
+    import os
+
+    from bot.bench.run import _quiet
+
+    with _quiet():
+        os.write(1, b"[info] Number of terms\n")
+        os.write(2, b"Create index: 1%\n")
+    os.write(1, b"report\n")
+    out, err = capfd.readouterr()
+    assert out == "report\n" and err == ""
+
+
+def test_pisa_is_timed_on_the_same_bags_of_words(tmp_path, capfd):
+    """With the bench extra's pyterrier-pisa installed, PISA ranks the same bags of words, one query at a time,
+    through its own retrieval call; the report stays the only output."""
+    from types import SimpleNamespace
+
+    import pytest
+
+    pytest.importorskip("pyterrier_pisa", reason="the bench extra (pyterrier-pisa) is not installed")
+    from bot.bench.run import time_pisa
+
+    bags = [["calcium", "deposit", f"w{i % 7}"] for i in range(200)]
+    bm25 = SimpleNamespace(params=SimpleNamespace(k1=1.5, b=0.75))  # time_pisa reads only its parameters
+    timing = time_pisa(bags, [["calcium", "w3"], ["deposit"]] * 5, bm25, tmp_path)
+    assert timing.engine == "pisa" and timing.questions == 10 and timing.p50_ms > 0
+    assert "block_max_wand" in timing.note
+    assert capfd.readouterr().out == ""
+    assert not (tmp_path / "pisa").exists()

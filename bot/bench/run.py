@@ -16,6 +16,7 @@ all three score identical token multisets (rank-bm25's scores are checked agains
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -253,6 +254,62 @@ def time_tantivy(bags, queries, work: Path) -> Timing | dict:
                      note=f"tantivy {getattr(tantivy, '__version__', '')}, index {size / 1e6:,.1f} MB, one thread")
 
 
+@contextlib.contextmanager
+def _quiet():
+    """Standard output and error (file descriptors 1 and 2) sent to /dev/null meanwhile: a C++ library's log and
+    progress lines bypass ``sys.stdout`` and ``sys.stderr``, and the report must stay the only output."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        for fd, copy in zip((1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
+def time_pisa(bags, queries, bm25, work: Path) -> Timing | dict:
+    """PISA (C++, through ``pyterrier-pisa``): its block-max WAND over block_simdbp postings, built from the same
+    bags of words (stemmer off, term counts as given), BM25 with citebot's k1 and b (Okapi, no δ: scores
+    differ, the timing is the point). Timed through its retrieval call itself, one query and one thread at a
+    time, not through PyTerrier's data frames."""
+    try:
+        import pyterrier_pisa
+        from pyterrier_pisa import PisaIndex, _pisathon
+    except Exception as e:  # ImportError, or PyTerrier failing to start
+        return {"skipped": f"pyterrier-pisa not usable (pip install -e '.[bench]'): {type(e).__name__}"}
+    from collections import Counter
+
+    folder = work / "pisa"
+    shutil.rmtree(folder, ignore_errors=True)
+    p = bm25.params
+    t0 = time.perf_counter()
+    with _quiet():  # PISA's C++ log and progress lines
+        index = PisaIndex(str(folder), stemmer="none", threads=1, overwrite=True)
+        index.toks_indexer(scale=1.0).index({"docno": str(i), "toks": Counter(bag)} for i, bag in enumerate(bags))
+        retriever = index.bm25(k1=p.k1, b=p.b, num_results=TOP_K, threads=1)
+    build = time.perf_counter() - t0
+    algorithm = retriever.query_algorithm.value
+    ranks, scores = np.empty(TOP_K, dtype=np.int32), np.empty(TOP_K, dtype=np.float32)
+    qidx, docnos = np.empty(TOP_K, dtype=np.int32), np.empty(TOP_K, dtype=object)
+
+    def search(q):
+        return _pisathon.retrieve(retriever._ctxt, algorithm, [(0, {t: 1.0 for t in q})], k=TOP_K, threads=1,
+                                  query_weighted=0, pretokenised=True, result_qidxs=qidx, result_docnos=docnos,
+                                  result_ranks=ranks, result_scores=scores)
+
+    seconds = _timed(search, queries)
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    shutil.rmtree(folder, ignore_errors=True)
+    return Timing.of("pisa", seconds, build_seconds=build,
+                     note=f"pyterrier-pisa {getattr(pyterrier_pisa, '__version__', '')}, {algorithm}, index "
+                          f"{size / 1e6:,.1f} MB, one thread")
+
+
 def _edit_one_article(corpus_dir: Path) -> Path | None:
     files = sorted(p for p in corpus_dir.rglob("*.md"))
     if len(files) < 2:
@@ -353,9 +410,12 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
             log("tantivy")
             b = time_tantivy(bags, queries, work)
             engines["tantivy"] = b if isinstance(b, dict) else asdict(b)
+            log("pisa")
+            b = time_pisa(bags, queries, bm25, work)
+            engines["pisa"] = b if isinstance(b, dict) else asdict(b)
             del bags
         else:
-            for name in ("rank_bm25", "bm25s", "bm25s numba", "tantivy"):
+            for name in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa"):
                 engines[name] = {"skipped": "--no-baselines"}
         manifest = loaded.manifest
         index_bytes = sum(m["bytes"] for m in manifest["files"].values()) + (loaded.folder / "manifest.json").stat().st_size
