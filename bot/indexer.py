@@ -290,7 +290,8 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
     return store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
                        missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
-                       abbreviations=abbreviations, pipeline=fingerprint, files_read=read, files_reused=reused,
+                       abbreviations=abbreviations, pipeline=fingerprint, vocabulary=lexmod.vocabulary_fingerprint(),
+                       files_read=read, files_reused=reused,
                        embeddings=embeddings, stems=stems, lexicon=lexicon, structure=asm.structure())
 
 
@@ -440,6 +441,10 @@ def stale_reason(corpus_dir: Path, index_dir: Path, tokenizer: Tokenizer,
         return "the tokenizer changed"
     if manifest.get("pipeline") != pipeline_fingerprint() or manifest.get("bm25") != params.to_json():
         return "citebot's way of reading articles or scoring changed"
+    from .lexicon import vocabulary_fingerprint
+
+    if manifest.get("vocabulary") != vocabulary_fingerprint():  # rebuilt reusing every file: a new lexicon
+        return "citebot's vocabulary (bot/data) changed"
     from . import dense
 
     asked = dense.requested()

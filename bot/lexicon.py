@@ -17,6 +17,7 @@ only as written ("CAD", not "cad").
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -151,6 +152,17 @@ def lexicon_files() -> list[tuple[str, str]]:
 
 def lexicon_text() -> str:
     return "\n".join(text for _, text in lexicon_files())
+
+
+def vocabulary_fingerprint() -> str:
+    """A hash of the vocabulary citebot ships and an index is built with: the lexicon files, the general
+    abbreviation table and how ``build`` reads them (``FORMAT``). An index built with other vocabulary is stale
+    (``indexer.stale_reason``): rebuilt once, reusing its files, instead of every process rebuilding its
+    lexicon (and importing nltk) until someone reindexes."""
+    h = hashlib.sha256(FORMAT.encode())
+    for name in (*LEXICON_FILES, "abbreviations.tsv"):
+        h.update(name.encode() + b"\0" + resources.files("bot.data").joinpath(name).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def parse_rows(text: str, *, source: str = "lexicon.tsv") -> list[tuple[bool, list[str]]]:

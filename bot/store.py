@@ -6,7 +6,7 @@
       .lock                 flock held by whoever is (re)building
       current -> v-…        symlink to the version being served (replaced atomically)
       v-20261124T052700.123456-1a2b3c/
-        manifest.json       format, version, tokenizer, BM25 parameters, pipeline fingerprint,
+        manifest.json       format, version, tokenizer, BM25 parameters, pipeline and vocabulary fingerprints,
                             each corpus file's sha256/size/mtime/passage range/article count,
                             and the size, mtime and sha256 of every file below
         terms.json          the vocabulary, sorted; term id = position
@@ -95,6 +95,7 @@ class Built:
     tokenizer: dict
     abbreviations: list = field(default_factory=list)  # [[short, long], …] harvested from the articles
     pipeline: str = ""  # fingerprint of the code that turned files into tokens (indexer.pipeline_fingerprint)
+    vocabulary: str = ""  # fingerprint of the shipped vocabulary it was built with (lexicon.vocabulary_fingerprint)
     files_read: int = 0  # corpus files parsed and tokenised by this build
     files_reused: int = 0  # unchanged files whose passages and tokens came from the previous version
     embeddings: np.ndarray | None = None  # optional dense extra: float32 passages × dim (dense.py)
@@ -256,6 +257,7 @@ def _write_files(folder: Path, built: Built) -> None:
         "bm25": b.params.to_json(),
         "counts": {"passages": len(built.passages), "terms": len(b.terms), "files": len(built.corpus)},
         "pipeline": built.pipeline,
+        "vocabulary": built.vocabulary,
         "corpus": built.corpus,
         "files": files,
     }

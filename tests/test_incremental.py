@@ -10,7 +10,7 @@ import pytest
 
 from bot import corpus, indexer, store
 from bot.bench.synth import generate
-from bot.indexer import reindex
+from bot.indexer import reindex, stale_reason
 from bot.tokenize import Tokenizer
 
 from .conftest import MARKDOWN_ARTICLE
@@ -116,6 +116,25 @@ def test_changed_parsing_code_means_a_full_rebuild(many, index_dir, monkeypatch)
     reindex(many, index_dir)
     monkeypatch.setattr(indexer, "pipeline_fingerprint", lambda: "other-code")
     assert reindex(many, index_dir).files_read == 8
+
+
+def test_new_shipped_vocabulary_makes_the_index_stale_and_rebuilds_it_reusing_every_file(many, index_dir,
+                                                                                          monkeypatch):
+    """A deploy that changes bot/data (the lexicon files, the abbreviation table): the index built with the old
+    vocabulary is stale, so the first process to look rebuilds it once — reusing every file, as nothing was
+    read differently — instead of every process rebuilding its lexicon (and importing nltk) until someone
+    reindexes."""
+    from bot import lexicon
+
+    reindex(many, index_dir)
+    tok = Tokenizer()
+    assert stale_reason(many, index_dir, tok) is None
+    monkeypatch.setattr(lexicon, "vocabulary_fingerprint", lambda: "new-vocabulary")
+    assert "vocabulary" in stale_reason(many, index_dir, tok)
+    stats = reindex(many, index_dir, only_if_stale=True)
+    assert stats is not None and (stats.files_read, stats.files_reused) == (0, 8)
+    assert store.read_manifest(index_dir)["vocabulary"] == "new-vocabulary"
+    assert stale_reason(many, index_dir, tok) is None
 
 
 def test_full_flag_and_unreadable_previous_index_rebuild_everything(many, index_dir):
