@@ -11,8 +11,12 @@ floors it with an ε), which on a one-article corpus makes a common but relevant
 harmful. Plus keeps every idf positive, and its δ makes a passage that contains a term once
 better than one that does not, however long.
 
-The postings hold ``idf(t) · tf-part`` for each (term, passage); the δ part is the same for every
-passage (rank-bm25 adds ``idf·δ`` even where tf = 0), so it is one constant per question.
+Each (term, passage) posting holds the term's count in the passage, in the narrowest unsigned integer
+type that fits (one byte in practice: ``tf_dtype``), not its score: the score ``idf(t) · tf-part`` is
+worked out when the posting is read (``impacts``), from the count, the term's idf and the passage's
+length norm (one float per passage, computed at load), by the same float64 expression as ever — so the
+scores are exact, and the postings take 5 bytes each (passage id and count) instead of 12. The δ part is
+the same for every passage (rank-bm25 adds ``idf·δ`` even where tf = 0), so it is one constant per question.
 """
 
 from __future__ import annotations
@@ -46,34 +50,42 @@ BLOCK = 64  # passages per block when top() cuts the scores into blocks
 PRUNE_MIN_POSTINGS = 20_000  # fewer postings than this: scoring them all is as fast as pruning
 
 
+def tf_dtype(max_tf: int):
+    """The narrowest unsigned integer type that holds every count: uint8 unless a word repeats 256 times."""
+    return np.uint8 if max_tf <= 0xFF else np.uint16 if max_tf <= 0xFFFF else np.uint32
+
+
 class BM25Index:
-    """Term → passages postings with precomputed BM25Plus weights.
+    """Term → passages postings with their counts; BM25Plus scores worked out as they are read.
 
     Arrays (all plain numpy, saved as ``.npy``): ``indptr`` (terms + 1) delimits each term's slice
-    of ``docs`` (passage ids, ascending) and ``weights``; ``idf`` per term; ``doc_len`` per passage.
+    of ``docs`` (passage ids, ascending) and ``tf`` (the term's count in each); ``idf`` and
+    ``max_weight`` (the largest score a term adds to any passage) per term; ``doc_len`` per passage.
     The forward index ``fwd_indptr`` (passages + 1) / ``fwd_terms`` / ``fwd_tf`` lists each passage's
     distinct terms and their counts: it answers "which question words does this passage hold" and lets
     an incremental reindex reuse an unchanged file's tokens.
     """
 
     def __init__(
-        self, *, terms: list[str], idf, indptr, docs, weights, doc_len, fwd_indptr, fwd_terms, fwd_tf,
-        params: BM25Params, max_weight=None,
+        self, *, terms: list[str], idf, indptr, docs, tf, doc_len, fwd_indptr, fwd_terms, fwd_tf,
+        params: BM25Params, max_weight,
     ):
         self.terms = terms
         self.vocab = {t: i for i, t in enumerate(terms)}
         self.idf = idf
         self.indptr = indptr
         self.docs = docs
-        self.weights = weights
+        self.tf = tf
         self.doc_len = doc_len
         self.fwd_indptr = fwd_indptr
         self.fwd_terms = fwd_terms
         self.fwd_tf = fwd_tf
         self.params = params
         self.n_docs = int(len(doc_len))
-        # each term's largest posting weight: the most it can add to a passage (``top``'s pruning bound)
-        self.max_weight = max_weight if max_weight is not None else _max_per_term(weights, indptr)
+        self.norm = _norm(doc_len, params)  # each passage's length norm, the denominator's constant part
+        self.k1p1 = params.k1 + 1
+        # each term's largest posting score: the most it can add to a passage (``top``'s pruning bound)
+        self.max_weight = max_weight
         self._local = threading.local()  # per-thread scratch scores for top()
 
     # -- building ---------------------------------------------------------------------------
@@ -127,15 +139,16 @@ class BM25Index:
         doc_len = np.asarray(doc_len, dtype=np.int64)
         avgdl = float(doc_len.sum()) / n_docs
         idf = np.log((n_docs + 1) / np.maximum(df, 1)).astype(np.float64)
-        k1, b = params.k1, params.b
-        norm = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)  # per passage
-        t_tf = tf[by_term].astype(np.float64)
+        norm = _norm(doc_len, params)
+        t_tf = tf[by_term]
         docs = p_doc[by_term]
-        weights = idf[p_term[by_term]] * ((t_tf * (k1 + 1)) / (norm[docs] + t_tf))
+        weights = _impacts(idf[p_term[by_term]], t_tf, norm[docs], params.k1 + 1)
+        small = tf_dtype(int(tf.max()) if len(tf) else 0)
         return cls(
-            terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32), weights=weights,
+            terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32), tf=t_tf.astype(small),
             doc_len=doc_len.astype(np.int32), fwd_indptr=fwd_indptr,
-            fwd_terms=p_term.astype(np.int32), fwd_tf=tf.astype(np.int32), params=params,
+            fwd_terms=p_term.astype(np.int32), fwd_tf=tf.astype(small), params=params,
+            max_weight=_max_per_term(weights, indptr),
         )
 
     # -- scoring ----------------------------------------------------------------------------
@@ -143,13 +156,21 @@ class BM25Index:
     def term_id(self, term: str) -> int | None:
         return self.vocab.get(term)
 
+    def impacts(self, tid: int, s: int, e: int) -> np.ndarray:
+        """The scores term ``tid`` adds to the passages of its postings ``s:e`` (before the question's weight)."""
+        return _impacts(self.idf[tid], self.tf[s:e], self.norm[self.docs[s:e]], self.k1p1)
+
+    def impacts_at(self, tid: int, positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """The same for postings at ``positions`` (of passages ``docs``)."""
+        return _impacts(self.idf[tid], self.tf[positions], self.norm[docs], self.k1p1)
+
     def scores(self, query: dict[str, float] | list[str]) -> np.ndarray:
         """Scores of every passage; ``query`` is a token list (repeats count) or token → weight."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         weighted = self._ordered(self._weighted(query))
         for tid, weight in weighted:
             s, e = self.indptr[tid], self.indptr[tid + 1]
-            out[self.docs[s:e]] += weight * self.weights[s:e]
+            out[self.docs[s:e]] += weight * self.impacts(tid, s, e)
         constant = self._constant(weighted)
         if constant:
             out += constant
@@ -182,18 +203,15 @@ class BM25Index:
         if compiled is not None:  # the compiled path: same sums, same order, same answer
             return self._top_compiled(compiled, weighted, k, constant)
         buf = self._scratch()  # all zeros; handed back below (dropped if anything fails half-way)
-        indptr, docs, weights = self.indptr, self.docs, self.weights
-        parts, scaled = [], []
-        for tid, weight in weighted:
-            s, e = indptr[tid], indptr[tid + 1]
-            parts.append(docs[s:e])
-            scaled.append(weights[s:e] if weight == 1.0 else weight * weights[s:e])
-        if len(parts) == 1:
-            matched = parts[0]
-            np.add.at(buf, matched, scaled[0])
-        elif parts:
-            matched = np.concatenate(parts)
-            np.add.at(buf, matched, np.concatenate(scaled))
+        indptr, docs, tf = self.indptr, self.docs, self.tf
+        parts = [docs[indptr[t] : indptr[t + 1]] for t, _ in weighted]
+        if parts:  # every term's postings scored at once: one pass of each operation, not one per term
+            matched = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            counts = np.concatenate([tf[indptr[t] : indptr[t + 1]] for t, _ in weighted])
+            lengths = [len(p) for p in parts]
+            tids = [t for t, _ in weighted]
+            impacts = _impacts(np.repeat(self.idf[tids], lengths), counts, self.norm[matched], self.k1p1)
+            np.add.at(buf, matched, np.repeat([w for _, w in weighted], lengths) * impacts)  # w · impact, as ever
         else:
             matched = np.zeros(0, dtype=np.int32)
         if len(parts) <= 1:
@@ -247,7 +265,8 @@ class BM25Index:
         ids, scores = np.zeros(k, dtype=np.int32), np.zeros(k)
         tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
         tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
-        size = compiled(self.indptr, self.docs, self.weights, tids, tw, buf, touched, k, constant, ids, scores)
+        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, buf, touched, k,
+                        constant, ids, scores)
         self._local.buf = buf  # zero again (handed back only on success: a failure drops it)
         return self._best(ids[:size], scores[:size], k, constant)  # the kernel added the constant
 
@@ -278,7 +297,7 @@ class BM25Index:
         # above what the rest can add before some long list, pruning cannot stop anywhere — do not try
         if not any(left[j] < left[0] - left[j] and lengths[j] > 4 * before[j] for j in range(1, n)):
             return None
-        docs, weights = self.docs, self.weights
+        docs = self.docs
         buf = self._scratch()
         met: list[np.ndarray] = []
         read = 0
@@ -294,7 +313,8 @@ class BM25Index:
                     if left[j] < theta:
                         break
                 part = docs[s:e]
-                np.add.at(buf, part, weights[s:e] if w == 1.0 else w * weights[s:e])
+                impacts = self.impacts(t, s, e)
+                np.add.at(buf, part, impacts if w == 1.0 else w * impacts)
                 met.append(part)
                 read += e - s
                 j += 1
@@ -311,7 +331,7 @@ class BM25Index:
                 pos = np.searchsorted(plist, cand)
                 pos[pos >= len(plist)] = len(plist) - 1
                 hit = plist[pos] == cand
-                sc[hit] += w * weights[s + pos[hit]]
+                sc[hit] += w * self.impacts_at(t, s + pos[hit], cand[hit])
             ok = True
         finally:
             if ok:  # zero again and handed back; a failure half-way drops it (as ``top`` does)
@@ -363,6 +383,21 @@ class BM25Index:
     def doc_terms(self, pid: int) -> np.ndarray:
         """Term ids present in passage ``pid``, ascending (from the forward index)."""
         return self.fwd_terms[self.fwd_indptr[pid] : self.fwd_indptr[pid + 1]]
+
+
+def _norm(doc_len, params: BM25Params) -> np.ndarray:
+    """k1 · (1 − b + b · |d| / avgdl) per passage."""
+    doc_len = np.asarray(doc_len)
+    if not len(doc_len):
+        return np.zeros(0)
+    avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len)
+    return params.k1 * (1 - params.b + params.b * doc_len.astype(np.float64) / avgdl)
+
+
+def _impacts(idf, tf, norm, k1p1: float) -> np.ndarray:
+    """idf · tf·(k1+1) / (norm + tf): one expression for every path (``kernel.py`` repeats it), so the same bits."""
+    tf = np.asarray(tf, dtype=np.float64)
+    return idf * ((tf * k1p1) / (norm + tf))
 
 
 def _max_per_term(weights: np.ndarray, indptr: np.ndarray) -> np.ndarray:

@@ -109,23 +109,27 @@ def _compile():
         scores[c], ids[c] = s, d
 
     @numba.njit(cache=True, nogil=True)
-    def top_k(indptr, docs, weights, tids, tw, buf, touched, k, constant, out_ids, out_scores):
-        """Accumulate the postings of ``tids`` (weights ``tw``) into ``buf``; the ``k`` best touched passages
+    def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, buf, touched, k, constant, out_ids, out_scores):
+        """Accumulate the postings of ``tids`` (weights ``tw``) into ``buf``, each posting's score worked out from
+        its count as ``bm25._impacts`` does (the same float64 operations in the same order); the ``k`` best touched passages
         by (score desc, passage asc), the constant added, into ``out_*``; ``buf`` is zero again on return.
         Returns how many."""
         n = 0
         for i in range(tids.shape[0]):
             t = tids[i]
             w = tw[i]
+            term_idf = idf[t]
             for p in range(indptr[t], indptr[t + 1]):
                 d = docs[p]
                 if buf[d] == 0.0:
                     touched[n] = d
                     n += 1
+                f = np.float64(tf[p])
+                impact = term_idf * ((f * k1p1) / (norm[d] + f))
                 if w == 1.0:
-                    buf[d] += weights[p]
+                    buf[d] += impact
                 else:
-                    buf[d] += w * weights[p]
+                    buf[d] += w * impact
         size = 0
         for j in range(n):
             d = touched[j]
@@ -145,7 +149,8 @@ def _compile():
 def _warm(kernel) -> None:
     indptr = np.array([0, 2], dtype=np.int64)
     docs = np.array([0, 1], dtype=np.int32)
-    weights = np.array([1.0, 2.0])
     buf = np.zeros(2)
-    kernel(indptr, docs, weights, np.array([0], dtype=np.int64), np.array([1.0]), buf,
-           np.zeros(2, dtype=np.int32), 1, 0.0, np.zeros(1, dtype=np.int32), np.zeros(1))
+    for dtype in (np.uint8, np.uint16, np.uint32):  # every count type an index may hold (bm25.tf_dtype)
+        kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
+               np.array([0], dtype=np.int64), np.array([1.0]), buf, np.zeros(2, dtype=np.int32), 1, 0.0,
+               np.zeros(1, dtype=np.int32), np.zeros(1))

@@ -244,7 +244,7 @@ def redundancy(bm25: BM25Index, query: dict[str, float], groups, pids: np.ndarra
                 at = np.searchsorted(docs, pids)
                 at = np.minimum(at, len(docs) - 1)
                 hit = docs[at] == pids
-                c[hit] = w * bm25.weights[s + at[hit]]
+                c[hit] = w * bm25.impacts_at(tid, s + at[hit], pids[hit])
             cache[stem] = c
         return c
 

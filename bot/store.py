@@ -10,7 +10,7 @@
                             each corpus file's sha256/size/mtime/passage range/article count,
                             and the size, mtime and sha256 of every file below
         terms.json          the vocabulary, sorted; term id = position
-        idf.npy indptr.npy docs.npy weights.npy doc_len.npy      postings (see bm25.py)
+        idf.npy max_weight.npy indptr.npy docs.npy tf.npy doc_len.npy   postings (see bm25.py)
         fwd_indptr.npy fwd_terms.npy fwd_tf.npy                  forward index
         article_of.npy section_of.npy parent_of.npy              the outline (structure.py)
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
@@ -63,13 +63,14 @@ from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_s
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 3  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json
-ARRAYS = ("idf", "indptr", "docs", "weights", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
+VERSION = 4  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores
+ARRAYS = ("idf", "max_weight", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
     "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32,
-    "idf": np.float64, "indptr": np.int64, "docs": np.int32, "weights": np.float64, "doc_len": np.int32,
-    "fwd_indptr": np.int64, "fwd_terms": np.int32, "fwd_tf": np.int32,
+    "idf": np.float64, "max_weight": np.float64, "indptr": np.int64, "docs": np.int32, "doc_len": np.int32,
+    "fwd_indptr": np.int64, "fwd_terms": np.int32,
 }
+COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # tf and fwd_tf: the narrowest that fits (bm25.tf_dtype)
 CURRENT = "current"
 # Loading checks every file's size against the manifest, and its sha256 when it is at most this big,
 # or bigger but with another modification time than the one recorded when it was written (edited,
@@ -210,14 +211,15 @@ def write(index_dir: Path, built: Built) -> Path:
 def _write_files(folder: Path, built: Built) -> None:
     b = built.bm25
     arrays = {
-        "idf": b.idf, "indptr": b.indptr, "docs": b.docs, "weights": b.weights, "doc_len": b.doc_len,
-        "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
+        "idf": b.idf, "max_weight": b.max_weight, "indptr": b.indptr, "docs": b.docs, "tf": b.tf,
+        "doc_len": b.doc_len, "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
     }
     outline = built.structure or compute_structure(
         built.passages.lines if isinstance(built.passages, PassageLines) else map(encode_passage, built.passages))
     arrays.update(outline.arrays())
     for name, arr in arrays.items():
-        np.save(folder / f"{name}.npy", np.ascontiguousarray(arr, dtype=ARRAY_DTYPES[name]), allow_pickle=False)
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(arr, dtype=ARRAY_DTYPES.get(name, arr.dtype)),
+                allow_pickle=False)
     (folder / "terms.json").write_text(json.dumps(b.terms, ensure_ascii=False), encoding="utf-8")
     offsets = np.zeros(len(built.passages) + 1, dtype=np.int64)
     lines = built.passages.lines if isinstance(built.passages, PassageLines) else map(encode_passage, built.passages)
@@ -429,7 +431,8 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
             if f"{name}.npy" not in files:
                 raise IndexFormatError(f"{folder}: {name}.npy is not in the manifest; run `citebot reindex`")
             arr = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
-            if arr.dtype != ARRAY_DTYPES[name] or arr.ndim != 1:
+            if arr.ndim != 1 or (arr.dtype not in COUNT_DTYPES if name in ("tf", "fwd_tf")
+                                 else arr.dtype != ARRAY_DTYPES[name]):
                 raise IndexFormatError(f"{folder}/{name}.npy has the wrong type; run `citebot reindex`")
             arrays[name] = np.asarray(arr)  # a plain ndarray over the mapping: slicing a memmap is slower
         terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
@@ -448,10 +451,10 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
     n_docs, n_terms = len(arrays["doc_len"]), len(terms)
     consistent = (
         n_docs == manifest["counts"]["passages"] == len(offsets) - 1
-        and len(arrays["idf"]) == n_terms
+        and len(arrays["idf"]) == n_terms == len(arrays["max_weight"])
         and len(arrays["indptr"]) == n_terms + 1
         and len(arrays["fwd_indptr"]) == n_docs + 1
-        and int(arrays["indptr"][-1]) == len(arrays["docs"]) == len(arrays["weights"])
+        and int(arrays["indptr"][-1]) == len(arrays["docs"]) == len(arrays["tf"])
         and int(arrays["fwd_indptr"][-1]) == len(arrays["fwd_terms"]) == len(arrays["fwd_tf"])
         and (len(arrays["docs"]) == 0 or int(arrays["docs"].max()) < n_docs)
         and (len(arrays["fwd_terms"]) == 0 or int(arrays["fwd_terms"].max()) < n_terms)

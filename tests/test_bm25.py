@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -35,6 +36,21 @@ def test_scores_equal_rank_bm25(seed):
         best = np.sort(expected)[::-1][:10]
         assert np.allclose([expected[d] for d, _ in top], best, rtol=0, atol=1e-9), q
         assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
+
+
+@pytest.mark.parametrize("repeat, dtype", [(3, np.uint8), (300, np.uint16), (70_000, np.uint32)])
+def test_counts_are_stored_narrow_and_score_exactly(repeat, dtype):
+    """A posting keeps the word's count in the narrowest type that holds it, not a float64 score; the scores
+    worked out from it are rank-bm25's, however often a passage repeats a word."""
+    docs, _ = random_corpus(11)
+    docs = docs + [["w3"] * repeat + ["w1"]]
+    p = BM25Params()
+    oracle, ours = BM25Plus(docs, k1=p.k1, b=p.b, delta=p.delta), BM25Index.build(docs)
+    assert ours.tf.dtype == dtype and ours.fwd_tf.dtype == dtype
+    assert int(ours.tf.max()) == max(max(Counter(d).values()) for d in docs)
+    for q in (["w3"], ["w1", "w3", "w0"]):
+        assert np.max(np.abs(oracle.get_scores(q) - ours.scores(q))) < 1e-9
+        assert ours.top(q, 1)[0][0] == int(np.argmax(oracle.get_scores(q)))
 
 
 def test_common_term_keeps_positive_weight():

@@ -40,7 +40,7 @@ def test_manifest_records_version_tokenizer_params_and_hashes(corpus_dir, index_
     import hashlib
 
     assert rec["sha256"] == hashlib.sha256((corpus_dir / rel).read_bytes()).hexdigest()
-    assert set(m["files"]) >= {"terms.json", "passages.jsonl", "weights.npy", "references.json"}
+    assert set(m["files"]) >= {"terms.json", "passages.jsonl", "tf.npy", "references.json"}
 
 
 @pytest.mark.parametrize("change", ["add", "edit", "remove"])
@@ -97,13 +97,25 @@ def test_empty_corpus_is_a_clear_error(tmp_path, index_dir):
         reindex(tmp_path / "empty", index_dir)
 
 
+def test_postings_take_five_bytes_each(corpus_dir, index_dir):
+    """A posting on disk is a passage id and a one-byte count (scores are worked out as they are read)."""
+    reindex(corpus_dir, index_dir)
+    folder = store.resolve(index_dir)
+    n = int(np.load(folder / "indptr.npy")[-1])
+    postings = sum((folder / f).stat().st_size for f in ("docs.npy", "tf.npy"))
+    assert n > 100 and postings <= 5 * n + 256  # + the two .npy headers
+    assert not (folder / "weights.npy").exists()
+    loaded = store.load(index_dir, tokenizer=Tokenizer().settings)
+    assert loaded.bm25.tf.dtype == np.uint8
+
+
 @pytest.mark.parametrize("damage", ["truncate", "edit", "delete", "version", "manifest"])
 def test_damaged_index_is_detected_on_load(corpus_dir, index_dir, damage):
     reindex(corpus_dir, index_dir)
     folder = store.resolve(index_dir)
     if damage == "truncate":
-        data = (folder / "weights.npy").read_bytes()
-        (folder / "weights.npy").write_bytes(data[: len(data) // 2])
+        data = (folder / "tf.npy").read_bytes()
+        (folder / "tf.npy").write_bytes(data[: len(data) // 2])
     elif damage == "edit":
         terms = json.loads((folder / "terms.json").read_text())
         terms[0], terms[1] = terms[1], terms[0]

@@ -79,7 +79,7 @@ def test_large_index_file_is_hashed_when_its_mtime_changed(corpus_dir, index_dir
     folder = store.resolve(index_dir)
     tok = Tokenizer().settings
     store.load(index_dir, tokenizer=tok)  # size + mtime as recorded: trusted
-    path = folder / "weights.npy"
+    path = folder / "tf.npy"
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF  # same size, different bytes, new mtime
     path.write_bytes(bytes(data))
