@@ -128,9 +128,13 @@ class _Assembly:
         if not token_lists:
             return
         self._counted += len(token_lists)
-        add, vocab = self.vocab.setdefault, self.vocab
-        ids = np.fromiter((add(t, len(vocab)) for toks in token_lists for t in toks), dtype=np.int64)
-        lens = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+        vocab = self.vocab
+        flat = [t for toks in token_lists for t in toks]
+        for t in dict.fromkeys(flat):  # new words get the next ids, in order of first appearance
+            if t not in vocab:
+                vocab[t] = len(vocab)
+        ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         local = np.repeat(np.arange(len(token_lists), dtype=np.int64), lens)
         fwd_indptr, tids, tf = forward_from_tokens(ids, local, len(token_lists), len(vocab))
         self.doc_len.append(lens)

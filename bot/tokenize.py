@@ -126,6 +126,8 @@ class Tokenizer:
             for table in self._tables:
                 s = table.get(word)
                 if s is not None:
+                    if len(self._cache) < 1_000_000:  # a table lookup costs a bisection: once per word
+                        self._cache[word] = s
                     break
         if s is None:
             if self._stemmer is None:
@@ -154,4 +156,5 @@ class Tokenizer:
         return self._stemmer is not None
 
     def __call__(self, text: str) -> list[str]:
-        return [self.stem(w) for w in self.words(text)]
+        get = self._cache.get
+        return [get(w) or self.stem(w) for w in self.words(text)]

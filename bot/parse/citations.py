@@ -46,6 +46,9 @@ def split_trailing(line: str) -> tuple[str, list[int]]:
     return line[: m.start()].rstrip(), nums
 
 
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:])")
+
+
 def split_bracketed(line: str) -> tuple[str, list[int]]:
     """Markdown: ``"Colchicine [1, 3]."`` → ``("Colchicine.", [1, 3])``."""
     nums: list[int] = []
@@ -58,5 +61,5 @@ def split_bracketed(line: str) -> tuple[str, list[int]]:
         nums.extend(n for n in found if n not in nums)
         return ""
 
-    text = BRACKETED.sub(take, line)
-    return re.sub(r"\s+([.,;:])", r"\1", text).strip(), nums
+    text = BRACKETED.sub(take, line) if "[" in line else line
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip(), nums

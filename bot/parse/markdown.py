@@ -22,20 +22,21 @@ ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,4}[.)])\s+(.*)$")
 REF_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s+(.+)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 log = logging.getLogger(__name__)
-INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<!\w)([*_])(\S(?:.*?\S)?)\1(?!\w)"), r"\2"),
-    (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"<!--.*?-->"), ""),
-    (re.compile(r"<[^>\s]+>"), ""),
+INLINE = [  # (characters one of which a match needs, pattern, replacement)
+    ("!", re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
+    ("]", re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
+    ("*_", re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    ("*_", re.compile(r"(?<!\w)([*_])(\S(?:.*?\S)?)\1(?!\w)"), r"\2"),
+    ("`", re.compile(r"`([^`]*)`"), r"\1"),
+    ("<", re.compile(r"<!--.*?-->"), ""),
+    ("<", re.compile(r"<[^>\s]+>"), ""),
 ]
 
 
 def _inline(text: str) -> str:
-    for pattern, repl in INLINE:
-        text = pattern.sub(repl, text)
+    for needs, pattern, repl in INLINE:
+        if any(c in text for c in needs):  # most lines hold no markup: no pattern to run
+            text = pattern.sub(repl, text)
     return text.strip()
 
 
