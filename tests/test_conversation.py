@@ -109,6 +109,25 @@ def test_a_follow_up_naming_what_the_topic_holds_stays_in_it(answerer):
     assert "Stop warfarin" in _first(answer)
 
 
+def test_a_follow_up_within_its_topic_needs_less_coverage(answerer, monkeypatch):
+    """The conversation is evidence too: a follow-up that keeps its topic is answered at a coverage (here held
+    at 0.4) that declines a first question, or a follow-up that leaves the topic."""
+    st = answerer.settings
+    assert st.min_coverage * st.follow_coverage < 0.4 < st.min_coverage
+    conv = Conversation(answerer)
+    assert conv.ask("how is calciphylaxis treated").answered
+    monkeypatch.setattr(answerer.decider, "covered", lambda *args, **kwargs: 0.4)
+    assert not answerer.ask("how is calciphylaxis treated").answered
+    follow = conv.ask("what dose is used?")
+    assert follow.answered and not follow.new_topic
+    assert "thiosulfate 25 g" in _first(follow)
+    monkeypatch.undo()
+    other = Conversation(answerer)
+    other.ask("how is calciphylaxis treated")
+    monkeypatch.setattr(answerer.decider, "covered", lambda *args, **kwargs: 0.4)
+    assert not other.ask("how often is zoledronic acid given in osteoporosis?").answered
+
+
 def test_reset_forgets_the_topic(answerer):
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")
