@@ -72,9 +72,10 @@ class Settings:
     0.662 / 0.662 / 0.662 / 0.662, conversations Hit@3 0.750 / 0.833 / 0.833 / 0.833 / 0.833; blind 4 conversations
     0.750 / 0.875 / 0.875 …; blind 5 Hit@1 0.375 / 0.375 / 0.406 / 0.406 / 0.406, conversations 0.500 / 0.500 /
     0.625 / 0.625 / 0.625 (all tuning sets; nothing else moved). No tuning set has an out-of-scope follow-up:
-    ten written for this check on the library (``how is calciphylaxis treated`` → ``what about in children?``,
-    … → ``is ketamine an option?``) were declined 9 of 10 at 1.0 and at 0.7 alike. 0.7, the highest value with the
-    whole gain."""
+    of ten written for this check on the library (``how is calciphylaxis treated`` → ``what about in children?``,
+    … → ``is ketamine an option?``; one, lung transplant referral, the PAH article does answer) 5 were declined
+    at 1.0 and the same 5 at 0.7 — a weakness of its own (a follow-up's words are exempt from the unknown-word
+    penalty), unchanged by this. 0.7, the highest value with the whole gain."""
 
     min_coverage: float = 0.5
     follow_coverage: float = 0.7
