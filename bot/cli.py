@@ -166,8 +166,9 @@ def cmd_reindex(args) -> int:
 
     stats = reindex(p.corpus, p.index, wait=args.wait, progress=Bar(), full=args.full)
     reused = f", {stats.files_reused:,} unchanged reused" if stats.files_reused else ""
+    workers = f" by {stats.workers} processes" if stats.workers else ""
     print(f"indexed {stats.passages:,} passages from {stats.files:,} file(s) ({stats.terms:,} terms) "
-          f"in {stats.seconds:.2f} s ({stats.files_read:,} read{reused}) → {stats.folder}")
+          f"in {stats.seconds:.2f} s ({stats.files_read:,} read{workers}{reused}) → {stats.folder}")
     for source, numbers in sorted(stats.missing.items()):
         print(f"{source} cites [{', '.join(map(str, numbers))}], not in its reference list")
     return 0

@@ -31,6 +31,14 @@ class CorpusError(CitebotError):
         self.line = line
         where = f"{path} line {line}" if line else path
         super().__init__(f"{where}: {message}")
+        self._message = message
+
+    def __reduce__(self):  # sent back whole from a worker process (indexer._read_in_workers)
+        return _corpus_error, (self.path, self._message, self.line)
+
+
+def _corpus_error(path, message, line):
+    return CorpusError(path, message, line=line)
 
 
 class EmptyCorpusError(CitebotError):

@@ -52,6 +52,7 @@ class Stats:
     missing: dict[str, list[int]]
     files_read: int = 0  # corpus files parsed and tokenised by this reindex
     files_reused: int = 0  # unchanged files whose passages and tokens were taken from the previous index
+    workers: int = 0  # processes that read the files (0: this one; indexer._workers)
 
 
 # What turns a corpus file into passages and tokens. An incremental reindex reuses a file's tokens
@@ -94,10 +95,9 @@ class _Assembly:
         self.outline: list[dict[str, np.ndarray]] = []  # the outline arrays, part by part (structure.py)
         self._articles = self._sections = 0  # outline ids handed out so far
 
-    def add_outline(self, lines: list[bytes]) -> None:
-        """The outline of a freshly read file's passages (``structure.compute``), numbered on from the rest."""
+    def add_outline(self, part: dict[str, np.ndarray]) -> None:
+        """The outline of a freshly read file's passages (``structure.compute``'s arrays), numbered on from the rest."""
         self._flush()
-        part = compute_structure(lines).arrays()
         self._append_outline(part, 0, 0, self._counted)
 
     def _append_outline(self, part: dict, art0: int, sec0: int, pid_shift: int) -> None:
@@ -121,24 +121,25 @@ class _Assembly:
             return None
         return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(np.int32) for n in names})
 
-    def add_tokens(self, token_lists: list[list[str]]) -> None:
-        """Passages of a freshly read file (their lines already appended)."""
+    def add_tokens(self, words: list[str], ids: np.ndarray, lens: np.ndarray) -> None:
+        """Passages of a freshly read file (their lines already appended): their tokens as positions ``ids`` in
+        the file's distinct ``words``, ``lens`` tokens per passage (``_Read``)."""
         self._flush()
         start = self._counted
-        if not token_lists:
+        if not len(lens):
             return
-        self._counted += len(token_lists)
+        self._counted += len(lens)
         vocab = self.vocab
-        flat = [t for toks in token_lists for t in toks]
-        for t in dict.fromkeys(flat):  # new words get the next ids, in order of first appearance
+        for t in words:  # new words get the next ids, in order of first appearance
             if t not in vocab:
                 vocab[t] = len(vocab)
-        ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-        lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        local = np.repeat(np.arange(len(token_lists), dtype=np.int64), lens)
-        fwd_indptr, tids, tf = forward_from_tokens(ids, local, len(token_lists), len(vocab))
+        remap = np.fromiter(map(vocab.__getitem__, words), dtype=np.int64, count=len(words))
+        ids = remap[ids]
+        lens = np.asarray(lens, dtype=np.int64)
+        local = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+        fwd_indptr, tids, tf = forward_from_tokens(ids, local, len(lens), len(vocab))
         self.doc_len.append(lens)
-        self.pids.append(start + np.repeat(np.arange(len(token_lists), dtype=np.int64), np.diff(fwd_indptr)))
+        self.pids.append(start + np.repeat(np.arange(len(lens), dtype=np.int64), np.diff(fwd_indptr)))
         self.tids.append(tids)
         self.tfs.append(tf)
 
@@ -236,7 +237,8 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     old_sources = _sources_by_file(previous, old) if old else {}
     asm = _Assembly()
     read = reused = 0
-    for i, cf in enumerate(files):
+    plan = []  # (file, its record in the previous index when it is reused, bytes already read)
+    for cf in files:
         rec = old.get(cf.rel)
         data = digest = None
         if rec is not None and (rec["size"], rec.get("mtime_ns")) != (cf.size, cf.mtime_ns):
@@ -245,29 +247,39 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
                 digest = corpus.sha256(data)
             if digest != rec["sha256"]:
                 rec = None
-        start = asm.n_passages
-        if rec is not None:
-            s, e = rec["passages"]
-            asm.add_previous(previous, s, e)
-            for src in old_sources.get(cf.rel, ()):
-                if src in previous.references:
-                    asm.references[src] = previous.references[src]
-                if src in previous.missing:
-                    asm.missing[src] = list(previous.missing[src])
-            articles, digest = rec["articles"], rec["sha256"]
-            reused += 1
-        else:
-            if data is None:
-                data = corpus.read_bytes(cf)
-                digest = corpus.sha256(data)
-            done = i
-            tick = (lambda n, done=done: progress(Tick(done, len(files), n))) if progress else None
-            articles = _read_new(cf, corpus.parse_bytes(cf, data), tokenizer, asm, tick)
-            read += 1
-        asm.records[cf.rel] = {"sha256": digest, "size": cf.size, "mtime_ns": cf.mtime_ns,
-                               "passages": [start, asm.n_passages], "articles": articles}
-        if progress:
-            progress(Tick(i + 1, len(files), asm.n_passages))
+        plan.append((cf, rec, data))
+    fresh = [(cf, data) for cf, rec, data in plan if rec is None]
+    workers = _workers(fresh)
+    results = _read_in_workers(fresh, workers, tokenizer) if workers else None
+    try:
+        for i, (cf, rec, data) in enumerate(plan):
+            start = asm.n_passages
+            if rec is not None:
+                s, e = rec["passages"]
+                asm.add_previous(previous, s, e)
+                for src in old_sources.get(cf.rel, ()):
+                    if src in previous.references:
+                        asm.references[src] = previous.references[src]
+                    if src in previous.missing:
+                        asm.missing[src] = list(previous.missing[src])
+                articles, digest = rec["articles"], rec["sha256"]
+                reused += 1
+            else:
+                if results is not None:
+                    r = next(results)
+                else:
+                    tick = (lambda n, i=i: progress(Tick(i, len(files), start + n))) if progress else None
+                    r = _read_file(cf, data, tokenizer, tick)
+                _add_read(asm, r, tokenizer)
+                articles, digest = r.articles, r.digest
+                read += 1
+            asm.records[cf.rel] = {"sha256": digest, "size": cf.size, "mtime_ns": cf.mtime_ns,
+                                   "passages": [start, asm.n_passages], "articles": articles}
+            if progress:
+                progress(Tick(i + 1, len(files), asm.n_passages))
+    finally:
+        if results is not None:
+            results.close()  # a failed build stops the worker processes
     corpus.require_passages(asm.n_passages, corpus_dir, len(files))
     bm25 = asm.index(params)
     # "long form (ABBR)" definitions; only lines with a parenthesis can hold one
@@ -295,7 +307,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     return store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
                        missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
                        abbreviations=abbreviations, pipeline=fingerprint, vocabulary=lexmod.vocabulary_fingerprint(),
-                       files_read=read, files_reused=reused,
+                       files_read=read, files_reused=reused, workers=workers,
                        embeddings=embeddings, stems=stems, lexicon=lexicon, structure=asm.structure())
 
 
@@ -325,9 +337,34 @@ def english_words(tokenizer: Tokenizer) -> set[str]:
 
 
 TICK = 2000  # passages tokenized between two progress ticks within one file
+# Articles to read in all at least this big are read by worker processes, one per core: parsing and tokenising are
+# two thirds of a reindex. Below it one process does it (a worker costs ~0.3 s to start: it imports citebot).
+PARALLEL_MIN_BYTES = 8 << 20
+CHUNK = 8  # files handed to a worker at a time
 
 
-def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assembly, tick=None) -> int:
+@dataclass
+class _Read:
+    """One freshly read corpus file, ready to be added to a build (``_Assembly``)."""
+
+    digest: str
+    lines: list[bytes]  # its passages (``store.encode_passage``)
+    outline: dict  # ``structure.compute``'s arrays for them
+    words: list[str]  # the distinct index terms of its passages, in order of first appearance
+    ids: np.ndarray  # every passage's tokens, as positions in ``words``
+    lens: np.ndarray  # tokens per passage
+    references: dict[str, dict[int, str]]
+    missing: dict[str, list[int]]
+    articles: int
+    stems: dict[str, str]  # word → stem of its words, from a worker (the index's stems table needs them)
+
+
+def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, tick=None, *,
+               stems: bool = False) -> _Read:
+    if data is None:
+        data = corpus.read_bytes(cf)
+    digest = corpus.sha256(data)
+    articles = corpus.parse_bytes(cf, data)
     passages: list[Passage] = []
     references: dict[str, dict[int, str]] = {}
     missing: dict[str, list[int]] = {}
@@ -342,19 +379,81 @@ def _read_new(cf: corpus.CorpusFile, articles, tokenizer: Tokenizer, asm: _Assem
         if gaps:
             missing[art.source] = gaps
     _validate(passages, references, missing)
-    start = asm.n_passages
     lines = [store.encode_passage(p) for p in passages]
-    asm.add_outline(lines)
-    asm.lines.extend(lines)
-    tokens = []
-    for j, p in enumerate(passages, 1):
-        tokens.append(tokenizer(document_text(p)))
-        if tick and j % TICK == 0:
-            tick(start + j)
-    asm.add_tokens(tokens)
-    asm.references.update(references)
-    asm.missing.update(missing)
-    return len(articles)
+    outline = compute_structure(lines).arrays()
+    position: dict[str, int] = {}
+    flat: list[int] = []
+    lens = np.zeros(len(passages), dtype=np.int64)
+    seen: dict[str, str] = {}
+    for j, p in enumerate(passages):
+        if stems:  # a worker: the words it stems anew go back to the caller's table, each once
+            raw = tokenizer.words(document_text(p))
+            new = [w for w in raw if not tokenizer.knows(w)]
+            toks = [tokenizer.stem(w) for w in raw]
+            for w in new:
+                seen[w] = tokenizer.stem(w)
+        else:
+            toks = tokenizer(document_text(p))
+        lens[j] = len(toks)
+        for t in toks:
+            k = position.get(t)
+            if k is None:
+                k = position[t] = len(position)
+            flat.append(k)
+        if tick and (j + 1) % TICK == 0:
+            tick(j + 1)
+    return _Read(digest, lines, outline, list(position), np.array(flat, dtype=np.int64), lens, references,
+                 missing, len(articles), seen)
+
+
+_WORKER_TOKENIZER: Tokenizer | None = None  # the caller's, inherited by forked workers
+
+
+def _read_in_worker(item) -> _Read:
+    cf, data = item
+    return _read_file(cf, data, _WORKER_TOKENIZER, stems=True)
+
+
+def _workers(fresh: list) -> int:
+    """How many worker processes read ``fresh`` (file, bytes): one per core (at most 8), or 0 — this process
+    reads them — below ``PARALLEL_MIN_BYTES``, on one core, or when this process runs other threads (the Slack
+    front rebuilding in place): workers are forked, and a fork copies other threads' locks mid-use. Forked, not
+    spawned: a spawned worker imports the caller's main script again, which a script without a
+    ``__main__`` guard does not survive."""
+    import os
+    import threading
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if (cores < 2 or len(fresh) < 2 * cores or sum(cf.size for cf, _ in fresh) < PARALLEL_MIN_BYTES
+            or threading.active_count() > 1 or not hasattr(os, "fork")):
+        return 0
+    return min(cores, 8)
+
+
+def _read_in_workers(fresh: list, workers: int, tokenizer: Tokenizer):
+    """``_Read`` of each of ``fresh``, in order, from ``workers`` processes; a failure (a bad article) stops them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER_TOKENIZER
+    tokenizer.stem("citebot")  # its word tables and nltk's stemmer loaded once here, not in every worker
+    tokenizer.stem("zzcitebotzz")
+    _WORKER_TOKENIZER = tokenizer
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(_read_in_worker, fresh, chunksize=CHUNK)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _add_read(asm: _Assembly, r: _Read, tokenizer: Tokenizer) -> None:
+    asm.add_outline(r.outline)
+    asm.lines.extend(r.lines)
+    asm.add_tokens(r.words, r.ids, r.lens)
+    asm.references.update(r.references)
+    asm.missing.update(r.missing)
+    if r.stems:
+        tokenizer.preload(r.stems)
 
 
 def _validate(passages: list[Passage], references: dict, missing: dict) -> None:
@@ -409,6 +508,7 @@ def reindex(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = 
         files=len(built.corpus), articles=sum(r["articles"] for r in built.corpus.values()),
         passages=len(built.passages), terms=len(built.bm25.terms), seconds=time.perf_counter() - t0,
         folder=folder, missing=built.missing, files_read=built.files_read, files_reused=built.files_reused,
+        workers=built.workers,
     )
 
 

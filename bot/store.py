@@ -99,6 +99,7 @@ class Built:
     vocabulary: str = ""  # fingerprint of the shipped vocabulary it was built with (lexicon.vocabulary_fingerprint)
     files_read: int = 0  # corpus files parsed and tokenised by this build
     files_reused: int = 0  # unchanged files whose passages and tokens came from the previous version
+    workers: int = 0  # processes that read the files (0: the building process itself)
     embeddings: np.ndarray | None = None  # optional dense extra: float32 passages × dim (dense.py)
     structure: Structure | None = None  # the outline arrays (structure.py); computed from the passages when None
     stems: dict = field(default_factory=dict)  # word → stem of the corpus's words, so questions need no stemmer

@@ -147,6 +147,10 @@ class Tokenizer:
         for w, s in stems.items():
             self._cache.setdefault(w, s)
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word``'s stem is already remembered (stemming it costs no table lookup)."""
+        return word in self._cache
+
     def known(self) -> dict[str, str]:
         """The word → stem pairs seen so far."""
         return dict(self._cache)

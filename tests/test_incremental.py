@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +187,45 @@ def test_a_file_added_first_moves_every_reused_outline_and_equals_a_full_rebuild
     loaded = load(index_dir)
     assert (loaded.structure.parent_of >= 0).sum() > 10
     assert_same_index(loaded, full_rebuild(many, tmp_path))
+
+
+def _reindex_in_workers(corpus: Path, index: Path) -> subprocess.CompletedProcess:
+    """A full ``reindex`` in a fresh single-threaded process with the worker threshold at 0, so the files are read
+    by worker processes (a pytest-xdist worker runs threads, so there they would be read in-process)."""
+    code = ("import sys; from pathlib import Path; from bot import indexer; indexer.PARALLEL_MIN_BYTES = 0; "
+            "s = indexer.reindex(Path(sys.argv[1]), Path(sys.argv[2]), full=True); print('workers', s.workers)")
+    return subprocess.run([sys.executable, "-c", code, str(corpus), str(index)], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: the files are always read in-process")
+def test_files_read_by_worker_processes_give_the_same_index(tmp_path):
+    corpus = tmp_path / "corpus"
+    generate(corpus, 1500, seed=5, questions=1)
+    (corpus / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    run = _reindex_in_workers(corpus, tmp_path / "parallel")
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout.split()[-1]) >= 2
+    stats = reindex(corpus, tmp_path / "serial")
+    assert stats.workers == 0
+    a, b = store.resolve(tmp_path / "serial"), store.resolve(tmp_path / "parallel")
+    for name in (*ARRAYS, "article_of", "section_of", "parent_of", "text_len", "passage_offsets"):
+        assert (a / f"{name}.npy").read_bytes() == (b / f"{name}.npy").read_bytes(), name
+    for name in ("passages.jsonl", "terms.json", "references.json", "abbreviations.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    stems = json.loads((a / "stems.json").read_text())
+    assert stems and stems == json.loads((b / "stems.json").read_text())
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: the files are always read in-process")
+def test_a_bad_article_read_by_a_worker_fails_naming_file_and_line(tmp_path):
+    corpus = tmp_path / "corpus"
+    generate(corpus, 1500, seed=6, questions=1)
+    index = tmp_path / "index"
+    assert _reindex_in_workers(corpus, index).returncode == 0
+    before = store.resolve(index)
+    (corpus / "synth-bad.md").write_bytes(b"# T\n\nok\n\xff\n")
+    run = _reindex_in_workers(corpus, index)
+    assert run.returncode != 0
+    assert "synth-bad.md line 4: not UTF-8" in run.stderr
+    assert store.resolve(index) == before
