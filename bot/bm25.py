@@ -129,10 +129,8 @@ class BM25Index:
         n_terms = len(terms)
         p_term = new_id[fwd_terms]
         p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
-        by_doc = np.lexsort((p_term, p_doc))  # forward index: by passage, then term
-        p_term, tf = p_term[by_doc], np.asarray(fwd_tf)[by_doc]
-        del by_doc
-        by_term = np.argsort(p_term, kind="stable")  # postings: by term, then passage (stable keeps passage order)
+        tf = np.asarray(fwd_tf, dtype=np.int64)
+        p_term, tf, post_term, docs, t_tf = _sorted_both_ways(p_doc, p_term, tf, n_docs, n_terms)
         df = np.bincount(p_term, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
@@ -140,9 +138,7 @@ class BM25Index:
         avgdl = float(doc_len.sum()) / n_docs
         idf = np.log((n_docs + 1) / np.maximum(df, 1)).astype(np.float64)
         norm = _norm(doc_len, params)
-        t_tf = tf[by_term]
-        docs = p_doc[by_term]
-        weights = _impacts(idf[p_term[by_term]], t_tf, norm[docs], params.k1 + 1)
+        weights = _impacts(idf[post_term], t_tf, norm[docs], params.k1 + 1)
         small = tf_dtype(int(tf.max()) if len(tf) else 0)
         return cls(
             terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32), tf=t_tf.astype(small),
@@ -383,6 +379,35 @@ class BM25Index:
     def doc_terms(self, pid: int) -> np.ndarray:
         """Term ids present in passage ``pid``, ascending (from the forward index)."""
         return self.fwd_terms[self.fwd_indptr[pid] : self.fwd_indptr[pid + 1]]
+
+
+def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
+    """The (passage, term, count) triples — one per distinct term of a passage — in the forward index's order (by
+    passage, then term) and in the postings' (by term, then passage): ``(fwd terms, fwd counts, posting terms,
+    posting passages, posting counts)``.
+
+    Each triple is packed into one int64 key when the three fit in 62 bits (up to 2^24 passages × 2^22 terms with
+    counts below 2^16), and the keys sorted: at 1M passages (25M triples) that takes 4 s where sorting by two
+    arrays (``np.lexsort``, a stable ``argsort``) took 16. The pairs are distinct, so both orders are the same."""
+    t_bits = max(1, (n_terms - 1).bit_length())
+    d_bits = max(1, (n_docs - 1).bit_length())
+    c_bits = max(1, int(tf.max()).bit_length()) if len(tf) else 1
+    if t_bits + d_bits + c_bits > 62:
+        by_doc = np.lexsort((p_term, p_doc))
+        p_term, tf = p_term[by_doc], tf[by_doc]
+        p_doc = p_doc[by_doc]
+        by_term = np.argsort(p_term, kind="stable")
+        return p_term, tf, p_term[by_term], p_doc[by_term], tf[by_term]
+    c_mask, t_mask, d_mask = (1 << c_bits) - 1, (1 << t_bits) - 1, (1 << d_bits) - 1
+    key = (p_doc << (t_bits + c_bits)) | (p_term << c_bits) | tf
+    key.sort()
+    tf = key & c_mask
+    p_term = (key >> c_bits) & t_mask
+    p_doc = key >> (t_bits + c_bits)
+    key = (p_term << (d_bits + c_bits)) | (p_doc << c_bits) | tf
+    del p_doc
+    key.sort()
+    return p_term, tf, key >> (d_bits + c_bits), (key >> c_bits) & d_mask, key & c_mask
 
 
 def _norm(doc_len, params: BM25Params) -> np.ndarray:

@@ -142,3 +142,25 @@ def test_compiled_top_k_equals_numpy(monkeypatch):
     finally:
         kernel.disable()
     assert compiled == numpy_top
+
+
+def test_postings_sorted_by_packed_keys_equal_the_two_array_sorts():
+    """``from_forward`` sorts (passage, term, count) packed into one int64; too wide to pack, it sorts by arrays."""
+    from bot.bm25 import _sorted_both_ways
+
+    rng = np.random.default_rng(3)
+    p_doc, p_term = [], []
+    for d in range(300):
+        terms = rng.choice(500, size=int(rng.integers(1, 20)), replace=False)
+        p_doc += [d] * len(terms)
+        p_term += list(terms)
+    p_doc, p_term = np.array(p_doc, dtype=np.int64), np.array(p_term, dtype=np.int64)
+    tf = rng.integers(1, 300, size=len(p_doc)).astype(np.int64)
+    packed = _sorted_both_ways(p_doc, p_term, tf, 300, 500)
+    by_arrays = _sorted_both_ways(p_doc, p_term, tf, 2**40, 2**30)  # 70 bits: not packed
+    for a, b in zip(packed, by_arrays):
+        assert np.array_equal(a, b)
+    fwd_terms, fwd_tf, post_terms, post_docs, post_tf = packed
+    assert np.all(np.diff(post_terms) >= 0) and len(post_docs) == len(p_doc)
+    assert sorted(zip(post_docs.tolist(), post_terms.tolist(), post_tf.tolist())) == sorted(
+        zip(p_doc.tolist(), p_term.tolist(), tf.tolist()))
