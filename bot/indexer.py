@@ -249,6 +249,10 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
                 rec = None
         plan.append((cf, rec, data))
     fresh = [(cf, data) for cf, rec, data in plan if rec is None]
+    # the previous index's word → stem table (nltk's stems of its words): an edited article's known words need
+    # no stemmer, so an edit imports no nltk (1–5 s) unless the article brings new words
+    previous_stems = store.read_stems(previous.folder) if (previous is not None and old) else {}
+    tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None
     try:
@@ -284,7 +288,8 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     bm25 = asm.index(params)
     # "long form (ABBR)" definitions; only lines with a parenthesis can hold one
     abbreviations = harvest(store.decode_passage(line, 0).text for line in asm.lines if b"(" in line)
-    abbreviations += general_abbreviations(tokenizer, bm25.vocab, abbreviations)
+    stemmed: set[str] = set()
+    abbreviations += general_abbreviations(tokenizer, bm25.vocab, abbreviations, stemmed)
     embeddings = None
     if dense:
         from . import dense as dense_mod
@@ -299,8 +304,8 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     # word → stem for the corpus's words (the previous index's for the files reused, while their stems are
     # still index terms) and the shipped word lists: a question then needs no stemmer (tokenize.py)
     vocab = bm25.vocab
-    stems = store.read_stems(previous.folder) if (previous is not None and old) else {}
-    listed = _stem_shipped_lists(tokenizer)
+    stems = previous_stems
+    listed = _stem_shipped_lists(tokenizer) | stemmed
     english = english_words(tokenizer)  # shipped in the package: not repeated in the index
     stems.update(tokenizer.known())
     stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}

@@ -243,11 +243,12 @@ def _needs_capitals(short: str) -> bool:
     return any(c.isupper() for c in short)
 
 
-def general_abbreviations(tokenizer, vocab, defined=()) -> list[list[str]]:
+def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = None) -> list[list[str]]:
     """``[short, meaning, "general"]`` for the shipped table's abbreviations (``data/abbreviations.tsv``)
     whose meaning's words the index holds, one stem for the abbreviation, and no definition of the same
     abbreviation by the articles themselves (``defined``: their harvested pairs, which say what it means
-    there)."""
+    there). ``stemmed`` collects the words it stemmed (the index keeps their stems: the next reindex then
+    needs no stemmer for them)."""
     text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
     own = {short for short, *_ in defined}
     # a word's stem keeps its first three letters (two of a three-letter word: "dry" → dri): a meaning with a
@@ -263,6 +264,9 @@ def general_abbreviations(tokenizer, vocab, defined=()) -> list[list[str]]:
         if short in own or any(w[: 3 if len(w) > 3 else 2] not in starts
                                for w in _LETTERS.findall(meaning.lower()) if w not in stop):
             continue
+        if stemmed is not None:
+            stemmed.update(tokenizer.words(short))
+            stemmed.update(tokenizer.words(meaning))
         short_stems = tokenizer(short)
         if len(short_stems) != 1:
             continue

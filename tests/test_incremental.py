@@ -229,3 +229,19 @@ def test_a_bad_article_read_by_a_worker_fails_naming_file_and_line(tmp_path):
     assert run.returncode != 0
     assert "synth-bad.md line 4: not UTF-8" in run.stderr
     assert store.resolve(index) == before
+
+
+def test_an_edit_with_known_words_needs_no_stemmer(corpus_dir, index_dir):
+    """The previous index's word → stem table (its words, and those of the shipped abbreviation table it read)
+    serves the edited article's words: an edit that brings no new word imports no nltk (1–5 s)."""
+    (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    reindex(corpus_dir, index_dir)
+    with open(corpus_dir / "gout.md", "a", encoding="utf-8") as f:
+        f.write("\n- Colchicine for gout flares [1]\n")
+    code = ("import sys; from pathlib import Path; from bot import indexer; "
+            "s = indexer.reindex(Path(sys.argv[1]), Path(sys.argv[2])); "
+            "print(s.files_read, 'nltk' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code, str(corpus_dir), str(index_dir)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "False"]
