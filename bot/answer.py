@@ -226,12 +226,19 @@ class Answerer:
 
     def context_topic(self, ctx: list) -> Topic:
         """The topic of a conversation: the articles and sections of its last turn's best passages, ranked
-        as that turn was (its own context before it). Derived from the questions alone, so a Slack thread
-        read back after a restart has the same topic as the REPL's conversation."""
-        last, before = ctx[-1], ctx[:-1]
-        ranked = self._top(self._weighted_query(last, before), self.settings.coverage_depth, "", (),
-                           turns=ctx)
-        return self.levels.topic_of(ranked, self.settings.coverage_depth)
+        as that turn was — with the turns before it, and within their topic when it kept it (the turns are
+        replayed: "what dose is used?" after calciphylaxis treatment is about calciphylaxis, though its own
+        words favour an article whose every line says "dose used"). Derived from the questions alone, so a
+        Slack thread read back after a restart has the same topic as the REPL's conversation. No tuning-set
+        score moved (their three-turn conversations were not affected); it costs a ranking per earlier turn."""
+        topic = None
+        for i, turn in enumerate(ctx):  # replayed: a turn that kept the topic before it is ranked within it
+            before = ctx[:i]
+            follows = bool(topic) and self.continues(turn, topic)
+            ranked = self._top(self._weighted_query(turn, before), self.settings.coverage_depth, "", (),
+                               topic if follows else None, turns=ctx[: i + 1])
+            topic = self.levels.topic_of(ranked, self.settings.coverage_depth)
+        return topic
 
     def continues(self, turn, topic: Topic | None) -> bool:
         """Whether a follow-up stays within a conversation's ``topic``. It leaves it when it names something

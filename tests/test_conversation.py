@@ -128,6 +128,19 @@ def test_a_follow_up_within_its_topic_needs_less_coverage(answerer, monkeypatch)
     assert not other.ask("how often is zoledronic acid given in osteoporosis?").answered
 
 
+def test_the_topic_is_replayed_turn_by_turn(answerer):
+    """The topic after "how is calciphylaxis treated" → "what dose is used?" is calciphylaxis: the second turn kept
+    the first one's topic, so it is ranked within it when the topic is worked out again (on its own, "what dose
+    is used?" favours the osteoporosis article, whose lines all say "dose used")."""
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    assert "thiosulfate 25 g" in _first(conv.ask("what dose is used?"))
+    topic = answerer.context_topic([answerer.expand(t) for t in conv.turns])
+    structure = answerer.index.structure
+    hit = conv.answerer.ask("how is calciphylaxis treated").hits[0].passage.pid
+    assert list(topic.articles) == [int(structure.article_of[hit])]
+
+
 def test_reset_forgets_the_topic(answerer):
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")
