@@ -135,7 +135,6 @@ class BM25Index:
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         doc_len = np.asarray(doc_len, dtype=np.int64)
-        avgdl = float(doc_len.sum()) / n_docs
         idf = np.log((n_docs + 1) / np.maximum(df, 1)).astype(np.float64)
         norm = _norm(doc_len, params)
         weights = _impacts(idf[post_term], t_tf, norm[docs], params.k1 + 1)
@@ -309,8 +308,7 @@ class BM25Index:
                     if left[j] < theta:
                         break
                 part = docs[s:e]
-                impacts = self.impacts(t, s, e)
-                np.add.at(buf, part, impacts if w == 1.0 else w * impacts)
+                np.add.at(buf, part, w * self.impacts(t, s, e))  # w · impact: 1.0 · x is x
                 met.append(part)
                 read += e - s
                 j += 1

@@ -394,10 +394,9 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
     for j, p in enumerate(passages):
         if stems:  # a worker: the words it stems anew go back to the caller's table, each once
             raw = tokenizer.words(document_text(p))
-            new = [w for w in raw if not tokenizer.knows(w)]
+            new = {w for w in raw if not tokenizer.knows(w)}
             toks = [tokenizer.stem(w) for w in raw]
-            for w in new:
-                seen[w] = tokenizer.stem(w)
+            seen.update((w, s) for w, s in zip(raw, toks) if w in new)
         else:
             toks = tokenizer(document_text(p))
         lens[j] = len(toks)
@@ -442,8 +441,7 @@ def _read_in_workers(fresh: list, workers: int, tokenizer: Tokenizer):
     from concurrent.futures import ProcessPoolExecutor
 
     global _WORKER_TOKENIZER
-    tokenizer.stem("citebot")  # its word tables and nltk's stemmer loaded once here, not in every worker
-    tokenizer.stem("zzcitebotzz")
+    tokenizer.load()  # its word tables and nltk's stemmer loaded once here, not in every worker
     _WORKER_TOKENIZER = tokenizer
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:

@@ -116,13 +116,25 @@ class Tokenizer:
         with self._loading:
             self._sources.insert(0, loader)
 
+    def _open_tables(self) -> None:
+        with self._loading:
+            while self._sources:
+                self._tables.append(self._sources.pop(0)())
+
+    def load(self) -> None:
+        """Load the word → stem tables and nltk's stemmer now, not at the first word that needs them (before
+        forking workers: each then has them)."""
+        self._open_tables()
+        if self._stemmer is None:
+            from nltk.stem.snowball import SnowballStemmer
+
+            self._stemmer = SnowballStemmer("english")
+
     def stem(self, word: str) -> str:
         s = self._cache.get(word)
         if s is None and (self._sources or self._tables):
             if self._sources:
-                with self._loading:
-                    while self._sources:
-                        self._tables.append(self._sources.pop(0)())
+                self._open_tables()
             for table in self._tables:
                 s = table.get(word)
                 if s is not None:
