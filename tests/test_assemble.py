@@ -162,3 +162,25 @@ def test_ranked_passages_the_answer_does_not_show_add_no_references(seed):
     assert any(h.passage.pid not in shown for h in answer.hits)
     assert {r.number for r in answer.passage_references} >= {2, 4}
     assert [r.number for r in answer.references] == [1, 3]
+
+
+def _pid(answerer, text: str) -> int:
+    store = answerer.index.passages
+    return next(i for i in range(len(store)) if store.get(i).text.startswith(text))
+
+
+def test_a_list_several_of_whose_items_match_outweighs_a_lone_passage(seed):
+    """Auto-merging: three accepted items of one list are more evidence than one paragraph scoring a little
+    higher, so with room for one block the list is shown (whole, the three marked), not the paragraph."""
+    para = _pid(seed, "Calcinosis is often resistant to medical therapy")
+    items = [_pid(seed, t) for t in ("Diltiazem", "Colchicine", "Minocycline")]
+    ranked = [(para, 10.0), *[(p, 9.5 - i / 10) for i, p in enumerate(items)]]
+    assembler = assemble.Assembler(seed.index.structure, seed._passage)
+    (block,) = assembler.blocks(ranked, 1)
+    assert block.lead is not None and block.lead.text.startswith("Pharmacological options")
+    assert {i.pid for i in block.items if i.matched} == set(items)
+    # one matching item is not: the paragraph keeps the place its score gives it
+    (alone,) = assembler.blocks(ranked[:2], 1)
+    assert alone.lead is None and alone.items[0].pid == para
+    # both shown when there is room, the list first
+    assert [b.lead is not None for b in assembler.blocks(ranked, 3)] == [True, False]
