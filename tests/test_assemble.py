@@ -171,7 +171,8 @@ def _pid(answerer, text: str) -> int:
 
 def test_a_list_several_of_whose_items_match_outweighs_a_lone_passage(seed):
     """Auto-merging: three accepted items of one list are more evidence than one paragraph scoring a little
-    higher, so with room for one block the list is shown (whole, the three marked), not the paragraph."""
+    higher, so with room for one block the list is shown (whole, the three marked), not the paragraph; blocks
+    chosen are shown in the order of their best passages."""
     para = _pid(seed, "Calcinosis is often resistant to medical therapy")
     items = [_pid(seed, t) for t in ("Diltiazem", "Colchicine", "Minocycline")]
     ranked = [(para, 10.0), *[(p, 9.5 - i / 10) for i, p in enumerate(items)]]
@@ -182,5 +183,5 @@ def test_a_list_several_of_whose_items_match_outweighs_a_lone_passage(seed):
     # one matching item is not: the paragraph keeps the place its score gives it
     (alone,) = assembler.blocks(ranked[:2], 1)
     assert alone.lead is None and alone.items[0].pid == para
-    # both shown when there is room, the list first
-    assert [b.lead is not None for b in assembler.blocks(ranked, 3)] == [True, False]
+    # both shown when there is room, in the order of their best passages: the paragraph first
+    assert [b.lead is not None for b in assembler.blocks(ranked, 3)] == [False, True]
