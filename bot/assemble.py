@@ -8,8 +8,8 @@ the index (``structure.py``: each passage's parent lead-in or bullet):
   ``MAX_ITEMS`` is trimmed around the hits, saying how many are left out ("+ N more");
 * hits among siblings merge into one block (one block per lead-in); a hit inside a list another block
   already shows is marked there;
-* short lead-in-less items under one heading (two to ``MAX_ITEMS``, each at most ``SHORT`` characters)
-  are that heading's list and show together;
+* lead-in-less items under one heading (two to ``MAX_ITEMS``: bullets of any length, or lines of at most
+  ``SHORT`` characters) are that heading's list and show together;
 * a paragraph stands alone.
 
 Which passages: those of the first ``CANDIDATES`` ranked passages scoring at least ``ACCEPT`` of the best
@@ -114,13 +114,14 @@ class Assembler:
 
     def _heading_items(self, pid: int) -> list[int]:
         """The lead-in-less passages of ``pid``'s section when they read as a list: two to ``MAX_ITEMS`` of
-        them, each at most ``SHORT`` characters; [] otherwise."""
+        them, all bullets or each at most ``SHORT`` characters; [] otherwise."""
         s = self.s
         sec = int(s.section_of[pid])
         if sec in self._rows:
             return self._rows[sec]
         row = s.top_level(sec)
-        if not 2 <= len(row) <= MAX_ITEMS or any(int(s.text_len[i]) > SHORT for i in row):
+        bullets = all(int(s.is_item[i]) for i in row)  # a bulleted list, however long its items
+        if not 2 <= len(row) <= MAX_ITEMS or not bullets and any(int(s.text_len[i]) > SHORT for i in row):
             row = []
         self._rows[sec] = row
         return row

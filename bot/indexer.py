@@ -107,19 +107,20 @@ class _Assembly:
         sec = part["section_of"].astype(np.int64) - sec0 + self._sections
         par = part["parent_of"].astype(np.int64)
         par = np.where(par >= 0, par + pid_shift, -1)
-        self.outline.append({"article_of": art, "section_of": sec, "parent_of": par, "text_len": part["text_len"]})
+        self.outline.append({"article_of": art, "section_of": sec, "parent_of": par, "text_len": part["text_len"],
+                             "is_item": part["is_item"]})
         if len(art):
             self._articles = int(art.max()) + 1
             self._sections = int(sec.max()) + 1
 
     def structure(self):
-        from .structure import Structure
+        from .structure import ARRAYS as OUTLINE_ARRAYS, Structure
 
         self._flush()
-        names = ("article_of", "section_of", "parent_of", "text_len")
         if not self.outline:
             return None
-        return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(np.int32) for n in names})
+        return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(np.int8 if n == "is_item" else np.int32)
+                            for n in OUTLINE_ARRAYS})
 
     def add_tokens(self, words: list[str], ids: np.ndarray, lens: np.ndarray) -> None:
         """Passages of a freshly read file (their lines already appended): their tokens as positions ``ids`` in

@@ -39,6 +39,7 @@ class Passage:
     section: tuple[str, ...]
     source: str
     pid: int = -1
+    item: bool = False  # a list item (bullet) of its article, not a paragraph: what assembling shows as a list
 
     @property
     def section_path(self) -> str:

@@ -63,10 +63,11 @@ from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_s
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 4  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores
+VERSION = 5  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
+# 5: list items marked (passages.jsonl's sixth field, is_item.npy)
 ARRAYS = ("idf", "max_weight", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
-    "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32,
+    "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32, "is_item": np.int8,
     "idf": np.float64, "max_weight": np.float64, "indptr": np.int64, "docs": np.int32, "doc_len": np.int32,
     "fwd_indptr": np.int64, "fwd_terms": np.int32,
 }
@@ -108,14 +109,14 @@ class Built:
 
 def encode_passage(p: Passage) -> bytes:
     """One line of passages.jsonl."""
-    return (json.dumps([p.text, list(p.citations), p.article, list(p.section), p.source], ensure_ascii=False)
-            + "\n").encode("utf-8")
+    fields = [p.text, list(p.citations), p.article, list(p.section), p.source] + ([1] if p.item else [])
+    return (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def decode_passage(line: bytes, pid: int) -> Passage:
-    text, cites, article, section, source = json.loads(line)
+    text, cites, article, section, source, *item = json.loads(line)  # a sixth field, 1, marks a list item
     return Passage(text=text, citations=tuple(cites), article=article, section=tuple(section), source=source,
-                   pid=pid)
+                   pid=pid, item=bool(item and item[0]))
 
 
 class PassageLines(Sequence):

@@ -21,7 +21,7 @@ from typing import Iterable
 
 import numpy as np
 
-ARRAYS = ("article_of", "section_of", "parent_of", "text_len")
+ARRAYS = ("article_of", "section_of", "parent_of", "text_len", "is_item")
 
 
 def _label(text: str) -> str:
@@ -34,6 +34,7 @@ class Structure:
     section_of: np.ndarray
     parent_of: np.ndarray
     text_len: np.ndarray
+    is_item: np.ndarray  # 1 for a list item (a bullet), 0 for a paragraph or lead-in line
 
     @property
     def n_articles(self) -> int:
@@ -63,7 +64,7 @@ class Structure:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"article_of": self.article_of, "section_of": self.section_of, "parent_of": self.parent_of,
-                "text_len": self.text_len}
+                "text_len": self.text_len, "is_item": self.is_item}
 
 
 def _groups(keys: np.ndarray, n: int, shift: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -80,10 +81,10 @@ def compute(lines: Iterable[bytes]) -> Structure:
     """The outline arrays from ``passages.jsonl`` lines (text, citations, article, section, source)."""
     articles: dict[str, int] = {}
     sections: dict[tuple, int] = {}
-    art, sec, par, size = [], [], [], []
+    art, sec, par, size, item = [], [], [], [], []
     labels: dict[tuple, int] = {}  # (source, *section path, label) -> the latest passage with that label
     for pid, line in enumerate(lines):
-        text, _cites, _title, section, source = json.loads(line)
+        text, _cites, _title, section, source, *is_item = json.loads(line)
         a = articles.setdefault(source, len(articles))
         key = (source, *section)
         s = sections.setdefault(key, len(sections))
@@ -91,6 +92,7 @@ def compute(lines: Iterable[bytes]) -> Structure:
         sec.append(s)
         par.append(labels.get(key, -1))
         size.append(len(text))
+        item.append(1 if is_item and is_item[0] else 0)
         labels[(*key, _label(text))] = pid
     return Structure(np.asarray(art, dtype=np.int32), np.asarray(sec, dtype=np.int32),
-                     np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32))
+                     np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32), np.asarray(item, dtype=np.int8))

@@ -138,9 +138,15 @@ def test_short_items_under_a_heading_show_together(seed):
     assert [i.matched for i in block.items] == [False, True]
     text = as_text(answer)
     assert "▸ Mixed connective tissue disease [3]" in text and "• Systemic lupus erythematosus [3]" in text
-    # a long paragraph under a heading is not a list item: it stands alone
-    para = seed.ask("What percentage of systemic sclerosis patients develop calcinosis?")
-    assert all(len(b.items) == 1 for b in para.blocks if b.lead is None and "Systemic Sclerosis" in b.section)
+    # bullets under a heading are its list however long they are ("Most commonly seen in limited cutaneous
+    # systemic sclerosis … (Calcinosis, Raynaud's phenomenon, …)" is 170 characters); a paragraph stands alone
+    answer = seed.ask("What percentage of systemic sclerosis patients develop calcinosis?")
+    bullets = next(b for b in answer.blocks if b.section[-1] == "Systemic Sclerosis")
+    assert bullets.lead is None and len(bullets.items) == 8
+    assert "Affects approximately 25% of patients with systemic sclerosis" in [i.text for i in bullets.items if i.matched]
+    assert max(len(i.text) for i in bullets.items) > assemble.SHORT
+    para = next(b for b in answer.blocks if b.section[-1] == "Conditions Associated with Calcinosis")
+    assert len(para.items) == 1 and para.items[0].text.startswith("Calcinosis is most strongly associated")
 
 
 def test_references_are_those_the_blocks_show_not_the_ranked_passages(seed):

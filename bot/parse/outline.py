@@ -120,7 +120,8 @@ def assemble(blocks: list[Block], *, article: str, source: str) -> list[Passage]
                 node.cites = list(following)
 
     return [
-        Passage(text=n.text, citations=tuple(n.cites), article=article, section=n.path, source=source)
+        Passage(text=n.text, citations=tuple(n.cites), article=article, section=n.path, source=source,
+                item=n.is_item)
         for n in nodes
         if n.text.strip()
     ]
