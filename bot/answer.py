@@ -396,7 +396,7 @@ def _merged(turn, ctx):
     phrases = dict(ctx.phrases)
     phrases.update(turn.phrases)
     return Expanded(terms=turn.terms + tuple(t for t in ctx.terms if t not in turn.terms), alternates=alts,
-                    phrases=phrases, either=turn.either + ctx.either, own=turn.terms)
+                    phrases=phrases, either=turn.either + ctx.either, own=turn.terms, quantity=turn.quantity)
 
 
 @dataclass

@@ -91,7 +91,8 @@ class Decider:
 
     def wanted(self, judged):
         """The kinds of information (``intent.py``) the question asks for."""
-        return intent.asked(self._intents, judged.terms)
+        found = intent.asked(self._intents, judged.terms)
+        return found + (intent.QUANTITY,) if getattr(judged, "quantity", False) else found
 
     def _zipf(self, stems: tuple[str, ...]) -> float | None:
         """General English frequency of a word (the rarest stem of a phrase); None when unlisted."""

@@ -43,6 +43,7 @@ class Expanded:
     defined: tuple[str, ...] = ()  # stems of abbreviations the question defines itself ("… virus (ComYMV)")
     own: tuple[str, ...] | None = None  # a follow-up judged with the turn before it: the follow-up's own stems
     asks: tuple[str, ...] = ()  # wh-words whose answer-type words are among ``alternates`` (question_words.tsv)
+    quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.QUANTITY)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -261,7 +262,7 @@ class Expander:
         defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
-                        defined=defined, asks=asks if self.use_lexicon else ())
+                        defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw))
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),
@@ -322,6 +323,24 @@ def _question_words(tokenizer) -> dict[str, tuple[str, ...]]:
                 table[word.strip().lower()] = tuple(dict.fromkeys(s for a in answers for s in tokenizer(a)))
         _QUESTION_WORDS = table
     return _QUESTION_WORDS
+
+
+QUANTITY_WORDS = frozenset({"many", "much", "long", "often"})
+# "how much does it affect …" asks for a degree, not an amount: "how much" before a verb
+AUXILIARIES = frozenset("do does did is are was were can could will would should has have had may might".split())
+
+
+def _asks_quantity(raw: tuple[str, ...]) -> bool:
+    """Whether the question asks "how many", "how much", "how long" or "how often": the numeric answer types
+    (NUM: count, quantity, period, frequency) of the standard question classes (Li and Roth 2002), which
+    only a passage holding a number answers. Not "how much" followed by a verb ("how much does calcinosis
+    affect QoL?": a degree)."""
+    for i in range(len(raw) - 1):
+        if raw[i] == "how" and raw[i + 1] in QUANTITY_WORDS:
+            after = raw[i + 2] if i + 2 < len(raw) else ""
+            if not (raw[i + 1] == "much" and after in AUXILIARIES):
+                return True
+    return False
 
 
 def _capitalised(word: str) -> bool:

@@ -25,6 +25,9 @@ class Intent:
     needs_digit: bool = False  # WITH_DIGIT: one of the stems *and* a number
 
 
+QUANTITY = Intent("quantity", frozenset(), frozenset({DIGIT}), needs_digit=True)  # "how many …": a number
+
+
 def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
     text = resources.files("bot.data").joinpath("intents.tsv").read_text(encoding="utf-8")
     out = []

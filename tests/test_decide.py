@@ -306,3 +306,36 @@ def test_a_class_member_is_not_its_broader_class(tmp_path):
         assert ("triptan",) in {m for m, _ in a.lexicon.broader}
         assert not a.ask("best triptan for an acute migraine attack").answered
         assert a.ask("topiramate dose for migraine prevention").answered
+
+
+BREASTFEEDING = """\
+# Vitamin D in infancy
+
+## Who is at risk
+
+- Exclusively breastfed infants receive little vitamin D from breast milk [1]
+- Infants with darker skin pigmentation [1]
+
+## Sunlight
+
+Sun exposure of newborn infants is not advised [1].
+
+## References
+
+1. Holick MF. Vitamin D deficiency. N Engl J Med. 2007.
+"""
+
+
+def test_how_many_asks_for_a_number(tmp_path):
+    """ "How many / much / long / often" asks for a number: a passage naming the question's concepts without
+    one does not answer it; "how much" before a verb asks for a degree and needs none."""
+    from bot.expand import _asks_quantity
+
+    with built_index(tmp_path, {"vitd.md": BREASTFEEDING}) as loaded:
+        answerer = Answerer(loaded)
+        assert answerer.ask("vitamin D for exclusively breastfed infants").answered
+        declined = answerer.ask("how many IU of vitamin D for exclusively breastfed infants")
+        assert not declined.answered and declined.reason_code == "not_covered"
+    assert _asks_quantity(("how", "long", "on", "alendronate")) and _asks_quantity(("how", "often", "do", "we"))
+    assert not _asks_quantity(("how", "much", "does", "calcinosis", "affect", "qol"))
+    assert _asks_quantity(("how", "much", "kcl", "should", "i", "give"))
