@@ -70,6 +70,7 @@ class Decider:
         self._max_idf = math.log(index.bm25.n_docs + 1)
         self._generic = _generic_words(tokenizer)
         self._intents = intent.load(tokenizer)
+        self._quantity = intent.quantity(tokenizer)
         self._lexicon_words = lexicon.words
         self._classes: dict[tuple[str, ...], list[tuple[str, ...]]] = {}  # member → its classes
         for narrow, broad in lexicon.broader:
@@ -92,7 +93,7 @@ class Decider:
     def wanted(self, judged):
         """The kinds of information (``intent.py``) the question asks for."""
         found = intent.asked(self._intents, judged.terms)
-        return found + (intent.QUANTITY,) if getattr(judged, "quantity", False) else found
+        return found + (self._quantity,) if getattr(judged, "quantity", False) else found
 
     def _zipf(self, stems: tuple[str, ...]) -> float | None:
         """General English frequency of a word (the rarest stem of a phrase); None when unlisted."""

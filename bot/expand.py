@@ -43,7 +43,7 @@ class Expanded:
     defined: tuple[str, ...] = ()  # stems of abbreviations the question defines itself ("… virus (ComYMV)")
     own: tuple[str, ...] | None = None  # a follow-up judged with the turn before it: the follow-up's own stems
     asks: tuple[str, ...] = ()  # wh-words whose answer-type words are among ``alternates`` (question_words.tsv)
-    quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.QUANTITY)
+    quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.quantity)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:

@@ -25,7 +25,15 @@ class Intent:
     needs_digit: bool = False  # WITH_DIGIT: one of the stems *and* a number
 
 
-QUANTITY = Intent("quantity", frozenset(), frozenset({DIGIT}), needs_digit=True)  # "how many …": a number
+# "how many / much / long / often" (expand._asks_quantity): a number, written in digits or words, or a
+# frequency or duration said in a word ("taken weekly", "lifelong")
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand "
+                "once twice half single double dozen daily weekly monthly yearly annually annual nightly hourly "
+                "lifelong indefinitely")
+
+
+def quantity(tokenizer: Tokenizer) -> Intent:
+    return Intent("quantity", frozenset(), frozenset({DIGIT, *tokenizer(NUMBER_WORDS)}))
 
 
 def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
