@@ -119,7 +119,7 @@ class _Assembly:
         self._flush()
         if not self.outline:
             return None
-        return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(np.int8 if n == "is_item" else np.int32)
+        return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(store.ARRAY_DTYPES[n])
                             for n in OUTLINE_ARRAYS})
 
     def add_tokens(self, words: list[str], ids: np.ndarray, lens: np.ndarray) -> None:

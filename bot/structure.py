@@ -78,7 +78,8 @@ def _groups(keys: np.ndarray, n: int, shift: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def compute(lines: Iterable[bytes]) -> Structure:
-    """The outline arrays from ``passages.jsonl`` lines (text, citations, article, section, source)."""
+    """The outline arrays from ``passages.jsonl`` lines (text, citations, article, section, source, and 1 for a
+    list item)."""
     articles: dict[str, int] = {}
     sections: dict[tuple, int] = {}
     art, sec, par, size, item = [], [], [], [], []
@@ -95,4 +96,5 @@ def compute(lines: Iterable[bytes]) -> Structure:
         item.append(1 if is_item and is_item[0] else 0)
         labels[(*key, _label(text))] = pid
     return Structure(np.asarray(art, dtype=np.int32), np.asarray(sec, dtype=np.int32),
-                     np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32), np.asarray(item, dtype=np.int8))
+                     np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32),
+                     np.asarray(item, dtype=np.int8))
