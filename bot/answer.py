@@ -305,18 +305,20 @@ class Answerer:
                         return replace(alone, new_topic=True)
                 return self._decline(question, "the articles do not cover this question", "not_covered")
         hits = tuple(Hit(self._passage(pid), score) for pid, score in ranked)
-        blocks = self.assemble(ranked_all[offset:], top)
+        blocks = self.assemble(ranked_all[offset:], top, by_evidence=turn.wants_list)
         cited = self.references(hits)
         refs = self.block_references(blocks) if blocks else cited
         return Answer(question=question, answered=True, hits=hits, references=refs,
                       new_topic=bool(ctx) and not follows, blocks=blocks, passage_references=cited)
 
-    def assemble(self, ranked: list[tuple[int, float]], top: int) -> tuple:
-        """The answer's blocks (``assemble.py``): the accepted passages as units of their articles."""
+    def assemble(self, ranked: list[tuple[int, float]], top: int, by_evidence: bool = False) -> tuple:
+        """The answer's blocks (``assemble.py``): the accepted passages as units of their articles; shown by
+        their evidence when the question asks for a list (``Expanded.wants_list``), else by best passage."""
         structure = getattr(self.index, "structure", None)
         if structure is None:
             return ()
-        return assemble.Assembler(structure, self._passage).blocks(assemble.accepted(ranked), top)
+        return assemble.Assembler(structure, self._passage).blocks(assemble.accepted(ranked), top,
+                                                                  by_evidence=by_evidence)
 
     def whole_lists(self, answer: Answer) -> Answer:
         """``answer`` with every trimmed list of its blocks shown whole (``:more``, "Show all")."""

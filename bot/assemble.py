@@ -20,7 +20,9 @@ parent when enough of its children match, a list several of whose items were ran
 lone passage scoring a little more ("who is at risk for low vit D": the risk-group list, 7 items ranked, after
 three single lines about testing). The blocks chosen are *shown* in the order of their best passage, so the
 best-ranked passage's block still comes first (ordering by evidence too put a list before the one line that
-answers: "dilt for PAH in scleroderma?" showed the PAH drug list above the line on diltiazem). ``MERGE`` 0 /
+answers: "dilt for PAH in scleroderma?" showed the PAH drug list above the line on diltiazem) — unless the
+question asks for a list ("which drugs …", "who …": ``expand._wants_list``), when they are shown by evidence:
+"Which drugs treat calcinosis?" shows the drug list before two lines on medical therapy. ``MERGE`` 0 /
 0.05 / 0.1 / 0.2 gave list completeness (``expect_all``) on the library set 0.690 / 0.810 / 0.810 / 0.810,
 blind library 4 0.286 / 0.429 / 0.429 / 0.429, blind library 5 0.600 / 0.900 / 0.900 / 0.900 (tuning sets);
 the median shown text on the library set 645 → 703 characters.
@@ -145,7 +147,9 @@ class Assembler:
             out.extend(self._subtree(i, 1))
         return out
 
-    def blocks(self, hits: list[tuple[int, float]], top: int) -> tuple[Block, ...]:
+    def blocks(self, hits: list[tuple[int, float]], top: int, by_evidence: bool = False) -> tuple[Block, ...]:
+        """The ``top`` blocks with the most evidence among ``hits`` (the accepted passages), in the order of
+        their best passage, or of their evidence when ``by_evidence`` (a question asking for a list)."""
         units: dict = {}
         order: list = []
         for pid, score in hits:
@@ -164,8 +168,9 @@ class Assembler:
             else:
                 units[root]["evidence"] += MERGE * score
             units[root]["matched"].add(pid)
-        chosen = set(sorted(order, key=lambda u: -units[u]["evidence"])[:top])  # stable sort: ties keep rank order
-        return tuple(self._block(root, units[root]) for root in order if root in chosen)
+        ranked = sorted(order, key=lambda u: -units[u]["evidence"])[:top]  # stable sort: ties keep rank order
+        shown = ranked if by_evidence else [u for u in order if u in set(ranked)]
+        return tuple(self._block(root, units[root]) for root in shown)
 
     def _block(self, root, unit: dict) -> Block:
         matched = unit["matched"]

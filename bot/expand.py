@@ -44,6 +44,7 @@ class Expanded:
     own: tuple[str, ...] | None = None  # a follow-up judged with the turn before it: the follow-up's own stems
     asks: tuple[str, ...] = ()  # wh-words whose answer-type words are among ``alternates`` (question_words.tsv)
     quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.quantity)
+    wants_list: bool = False  # "which drugs …", "who …": the answer is a list (``_wants_list``)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -262,7 +263,8 @@ class Expander:
         defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
-                        defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw))
+                        defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
+                        wants_list=_wants_list(raw))
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),
@@ -340,6 +342,21 @@ def _asks_quantity(raw: tuple[str, ...]) -> bool:
             after = raw[i + 2] if i + 2 < len(raw) else ""
             if not (raw[i + 1] == "much" and after in AUXILIARIES):
                 return True
+    return False
+
+
+def _wants_list(raw: tuple[str, ...]) -> bool:
+    """Whether a question asks for a list: "who …" (a group), or "which" / "what" with a plural noun within
+    the next two words ("which drugs treat …", "what tests …"): its answer is a set of things, as a list in
+    the article shows it."""
+    if "who" in raw:
+        return True
+    for i, w in enumerate(raw):
+        if w in ("which", "what"):
+            for nxt in raw[i + 1: i + 3]:
+                if len(nxt) > 3 and nxt.endswith("s") and not nxt.endswith(("ss", "is", "us")) \
+                        and nxt not in AUXILIARIES:
+                    return True
     return False
 
 

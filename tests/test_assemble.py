@@ -189,5 +189,21 @@ def test_a_list_several_of_whose_items_match_outweighs_a_lone_passage(seed):
     # one matching item is not: the paragraph keeps the place its score gives it
     (alone,) = assembler.blocks(ranked[:2], 1)
     assert alone.lead is None and alone.items[0].pid == para
-    # both shown when there is room, in the order of their best passages: the paragraph first
+    # both shown when there is room, in the order of their best passages: the paragraph first; for a question
+    # asking for a list, in the order of their evidence: the list first
     assert [b.lead is not None for b in assembler.blocks(ranked, 3)] == [False, True]
+    assert [b.lead is not None for b in assembler.blocks(ranked, 3, by_evidence=True)] == [True, False]
+
+
+def test_a_question_asking_for_a_list_shows_the_list_first(seed):
+    """ "Which drugs …" asks for a set of things: the drug list, eight of whose items were ranked, comes before
+    the single lines on medical therapy that score a little more; "does diltiazem help …" asks about one thing
+    and keeps the order of the best passages."""
+    from bot.expand import _wants_list
+
+    first = seed.ask("Which drugs treat calcinosis?").blocks[0]
+    assert first.lead is not None and first.lead.text.startswith("Pharmacological options")
+    assert [i.text.split(" (")[0] for i in first.items] == DRUGS
+    assert _wants_list(("which", "drugs", "treat", "calcinosis")) and _wants_list(("who", "is", "at", "risk"))
+    assert not _wants_list(("what", "does", "a", "calcium", "score", "mean"))
+    assert not _wants_list(("what", "is", "calcinosis")) and not _wants_list(("does", "diltiazem", "help"))
