@@ -201,9 +201,13 @@ def test_a_question_asking_for_a_list_shows_the_list_first(seed):
     and keeps the order of the best passages."""
     from bot.expand import _wants_list
 
-    first = seed.ask("Which drugs treat calcinosis?").blocks[0]
+    answer = seed.ask("Which drugs treat calcinosis?")
+    first = answer.blocks[0]
     assert first.lead is not None and first.lead.text.startswith("Pharmacological options")
     assert [i.text.split(" (")[0] for i in first.items] == DRUGS
+    # the ranked passages lead with that list's best passage too (then the others in their order)
+    assert answer.hits[0].passage.pid in {i.pid for i in first.shown() if i.matched}
+    assert not seed.ask("Does diltiazem help calcinosis?").hits[0].passage.text.startswith("Pharmacological")
     assert _wants_list(("which", "drugs", "treat", "calcinosis")) and _wants_list(("who", "is", "at", "risk"))
     assert not _wants_list(("what", "does", "a", "calcium", "score", "mean"))
     assert not _wants_list(("what", "is", "calcinosis")) and not _wants_list(("does", "diltiazem", "help"))
