@@ -393,7 +393,7 @@ def _usable_embeddings(index):
 
 def _list_first(ranked: list[tuple[int, float]], block, top: int) -> list[tuple[int, float]]:
     """For a question asking for a list: the ranked passages led by the best-scoring passage of the first block
-    (the list with the most evidence), the rest in their order. Library Hit@1 0.662 → 0.677, Hit@3 0.800 →
+    (the list with the most evidence), the rest in their order. Library Hit@1 0.662 → 0.692, Hit@3 0.800 →
     0.831, dev Hit@3 0.943 → 0.971, blind 5 Hit@1 0.406 → 0.469 (tuning sets; nothing fell). Leading with the
     block's lead-in instead cost dev Hit@1 0.857 → 0.800 (the hit item, not the lead-in, is often the answer)."""
     score = dict(ranked)

@@ -346,17 +346,15 @@ def _asks_quantity(raw: tuple[str, ...]) -> bool:
 
 
 def _wants_list(raw: tuple[str, ...]) -> bool:
-    """Whether a question asks for a list: "who …" (a group), or "which" / "what" with a plural noun within
-    the next two words ("which drugs treat …", "what tests …"): its answer is a set of things, as a list in
-    the article shows it."""
+    """Whether a question asks for a list: "who …" (a group), or "which" / "what" before a plural noun
+    ("which drugs treat …", "what tests …"): its answer is a set of things, as a list in the article shows it.
+    Only the word right after: in "which antibody goes with that" the word after next is a verb."""
     if "who" in raw:
         return True
-    for i, w in enumerate(raw):
-        if w in ("which", "what"):
-            for nxt in raw[i + 1: i + 3]:
-                if len(nxt) > 3 and nxt.endswith("s") and not nxt.endswith(("ss", "is", "us")) \
-                        and nxt not in AUXILIARIES:
-                    return True
+    for w, nxt in zip(raw, raw[1:]):
+        if w in ("which", "what") and len(nxt) > 3 and nxt.endswith("s") \
+                and not nxt.endswith(("ss", "is", "us")) and nxt not in AUXILIARIES:
+            return True
     return False
 
 

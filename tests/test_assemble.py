@@ -210,4 +210,5 @@ def test_a_question_asking_for_a_list_shows_the_list_first(seed):
     assert not seed.ask("Does diltiazem help calcinosis?").hits[0].passage.text.startswith("Pharmacological")
     assert _wants_list(("which", "drugs", "treat", "calcinosis")) and _wants_list(("who", "is", "at", "risk"))
     assert not _wants_list(("what", "does", "a", "calcium", "score", "mean"))
+    assert not _wants_list(("which", "antibody", "goes", "with", "that"))  # "goes" is a verb
     assert not _wants_list(("what", "is", "calcinosis")) and not _wants_list(("does", "diltiazem", "help"))
