@@ -328,16 +328,22 @@ def _question_words(tokenizer) -> dict[str, tuple[str, ...]]:
 
 
 QUANTITY_WORDS = frozenset({"many", "much", "long", "often"})
+# "what percentage / fraction / number / amount / age …": the same numeric classes asked with a noun
+QUANTITY_NOUNS = frozenset({"percentage", "percent", "proportion", "fraction", "number", "amount", "age"})
 # "how much does it affect …" asks for a degree, not an amount: "how much" before a verb
 AUXILIARIES = frozenset("do does did is are was were can could will would should has have had may might".split())
 
 
 def _asks_quantity(raw: tuple[str, ...]) -> bool:
-    """Whether the question asks "how many", "how much", "how long" or "how often": the numeric answer types
-    (NUM: count, quantity, period, frequency) of the standard question classes (Li and Roth 2002), which
-    only a passage holding a number answers. Not "how much" followed by a verb ("how much does calcinosis
-    affect QoL?": a degree)."""
+    """Whether the question asks "how many", "how much", "how long" or "how often", or "what percentage /
+    fraction / number / amount / age": the numeric answer types (NUM: count, quantity, period, frequency,
+    percent) of the standard question classes (Li and Roth 2002), which only a passage holding a number
+    answers. Not "how much" followed by a verb ("how much does calcinosis affect QoL?": a degree). The nouns:
+    dev with the library as corpus Hit@3 0.943 → 0.971 ("What percentage of systemic sclerosis patients
+    develop calcinosis?"), nothing else moved."""
     for i in range(len(raw) - 1):
+        if raw[i] in ("what", "which") and raw[i + 1] in QUANTITY_NOUNS:
+            return True
         if raw[i] == "how" and raw[i + 1] in QUANTITY_WORDS:
             after = raw[i + 2] if i + 2 < len(raw) else ""
             if not (raw[i + 1] == "much" and after in AUXILIARIES):

@@ -339,3 +339,4 @@ def test_how_many_asks_for_a_number(tmp_path):
     assert _asks_quantity(("how", "long", "on", "alendronate")) and _asks_quantity(("how", "often", "do", "we"))
     assert not _asks_quantity(("how", "much", "does", "calcinosis", "affect", "qol"))
     assert _asks_quantity(("how", "much", "kcl", "should", "i", "give"))
+    assert _asks_quantity(("what", "percentage", "of", "patients")) and not _asks_quantity(("what", "is", "it"))
