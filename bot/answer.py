@@ -284,7 +284,8 @@ class Answerer:
             judged = _merged(judged, ctx[-1])
         # the question's concepts and weights, and each passage's coverage, once for ranking and deciding
         judgement = self.decider.judge(judged)
-        depth = max(offset + max(top, assemble.CANDIDATES), self.settings.coverage_depth if abstain else 0,
+        depth = max(offset + max(top, assemble.CANDIDATES, assemble.SUPPORT_DEPTH),
+                    self.settings.coverage_depth if abstain else 0,
                     RERANK_DEPTH, self.settings.kind_depth if judgement.wanted else 0)
         ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None,
                                                  turns=[turn, *ctx]), judgement)
@@ -320,7 +321,8 @@ class Answerer:
         if structure is None:
             return ()
         return assemble.Assembler(structure, self._passage).blocks(assemble.accepted(ranked), top,
-                                                                  by_evidence=by_evidence)
+                                                                  by_evidence=by_evidence,
+                                                                  support=assemble.supporting(ranked))
 
     def whole_lists(self, answer: Answer) -> Answer:
         """``answer`` with every trimmed list of its blocks shown whole (``:more``, "Show all")."""

@@ -212,3 +212,23 @@ def test_a_question_asking_for_a_list_shows_the_list_first(seed):
     assert not _wants_list(("what", "does", "a", "calcium", "score", "mean"))
     assert not _wants_list(("which", "antibody", "goes", "with", "that"))  # "goes" is a verb
     assert not _wants_list(("what", "is", "calcinosis")) and not _wants_list(("does", "diltiazem", "help"))
+
+
+def test_passages_ranked_below_those_shown_add_to_their_list_s_evidence(seed):
+    """A list whose lead-in was just accepted and whose items rank a little lower (below the share a shown
+    passage needs, above ``assemble.SUPPORT``) is chosen over a lone line scoring a little more; the items
+    add evidence but are not marked, and a supporting passage forms no block of its own."""
+    para = _pid(seed, "Calcinosis is often resistant to medical therapy")
+    lead = _pid(seed, "Pharmacological options")
+    items = [_pid(seed, t) for t in ("Diltiazem", "Colchicine", "Minocycline")]
+    lone = _pid(seed, "Surgical treatment should be considered")
+    ranked = [(para, 10.0), (lead, 8.5), *[(p, 7.5 - i / 10) for i, p in enumerate(items)], (lone, 7.2)]
+    hits, support = assemble.accepted(ranked), assemble.supporting(ranked)
+    assert [p for p, _ in hits] == [para, lead] and [p for p, _ in support] == [*items, lone]
+    assembler = assemble.Assembler(seed.index.structure, seed._passage)
+    (block,) = assembler.blocks(hits, 1, support=support)
+    assert block.lead is not None and block.lead.pid == lead
+    assert not any(i.matched for i in block.items)
+    (alone,) = assembler.blocks(hits, 1)  # without them the paragraph keeps its place
+    assert alone.lead is None and alone.items[0].pid == para
+    assert len(assembler.blocks(hits, 5, support=support)) == 2  # "Surgical treatment …" forms no block
