@@ -86,6 +86,12 @@ class Block:
                 "items": [i.to_json() for i in self.items], "more": self.more, "score": round(self.score, 6)}
 
 
+def _nested(a, unit_a: dict, b, unit_b: dict) -> bool:
+    """Whether one of two units shows the other: a nested list and the list around it."""
+    return bool(unit_a["members"] & unit_b["members"]) or (a[0] == "p" and a[1] in unit_b["members"]) or (
+        b[0] == "p" and b[1] in unit_a["members"])
+
+
 def supporting(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Ranked passages below the accepted ones that still add evidence to a block (never a block of their own):
     among the first ``SUPPORT_DEPTH``, within ``SUPPORT`` of the best."""
@@ -193,7 +199,12 @@ class Assembler:
             unit = units.get(root) or next((units[u] for u in order if pid in units[u]["members"]), None)
             if unit is not None:
                 unit["evidence"] += MERGE * score
-        ranked = sorted(order, key=lambda u: -units[u]["evidence"])[:top]  # stable sort: ties keep rank order
+        ranked: list = []
+        for u in sorted(order, key=lambda u: -units[u]["evidence"]):  # stable sort: ties keep rank order
+            if len(ranked) == top:
+                break
+            if not any(_nested(u, units[u], v, units[v]) for v in ranked):  # a list inside one shown, or around it
+                ranked.append(u)
         shown = ranked if by_evidence else [u for u in order if u in set(ranked)]
         return tuple(self._block(root, units[root]) for root in shown)
 

@@ -232,3 +232,12 @@ def test_passages_ranked_below_those_shown_add_to_their_list_s_evidence(seed):
     (alone,) = assembler.blocks(hits, 1)  # without them the paragraph keeps its place
     assert alone.lead is None and alone.items[0].pid == para
     assert len(assembler.blocks(hits, 5, support=support)) == 2  # "Surgical treatment …" forms no block
+
+
+@pytest.mark.parametrize("question", ["What conditions are associated with calcinosis?",
+                                      "Which drugs treat calcinosis?", "How is calcinosis diagnosed?"])
+def test_no_passage_is_shown_twice(seed, question):
+    """A nested list and the list around it are one unit of the article: when both have evidence, one block
+    shows them ("Associated clinical features:" sits inside the Systemic Sclerosis heading's list)."""
+    shown = [i.pid for b in seed.ask(question).blocks for i in b.shown()]
+    assert len(shown) == len(set(shown))
