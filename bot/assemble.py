@@ -15,7 +15,8 @@ the index (``structure.py``: each passage's parent lead-in or bullet):
 Which passages: those of the first ``CANDIDATES`` ranked passages scoring at least ``ACCEPT`` of the best
 (the decide stage accepted the answer on the best three; a passage far below them is not evidence).
 Blocks are *chosen* by their evidence: the best passage's score plus ``MERGE`` of the score of each
-further accepted passage the block holds. As an auto-merging retriever merges leaf chunks into their
+further accepted passage the block holds — the best-ranked passage's block always, then the others with the
+most evidence (a list nested in one chosen, or around it, is not chosen again). As an auto-merging retriever merges leaf chunks into their
 parent when enough of its children match, a list several of whose items were ranked is more evidence than a
 lone passage scoring a little more ("who is at risk for low vit D": the risk-group list, 7 items ranked, after
 three single lines about testing). The blocks chosen are *shown* in the order of their best passage, so the
@@ -199,12 +200,13 @@ class Assembler:
             unit = units.get(root) or next((units[u] for u in order if pid in units[u]["members"]), None)
             if unit is not None:
                 unit["evidence"] += MERGE * score
-        ranked: list = []
+        ranked: list = order[:1]  # the best-ranked passage's block is always shown
         for u in sorted(order, key=lambda u: -units[u]["evidence"]):  # stable sort: ties keep rank order
-            if len(ranked) == top:
+            if len(ranked) >= top:
                 break
-            if not any(_nested(u, units[u], v, units[v]) for v in ranked):  # a list inside one shown, or around it
-                ranked.append(u)
+            if u not in ranked and not any(_nested(u, units[u], v, units[v]) for v in ranked):
+                ranked.append(u)  # (not a list inside one shown, or around it)
+        ranked.sort(key=lambda u: -units[u]["evidence"])
         shown = ranked if by_evidence else [u for u in order if u in set(ranked)]
         return tuple(self._block(root, units[root]) for root in shown)
 

@@ -176,23 +176,24 @@ def _pid(answerer, text: str) -> int:
 
 
 def test_a_list_several_of_whose_items_match_outweighs_a_lone_passage(seed):
-    """Auto-merging: three accepted items of one list are more evidence than one paragraph scoring a little
-    higher, so with room for one block the list is shown (whole, the three marked), not the paragraph; blocks
-    chosen are shown in the order of their best passages."""
+    """Auto-merging: three accepted items of one list are more evidence than one line scoring a little higher,
+    so with room for two blocks the list is shown (whole, the three marked) beside the best-ranked line's block
+    (always shown), not the next line; blocks chosen are shown in the order of their best passages."""
     para = _pid(seed, "Calcinosis is often resistant to medical therapy")
+    other = _pid(seed, "Surgical treatment should be considered")
     items = [_pid(seed, t) for t in ("Diltiazem", "Colchicine", "Minocycline")]
-    ranked = [(para, 10.0), *[(p, 9.5 - i / 10) for i, p in enumerate(items)]]
+    ranked = [(para, 10.0), (other, 9.9), *[(p, 9.5 - i / 10) for i, p in enumerate(items)]]
     assembler = assemble.Assembler(seed.index.structure, seed._passage)
-    (block,) = assembler.blocks(ranked, 1)
+    first, block = assembler.blocks(ranked, 2)
+    assert first.items[0].pid == para
     assert block.lead is not None and block.lead.text.startswith("Pharmacological options")
     assert {i.pid for i in block.items if i.matched} == set(items)
-    # one matching item is not: the paragraph keeps the place its score gives it
-    (alone,) = assembler.blocks(ranked[:2], 1)
-    assert alone.lead is None and alone.items[0].pid == para
-    # both shown when there is room, in the order of their best passages: the paragraph first; for a question
-    # asking for a list, in the order of their evidence: the list first
-    assert [b.lead is not None for b in assembler.blocks(ranked, 3)] == [False, True]
-    assert [b.lead is not None for b in assembler.blocks(ranked, 3, by_evidence=True)] == [True, False]
+    # one matching item is not: the next line keeps the place its score gives it
+    assert [b.items[0].pid for b in assembler.blocks(ranked[:3], 2)] == [para, other]
+    # the best-ranked line's block is shown even with room for one
+    assert [b.items[0].pid for b in assembler.blocks(ranked, 1)] == [para]
+    # for a question asking for a list, in the order of their evidence: the list first
+    assert [b.lead is not None for b in assembler.blocks(ranked, 2, by_evidence=True)] == [True, False]
 
 
 def test_a_question_asking_for_a_list_shows_the_list_first(seed):
@@ -218,20 +219,23 @@ def test_passages_ranked_below_those_shown_add_to_their_list_s_evidence(seed):
     """A list whose lead-in was just accepted and whose items rank a little lower (below the share a shown
     passage needs, above ``assemble.SUPPORT``) is chosen over a lone line scoring a little more; the items
     add evidence but are not marked, and a supporting passage forms no block of its own."""
+    first = _pid(seed, "Common complication in juvenile dermatomyositis")  # the best-ranked: always shown
     para = _pid(seed, "Calcinosis is often resistant to medical therapy")
     lead = _pid(seed, "Pharmacological options")
     items = [_pid(seed, t) for t in ("Diltiazem", "Colchicine", "Minocycline")]
     lone = _pid(seed, "Surgical treatment should be considered")
-    ranked = [(para, 10.0), (lead, 8.5), *[(p, 7.5 - i / 10) for i, p in enumerate(items)], (lone, 7.2)]
+    ranked = [(first, 10.5), (para, 10.0), (lead, 8.5), *[(p, 8.2 - i / 10) for i, p in enumerate(items)],
+              (lone, 7.5)]
     hits, support = assemble.accepted(ranked), assemble.supporting(ranked)
-    assert [p for p, _ in hits] == [para, lead] and [p for p, _ in support] == [*items, lone]
+    assert [p for p, _ in hits] == [first, para, lead] and [p for p, _ in support] == [*items, lone]
     assembler = assemble.Assembler(seed.index.structure, seed._passage)
-    (block,) = assembler.blocks(hits, 1, support=support)
+    shown = assembler.blocks(hits, 2, support=support)
+    assert shown[0].items[0].pid == first or shown[0].lead is not None
+    block = shown[1]
     assert block.lead is not None and block.lead.pid == lead
     assert not any(i.matched for i in block.items)
-    (alone,) = assembler.blocks(hits, 1)  # without them the paragraph keeps its place
-    assert alone.lead is None and alone.items[0].pid == para
-    assert len(assembler.blocks(hits, 5, support=support)) == 2  # "Surgical treatment …" forms no block
+    assert [b.items[0].pid for b in assembler.blocks(hits, 2)][1] == para  # without them the line keeps its place
+    assert len(assembler.blocks(hits, 5, support=support)) == 3  # "Surgical treatment …" forms no block of its own
 
 
 @pytest.mark.parametrize("question", ["What conditions are associated with calcinosis?",
