@@ -403,7 +403,8 @@ def _list_first(ranked: list[tuple[int, float]], block, top: int) -> list[tuple[
     if not matched:
         return ranked[:top]
     best = min(matched, key=lambda p: (-score[p], p))
-    return ([(best, score[best])] + [(p, s) for p, s in ranked if p != best])[:top]
+    # it takes the first place's score, as ``_kind_first``'s does, so the scores stay in ranked order
+    return ([(best, ranked[0][1])] + [(p, s) for p, s in ranked if p != best])[:top]
 
 
 def _merged(turn, ctx):

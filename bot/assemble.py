@@ -87,10 +87,9 @@ class Block:
                 "items": [i.to_json() for i in self.items], "more": self.more, "score": round(self.score, 6)}
 
 
-def _nested(a, unit_a: dict, b, unit_b: dict) -> bool:
-    """Whether one of two units shows the other: a nested list and the list around it."""
-    return bool(unit_a["members"] & unit_b["members"]) or (a[0] == "p" and a[1] in unit_b["members"]) or (
-        b[0] == "p" and b[1] in unit_a["members"])
+def _within(a, unit_a: dict, unit_b: dict) -> bool:
+    """Whether unit ``b`` shows unit ``a``: ``a`` is a list nested in ``b``'s (or the same passages)."""
+    return (a[0] == "p" and a[1] in unit_b["members"]) or bool(unit_a["members"]) and unit_a["members"] <= unit_b["members"]
 
 
 def supporting(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -204,10 +203,21 @@ class Assembler:
         for u in sorted(order, key=lambda u: -units[u]["evidence"]):  # stable sort: ties keep rank order
             if len(ranked) >= top:
                 break
-            if u not in ranked and not any(_nested(u, units[u], v, units[v]) for v in ranked):
-                ranked.append(u)  # (not a list inside one shown, or around it)
+            if u in ranked:
+                continue
+            inside = next((v for v in ranked if _within(u, units[u], units[v])), None)
+            if inside is not None:  # a list nested in one chosen: shown there, its hits marked there
+                units[inside]["matched"] |= units[u]["matched"]
+                continue
+            around = [v for v in ranked if _within(v, units[v], units[u])]
+            for v in around:  # a list around chosen ones shows them: it takes their place
+                units[u]["matched"] |= units[v]["matched"]
+                units[u]["evidence"] = max(units[u]["evidence"], units[v]["evidence"])
+                units[u]["score"] = max(units[u]["score"], units[v]["score"])
+                ranked.remove(v)
+            ranked.append(u)
         ranked.sort(key=lambda u: -units[u]["evidence"])
-        shown = ranked if by_evidence else [u for u in order if u in set(ranked)]
+        shown = ranked if by_evidence else sorted(ranked, key=lambda u: -units[u]["score"])  # by best passage
         return tuple(self._block(root, units[root]) for root in shown)
 
     def _block(self, root, unit: dict) -> Block:

@@ -208,6 +208,7 @@ def test_a_question_asking_for_a_list_shows_the_list_first(seed):
     assert [i.text.split(" (")[0] for i in first.items] == DRUGS
     # the ranked passages lead with that list's best passage too (then the others in their order)
     assert answer.hits[0].passage.pid in {i.pid for i in first.shown() if i.matched}
+    assert [h.score for h in answer.hits] == sorted((h.score for h in answer.hits), reverse=True)
     assert not seed.ask("Does diltiazem help calcinosis?").hits[0].passage.text.startswith("Pharmacological")
     assert _wants_list(("which", "drugs", "treat", "calcinosis")) and _wants_list(("who", "is", "at", "risk"))
     assert not _wants_list(("what", "does", "a", "calcium", "score", "mean"))
@@ -239,9 +240,17 @@ def test_passages_ranked_below_those_shown_add_to_their_list_s_evidence(seed):
 
 
 @pytest.mark.parametrize("question", ["What conditions are associated with calcinosis?",
-                                      "Which drugs treat calcinosis?", "How is calcinosis diagnosed?"])
+                                      "Which drugs treat calcinosis?", "How is calcinosis diagnosed?",
+                                      "Which experimental imaging, ultrasonography or computed tomography, "
+                                      "diagnoses calcinosis?"])
 def test_no_passage_is_shown_twice(seed, question):
     """A nested list and the list around it are one unit of the article: when both have evidence, one block
-    shows them ("Associated clinical features:" sits inside the Systemic Sclerosis heading's list)."""
-    shown = [i.pid for b in seed.ask(question).blocks for i in b.shown()]
+    shows them ("Associated clinical features:" sits inside the Systemic Sclerosis heading's list; "Experimental
+    methods:" inside the diagnosis list, which takes its place and marks its hits), and every ranked passage
+    among the accepted ones is shown."""
+    answer = seed.ask(question, top=5)
+    shown = [i.pid for b in answer.blocks for i in b.shown()]
     assert len(shown) == len(set(shown))
+    accepted = {p for p, _ in assemble.accepted([(h.passage.pid, h.score) for h in answer.hits])}
+    assert accepted <= set(shown)
+    assert {i.pid for b in answer.blocks for i in b.shown() if i.matched} >= accepted
