@@ -89,26 +89,30 @@ class Block:
 
 def _within(a, unit_a: dict, unit_b: dict) -> bool:
     """Whether unit ``b`` shows unit ``a``: ``a`` is a list nested in ``b``'s (or the same passages)."""
-    return (a[0] == "p" and a[1] in unit_b["members"]) or bool(unit_a["members"]) and unit_a["members"] <= unit_b["members"]
+    if a[0] == "p" and a[1] in unit_b["members"]:
+        return True
+    return bool(unit_a["members"]) and unit_a["members"] <= unit_b["members"]
+
+
+def _floor(best: float, share: float) -> float:
+    return best * share if best > 0 else best
 
 
 def supporting(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Ranked passages below the accepted ones that still add evidence to a block (never a block of their own):
-    among the first ``SUPPORT_DEPTH``, within ``SUPPORT`` of the best."""
-    if not ranked or not SUPPORT_DEPTH:
+    """Ranked passages below the accepted ones (``accepted``) that still add evidence to a block, never a
+    block of their own: among the first ``SUPPORT_DEPTH``, within ``SUPPORT`` of the best."""
+    if not ranked:
         return []
-    best = ranked[0][1]
-    floor = best * SUPPORT if best > 0 else best
-    shown = {p for p, _ in accepted(ranked)}
-    return [(p, s) for p, s in ranked[:SUPPORT_DEPTH] if s >= floor and p not in shown]
+    shown, floor = _floor(ranked[0][1], ACCEPT), _floor(ranked[0][1], SUPPORT)
+    return [(p, s) for i, (p, s) in enumerate(ranked[:SUPPORT_DEPTH])
+            if s >= floor and not (i < CANDIDATES and s >= shown)]
 
 
 def accepted(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """The ranked passages an answer shows: within ``ACCEPT`` of the best, among the first ``CANDIDATES``."""
     if not ranked:
         return []
-    best = ranked[0][1]
-    floor = best * ACCEPT if best > 0 else best
+    floor = _floor(ranked[0][1], ACCEPT)
     return [(p, s) for p, s in ranked[:CANDIDATES] if s >= floor]
 
 
@@ -178,25 +182,24 @@ class Assembler:
         their best passage, or of their evidence when ``by_evidence`` (a question asking for a list)."""
         units: dict = {}
         order: list = []
+
+        def covering(pid: int, root) -> dict | None:
+            """The unit formed so far that shows ``pid`` (or the lead-in it hangs from)."""
+            return next((units[u] for u in order if pid in units[u]["members"]
+                         or (root[0] == "p" and root[1] in units[u]["members"])), None)
+
         for pid, score in hits:
             root = self._root(pid)
-            covering = next((u for u in order if pid in units[u]["members"]
-                             or (root[0] == "p" and root[1] in units[u]["members"])), None)
-            if covering is not None:
-                units[covering]["matched"].add(pid)
-                units[covering]["evidence"] += MERGE * score
-                continue
-            if root not in units:
+            unit = covering(pid, root)
+            if unit is None:
                 members = {c for c, _ in self._members(root, pid)} | ({root[1]} if root[0] == "p" else set())
-                units[root] = {"score": score, "matched": set(), "members": members, "anchor": pid,
-                               "evidence": score}
+                unit = units[root] = {"score": score, "matched": set(), "members": members, "anchor": pid,
+                                      "evidence": 0.0}
                 order.append(root)
-            else:
-                units[root]["evidence"] += MERGE * score
-            units[root]["matched"].add(pid)
+            unit["matched"].add(pid)
+            unit["evidence"] += score if len(unit["matched"]) == 1 else MERGE * score
         for pid, score in support:  # deeper passages of a block already formed add to its evidence
-            root = self._root(pid)
-            unit = units.get(root) or next((units[u] for u in order if pid in units[u]["members"]), None)
+            unit = covering(pid, self._root(pid))
             if unit is not None:
                 unit["evidence"] += MERGE * score
         ranked: list = order[:1]  # the best-ranked passage's block is always shown
