@@ -17,6 +17,7 @@ only as written ("CAD", not "cad").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -241,6 +242,14 @@ def _needs_capitals(short: str) -> bool:
     """A general abbreviation matches a question only as written ("EF", "US", "IM": "us" and "im" are
     words) unless it is mixed-case or lower-case in the table ("mcg")."""
     return any(c.isupper() for c in short)
+
+
+@functools.lru_cache(maxsize=1)
+def abbreviation_keys() -> frozenset[str]:
+    """The shipped table's abbreviations, lower-cased (``data/abbreviations.tsv``)."""
+    text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
+    return frozenset(line.split("\t", 1)[0].lower() for line in text.splitlines()
+                     if line and not line.startswith("#"))
 
 
 def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = None) -> list[list[str]]:

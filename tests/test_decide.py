@@ -47,6 +47,18 @@ def test_a_drug_no_article_names_is_not_covered_by_its_class(answerer):
     assert answerer.ask("how do you reverse dabigatran?").answered
 
 
+def test_a_word_no_vocabulary_knows_does_not_decline_on_its_own(answerer):
+    """A brand the drug list lacks ("sinemet") is missed at its weight, not three times it: the question is
+    answered; a drug name the articles never use ("heparin", "protamine": drug list, the second through its
+    stem "protamin") still declines the same question."""
+    assert not answerer.decider._recognised(tuple(answerer.tokenizer("sinemet")))
+    assert answerer.decider._recognised(tuple(answerer.tokenizer("protamine")))
+    assert answerer.ask("dabigatran reversal for major bleeding in a sinemet pt?").answered
+    assert answerer.ask("apixaban reversal for a major bleed, pt on sinemet").answered
+    assert not answerer.ask("dabigatran reversal for major bleeding in a heparin pt?").answered
+    assert not answerer.ask("dabigatran reversal for major bleeding in a protamine pt?").answered
+
+
 def test_a_member_given_as_an_example_of_its_class_is_not_held_against_the_passage(answerer):
     """ "osteoporosis drugs like alendronate": the question names the class itself; alendronate is an example."""
     assert answerer.ask("osteoporosis drugs like alendronate - how often are they taken?").answered
