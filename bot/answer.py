@@ -57,6 +57,8 @@ class Settings:
     0.61 / 0.61 / 0.61 / 0.50; theme_passages 2 / 3 / 5 gave the same scores, 3 is in the middle. Used in the
     coverage re-ranking too it cost dev-with-library Hit@1 0.771 → 0.743 and a list (0.714 → 0.690), so the
     re-ranking counts only what a passage holds itself.
+    ``own_depth``: 10 and 30 gave the same scores: blind 6 (a tuning set by then) conversations Hit@3 0.750 →
+    0.875, Hit@1 0.312 → 0.344; no other tuning-set score moved (``_own_first``).
     ``kind_weight``: a question asking for a quantity (an intent whose evidence needs a number: a dose) also
     searches for that kind's words (mg, daily, units…) at this weight, as wh-words search for their answer
     type. 0 / 0.1 / 0.2 / 0.3 gave library Hit@1 0.585 / 0.615 / 0.600 / 0.615, dev-with-library Hit@1
@@ -98,6 +100,7 @@ class Settings:
     class_credit: float = 0.3  # the same for holding the class of a named member ("anticoagulant" for heparin)
     unknown_decline: float = 0.5  # how specific a word no article uses must be to count unknown_penalty times
     unknown_penalty: float = 3.0  # the multiple of its missed weight such a word counts (decide._plan)
+    own_depth: int = 30  # how deep a follow-up's own detail is looked for when the first passages lack it (_own_first)
     kind_depth: int = 30  # how deep to look for a passage of the kind asked for when the first ones are not (_kind_first)
     kind_weight: float = 0.1  # weight of the words that show the kind of information asked for (intents.tsv)
     unfit: float = 0.5  # share of its coverage a passage of another kind than the question asks for keeps (_by_coverage)
@@ -209,6 +212,33 @@ class Answerer:
                 return [(pid, ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
         return ranked
 
+    def _own_first(self, ranked: list[tuple[int, float]], turn, topic: Topic | None) -> list[tuple[int, float]]:
+        """A follow-up within its topic names a detail ("she's 10 wks pregnant" after first-line
+        antidepressants): when none of the first ``coverage_depth`` passages holds one of its own specific words
+        (or an alternative of one; numbers aside), the best-ranked passage of the topic's articles among the
+        first ``own_depth`` that does comes first — the pregnancy line, not the lines that share "10" and the
+        earlier turn's words."""
+        depth = self.settings.own_depth
+        if not depth or not topic or self.levels is None:
+            return ranked
+        units = [u for g in self.decider._plan(turn) for u in g
+                 if u.spec >= self.settings.min_specific and not any(c.isdigit() for x in u.stems for c in x)]
+        if not units:
+            return ranked
+        bm = self.index.bm25
+
+        def holds(pid: int) -> bool:
+            present = set(bm.doc_terms(pid).tolist())
+            return any(all(t is not None and t in present for t in ids) for u in units for ids in (u.ids, *u.alt_ids))
+
+        if any(holds(pid) for pid, _ in ranked[: self.settings.coverage_depth]):
+            return ranked
+        article_of = self.levels.s.article_of
+        for i, (pid, _) in enumerate(ranked[:depth]):
+            if int(article_of[pid]) in topic.articles and holds(pid):
+                return [(pid, ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
+        return ranked
+
     def _by_coverage(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
         """The first ``RERANK_DEPTH`` passages re-scored by how much of the question they hold: each gains
         ``Settings.coverage_rank`` × the best score × its coverage (``decide.py``; ``unfit`` of it when the
@@ -292,6 +322,8 @@ class Answerer:
         if self.levels is not None:
             ranked_all = lists_first(self.index.bm25, self.levels.s, ranked_all, query, RERANK_DEPTH)
         ranked_all = self._kind_first(ranked_all, judgement)
+        if follows:
+            ranked_all = self._own_first(ranked_all, turn, topic)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show", "nothing_more")

@@ -11,10 +11,14 @@ import json
 import subprocess
 import sys
 
+from dataclasses import replace
+
 import pytest
 
-from bot.answer import Answerer, Conversation
+from bot.answer import Answerer, Conversation, Settings
 from bot.indexer import open_fresh
+
+from .conftest import built_index
 
 CALCIPHYLAXIS = """\
 # Calciphylaxis in kidney disease
@@ -80,6 +84,55 @@ def test_follow_up_keeps_the_topic_and_fails_without_context(answerer):
     alone = Conversation(answerer, use_context=False)
     alone.ask("how is calciphylaxis treated")
     assert "thiosulfate" not in _first(alone.ask("what dose is used?"))
+
+
+DEPRESSION = """\
+# Antidepressants for depression
+
+## First-line treatment
+
+- A selective serotonin reuptake inhibitor (SSRI) is first-line for moderate depression [1]
+- Sertraline 50 mg daily, up to 200 mg daily [1]
+- Escitalopram 10 mg daily, up to 20 mg daily [1]
+- Citalopram 20 mg daily, up to 40 mg daily [1]
+- Score moderate depression with a rating scale: 10 to 14 is moderate [1]
+- Judge the response to a first-line antidepressant after 4 to 6 weeks [1]
+
+## Special groups
+
+- In pregnancy, sertraline is usually preferred among SSRIs [2]
+- Older adults start at half the usual dose [2]
+
+## References
+
+1. NICE. Depression in adults. 2022.
+2. ACOG. Depression in pregnancy. 2023.
+"""
+
+EPILEPSY = """\
+# Epilepsy drugs
+
+## Choosing a drug
+
+- Lamotrigine or levetiracetam is first-line for focal epilepsy [1]
+- Valproate is avoided when a woman could become pregnant [1]
+- Levetiracetam 500 mg twice daily at first [1]
+
+## References
+
+1. NICE. Epilepsies. 2022.
+"""
+
+
+def test_a_follow_up_naming_a_detail_is_answered_by_the_passage_about_it(tmp_path):
+    """ "she's 10 wks pregnant" after first-line antidepressants: the pregnancy line of the topic's article leads,
+    not the lines sharing "10" and the first turn's words (they lead when ``own_depth`` is 0)."""
+    with built_index(tmp_path, {"depression.md": DEPRESSION, "epilepsy.md": EPILEPSY}) as loaded:
+        for depth, first in ((30, "In pregnancy, sertraline"), (0, "Score moderate depression")):
+            conv = Conversation(Answerer(loaded, settings=replace(Settings(), own_depth=depth)), top=3)
+            assert conv.ask("first line antidepressant for moderate depression?").answered
+            answer = conv.ask("she's 10 wks pregnant")
+            assert answer.answered and answer.hits[0].passage.text.startswith(first), depth
 
 
 def test_a_declined_turn_adds_no_topic(answerer):
