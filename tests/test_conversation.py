@@ -135,6 +135,16 @@ def test_a_follow_up_naming_a_detail_is_answered_by_the_passage_about_it(tmp_pat
             assert answer.answered and answer.hits[0].passage.text.startswith(first), depth
 
 
+def test_a_follow_up_s_numbers_are_the_patient_s_and_decline_nothing(tmp_path):
+    """ "she is 82 - what dose?" after first-line antidepressants: no passage holds "82", and none needs to."""
+    with built_index(tmp_path, {"depression.md": DEPRESSION, "epilepsy.md": EPILEPSY}) as loaded:
+        conv = Conversation(Answerer(loaded), top=3)
+        assert conv.ask("first line antidepressant for moderate depression?").answered
+        answer = conv.ask("she is 82 - what dose?")
+        assert answer.answered
+        assert any(h.passage.text.startswith("Older adults start at half") for h in answer.hits)
+
+
 def test_a_declined_turn_adds_no_topic(answerer):
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")
