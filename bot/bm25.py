@@ -106,12 +106,17 @@ class BM25Index:
         return cls.from_forward(terms, fwd_indptr, fwd_terms, fwd_tf, doc_len, params)
 
     @classmethod
-    def from_forward(cls, terms, fwd_indptr, fwd_terms, fwd_tf, doc_len, params: BM25Params) -> "BM25Index":
+    def from_forward(cls, terms, fwd_indptr, fwd_terms, fwd_tf, doc_len, params: BM25Params,
+                     previous=None) -> "BM25Index":
         """The index from a forward index: passage ``d`` holds terms ``fwd_terms[fwd_indptr[d]:fwd_indptr[d+1]]``
         (distinct within a passage) ``fwd_tf`` times each.
 
         The vocabulary is made canonical: terms that no passage holds are dropped and the rest sorted,
         so the same passages give the same arrays however they were assembled (full or incremental build).
+
+        ``previous`` — (an earlier index, each of its term ids' id in ``terms``, each of its passages' id here or
+        -1) — says which passages were copied from that index, in their old order: their postings are taken
+        from it as they are, and only the others' are placed among them (``_spliced``), with the same result.
         """
         n_docs = len(doc_len)
         if n_docs == 0:
@@ -128,10 +133,18 @@ class BM25Index:
         terms = [names[i] for i in order]
         n_terms = len(terms)
         p_term = new_id[fwd_terms]
-        p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
-        tf = np.asarray(fwd_tf, dtype=np.int64)
-        p_term, tf, post_term, docs, t_tf = _sorted_both_ways(p_doc, p_term, tf, n_docs, n_terms)
-        df = np.bincount(p_term, minlength=n_terms)
+        tf = np.array(fwd_tf, dtype=np.int64)  # a copy: the splice sorts a new passage's entries in place
+        spliced = None
+        if previous is not None:
+            prev, prev_ids, pid_map = previous
+            spliced = _spliced(prev, new_id[prev_ids], pid_map, fwd_indptr, p_term, tf, n_docs, n_terms)
+        if spliced is not None:
+            p_term, tf, df, docs, t_tf = spliced
+            post_term = np.repeat(np.arange(n_terms, dtype=np.int64), df)
+        else:
+            p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
+            p_term, tf, post_term, docs, t_tf = _sorted_both_ways(p_doc, p_term, tf, n_docs, n_terms)
+            df = np.bincount(p_term, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         doc_len = np.asarray(doc_len, dtype=np.int64)
@@ -140,8 +153,8 @@ class BM25Index:
         weights = _impacts(idf[post_term], t_tf, norm[docs], params.k1 + 1)
         small = tf_dtype(int(tf.max()) if len(tf) else 0)
         return cls(
-            terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32), tf=t_tf.astype(small),
-            doc_len=doc_len.astype(np.int32), fwd_indptr=fwd_indptr,
+            terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32, copy=False),
+            tf=t_tf.astype(small, copy=False), doc_len=doc_len.astype(np.int32), fwd_indptr=fwd_indptr,
             fwd_terms=p_term.astype(np.int32), fwd_tf=tf.astype(small), params=params,
             max_weight=_max_per_term(weights, indptr),
         )
@@ -406,6 +419,75 @@ def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
     del p_doc
     key.sort()
     return p_term, tf, key >> (d_bits + c_bits), (key >> c_bits) & d_mask, key & c_mask
+
+
+SPLICE_MAX = 0.02  # splice when at most this share of the postings are removed or added, else sort them all
+
+
+def _spliced(prev: "BM25Index", prev_term: np.ndarray, pid_map: np.ndarray, fwd_indptr: np.ndarray,
+             p_term: np.ndarray, tf: np.ndarray, n_docs: int, n_terms: int):
+    """``_sorted_both_ways``'s arrays (with per-term counts instead of each posting's term) for an index whose
+    passages were mostly copied from ``prev``: its passage ``i`` is passage ``pid_map[i]`` here (-1: gone; the
+    copied keep their order) and its term ``t`` is term ``prev_term[t]`` (-1: gone; both vocabularies sorted, so
+    the order holds). The copied passages' postings are ``prev``'s, already by term then passage: the gone
+    passages' postings are cut out and the new passages' (a one-file edit: a few hundred) put in their places,
+    O(postings) copying instead of sorting every posting again (1M passages: 4.4 s). None when too much changed
+    (``SPLICE_MAX``) or the copied passages are not in their old order: then everything is sorted."""
+    kept = pid_map >= 0
+    kept_to = pid_map[kept]
+    if len(kept_to) > 1 and not np.all(kept_to[1:] > kept_to[:-1]):
+        return None
+    gone = np.flatnonzero(~kept)
+    copied = np.zeros(n_docs, dtype=bool)
+    copied[kept_to] = True
+    fresh = np.flatnonzero(~copied)
+    starts, ends = fwd_indptr[fresh], fwd_indptr[fresh + 1]
+    n_fresh = int((ends - starts).sum())
+    n_gone = int((prev.fwd_indptr[gone + 1] - prev.fwd_indptr[gone]).sum())
+    if n_fresh + n_gone > SPLICE_MAX * max(len(prev.docs), 1):
+        return None
+    # forward order (passage, then term): a copied passage's terms are already in order, a new one's sorted here
+    # (in place: ``from_forward``'s own arrays)
+    f_doc = np.repeat(fresh.astype(np.int64), ends - starts)
+    slots = _ranges(fwd_indptr, fresh)
+    order = np.lexsort((p_term[slots], f_doc))
+    p_term[slots], tf[slots] = p_term[slots][order], tf[slots][order]
+    f_term, f_tf = p_term[slots], tf[slots]
+    # the gone passages' postings, found through the previous forward index
+    cut = []
+    for d in gone.tolist():
+        for t in prev.fwd_terms[prev.fwd_indptr[d]: prev.fwd_indptr[d + 1]].tolist():
+            s, e = int(prev.indptr[t]), int(prev.indptr[t + 1])
+            cut.append(s + int(np.searchsorted(prev.docs[s:e], d)))
+    cut = np.asarray(cut, dtype=np.int64)
+    docs = np.delete(pid_map.astype(np.int32)[prev.docs], cut) if len(cut) else pid_map.astype(np.int32)[prev.docs]
+    t_tf = np.delete(np.asarray(prev.tf), cut)
+    # per-term counts of what is left, in the new numbering
+    left = np.diff(prev.indptr) - np.bincount(prev.fwd_terms[_ranges(prev.fwd_indptr, gone)], minlength=len(prev_term))
+    df = np.zeros(n_terms, dtype=np.int64)
+    live = prev_term >= 0
+    df[prev_term[live]] = left[live]
+    if n_fresh:
+        by_term = np.lexsort((f_doc, f_term))
+        f_term, f_doc, f_tf = f_term[by_term], f_doc[by_term], f_tf[by_term]
+        base = np.r_[0, np.cumsum(df)]
+        at = np.empty(n_fresh, dtype=np.int64)
+        for i, (t, d) in enumerate(zip(f_term.tolist(), f_doc.tolist())):
+            s, e = int(base[t]), int(base[t + 1])
+            at[i] = s + int(np.searchsorted(docs[s:e], d))
+        docs = np.insert(docs, at, f_doc.astype(np.int32))
+        t_tf = np.insert(t_tf, at, f_tf.astype(t_tf.dtype))
+        df += np.bincount(f_term, minlength=n_terms)
+    return p_term, tf, df, docs, t_tf
+
+
+def _ranges(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions ``indptr[r]:indptr[r + 1]`` of each of ``rows``, concatenated."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lens = ends - starts
+    return np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens) + np.arange(int(lens.sum()), dtype=np.int64)
 
 
 def _norm(doc_len, params: BM25Params) -> np.ndarray:

@@ -90,6 +90,8 @@ class _Assembly:
         self.missing: dict[str, list[int]] = {}
         self.records: dict[str, dict] = {}
         self._remap: np.ndarray | None = None
+        self._prev: store.Loaded | None = None  # the previous version runs were copied from
+        self._copied: list[tuple[int, int, int]] = []  # each run: (start, end) there, and where it starts here
         self._pending: tuple | None = None  # (previous index, start, end): a run of reused passages
         self._counted = 0  # passages whose term counts are in doc_len/pids/tids/tfs
         self.outline: list[dict[str, np.ndarray]] = []  # the outline arrays, part by part (structure.py)
@@ -164,6 +166,8 @@ class _Assembly:
             return
         prev, start, end = run
         b = prev.bm25
+        self._prev = prev
+        self._copied.append((start, end, self._counted))
         if self._remap is None:
             add, vocab = self.vocab.setdefault, self.vocab
             self._remap = np.fromiter((add(t, len(vocab)) for t in b.terms), dtype=np.int64, count=len(b.terms))
@@ -192,7 +196,13 @@ class _Assembly:
         del pids
         tids, tfs = np.concatenate(self.tids), np.concatenate(self.tfs)
         self.pids = self.tids = self.tfs = []
-        return BM25Index.from_forward(list(self.vocab), fwd_indptr, tids, tfs, doc_len, params)
+        previous = None
+        if self._prev is not None:  # an edit: the copied passages' postings are spliced, not sorted again
+            pid_map = np.full(self._prev.bm25.n_docs, -1, dtype=np.int64)
+            for start, end, at in self._copied:
+                pid_map[start:end] = np.arange(at, at + end - start)
+            previous = (self._prev.bm25, self._remap, pid_map)
+        return BM25Index.from_forward(list(self.vocab), fwd_indptr, tids, tfs, doc_len, params, previous=previous)
 
 
 def _sources_by_file(prev: store.Loaded, rels) -> dict[str, list[str]]:

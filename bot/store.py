@@ -224,13 +224,11 @@ def _write_files(folder: Path, built: Built) -> None:
                 allow_pickle=False)
     (folder / "terms.json").write_text(json.dumps(b.terms, ensure_ascii=False), encoding="utf-8")
     offsets = np.zeros(len(built.passages) + 1, dtype=np.int64)
-    lines = built.passages.lines if isinstance(built.passages, PassageLines) else map(encode_passage, built.passages)
+    lines = built.passages.lines if isinstance(built.passages, PassageLines) else [
+        encode_passage(p) for p in built.passages]
+    np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=offsets[1:])
     with open(folder / "passages.jsonl", "wb", buffering=1 << 20) as f:
-        pos = 0
-        for i, line in enumerate(lines):
-            f.write(line)
-            pos += len(line)
-            offsets[i + 1] = pos
+        f.writelines(lines)  # one call, not one a line (1M passages: 0.5 s)
     np.save(folder / "passage_offsets.npy", offsets, allow_pickle=False)
     refs = {
         "references": {src: {str(n): t for n, t in sorted(r.items())} for src, r in built.references.items()},

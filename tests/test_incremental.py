@@ -99,6 +99,41 @@ def test_adding_and_removing_files_equals_a_full_rebuild(many, index_dir, tmp_pa
     assert_same_index(loaded, full_rebuild(many, tmp_path))
 
 
+def _edit(many: Path, how: str) -> None:
+    synth = sorted((many / "synth").rglob("*.md"))
+    if how == "bullet with a new word":
+        text = synth[2].read_text(encoding="utf-8")
+        synth[2].write_text(text.replace("\n## References", "\n- Zyxquon helps gout [1]\n\n## References", 1),
+                            encoding="utf-8")
+    elif how == "file removed":
+        synth[0].unlink()
+    elif how == "file added first, its words new":
+        (many / "aaa.md").write_text("# Qqvorn\n\nQqvorn brandnewword flarp [1].\n\n## References\n\n1. A. B.\n",
+                                     encoding="utf-8")
+    elif how == "first and last files edited, words gone":
+        first = sorted(many.glob("*.txt"))[0]  # the seed article: most of its words appear nowhere else
+        first.write_text("Calcinosis\n\nOnly this line is left.\n", encoding="utf-8")
+        synth[-1].write_text(synth[-1].read_text(encoding="utf-8") + "\n- one more bullet [1]\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["bullet with a new word", "file removed", "file added first, its words new",
+                                 "first and last files edited, words gone"])
+def test_an_edit_splices_the_previous_postings_into_the_same_index(many, index_dir, tmp_path, monkeypatch, how):
+    """An edit keeps the previous index's postings of the files it copies and puts the new passages' among
+    them (``bm25._spliced``), instead of sorting every posting again: the same arrays as a full build."""
+    from bot import bm25
+
+    reindex(many, index_dir)
+    _edit(many, how)
+    monkeypatch.setattr(bm25, "SPLICE_MAX", 1.0)  # these corpora are small: an edit is more than 2 % of them
+    used = []
+    real = bm25._spliced
+    monkeypatch.setattr(bm25, "_spliced", lambda *a: used.append(real(*a)) or used[-1])
+    reindex(many, index_dir)
+    assert len(used) == 1 and used[0] is not None
+    assert_same_index(load(index_dir), full_rebuild(many, tmp_path))
+
+
 def test_touched_file_is_hashed_not_parsed(many, index_dir, monkeypatch):
     reindex(many, index_dir)
     (many / "gout.md").touch()
