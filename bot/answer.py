@@ -57,6 +57,9 @@ class Settings:
     0.61 / 0.61 / 0.61 / 0.50; theme_passages 2 / 3 / 5 gave the same scores, 3 is in the middle. Used in the
     coverage re-ranking too it cost dev-with-library Hit@1 0.771 → 0.743 and a list (0.714 → 0.690), so the
     re-ranking counts only what a passage holds itself.
+    ``carry_weight``: 0.65 to 1.0 gave the same scores: library conversations Hit@3 0.833 → 0.917, Hit@3 0.831 →
+    0.846 ("what about in calciphylaxis?" after bisphosphonates for calcinosis); 0.5 changed nothing; no other
+    tuning-set score moved (``_carry``).
     ``own_depth``: 10 and 30 gave the same scores: blind 6 (a tuning set by then) conversations Hit@3 0.750 →
     0.875, Hit@1 0.312 → 0.344; no other tuning-set score moved (``_own_first``).
     ``kind_weight``: a question asking for a quantity (an intent whose evidence needs a number: a dose) also
@@ -100,6 +103,7 @@ class Settings:
     class_credit: float = 0.3  # the same for holding the class of a named member ("anticoagulant" for heparin)
     unknown_decline: float = 0.5  # how specific a word no article uses must be to count unknown_penalty times
     unknown_penalty: float = 3.0  # the multiple of its missed weight such a word counts (decide._plan)
+    carry_weight: float = 0.8  # an earlier turn's word a new topic's article holds, in a follow-up (_carry)
     own_depth: int = 30  # how deep a follow-up's own detail is looked for when the first passages lack it (_own_first)
     kind_depth: int = 30  # how deep to look for a passage of the kind asked for when the first ones are not (_kind_first)
     kind_weight: float = 0.1  # weight of the words that show the kind of information asked for (intents.tsv)
@@ -212,6 +216,22 @@ class Answerer:
                 return [(pid, ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
         return ranked
 
+    def _carry(self, query: dict[str, float], turn, before) -> None:
+        """A follow-up that starts a new topic asks the turn before it again about that topic ("do
+        bisphosphonates help calcinosis?" → "what about in calciphylaxis?"): the earlier turn's words that the new
+        topic's article holds ("bisphosphonates") are searched at ``Settings.carry_weight``, not the context's
+        weight; those it lacks ("calcinosis") were the old topic and keep the context's weight."""
+        w = self.settings.carry_weight
+        if not w or self.levels is None:
+            return
+        own = self.levels.article_scores(turn.weights(self.settings.alt_weight))
+        if not len(own) or own.max() <= 0:
+            return
+        best = (int(own.argmax()),)
+        for t in before.terms:
+            if t in query and t not in turn.terms and t not in self._generic and self.levels.held_in(t, best):
+                query[t] = max(query[t], w)
+
     def _own_first(self, ranked: list[tuple[int, float]], turn, topic: Topic | None) -> list[tuple[int, float]]:
         """A follow-up within its topic names a detail ("she's 10 wks pregnant" after first-line
         antidepressants): when none of the first ``coverage_depth`` passages holds one of its own specific words
@@ -265,8 +285,11 @@ class Answerer:
         for i, turn in enumerate(ctx):  # replayed: a turn that kept the topic before it is ranked within it
             before = ctx[:i]
             follows = bool(topic) and self.continues(turn, topic)
-            ranked = self._top(self._weighted_query(turn, before), self.settings.coverage_depth, "", (),
-                               topic if follows else None, turns=ctx[: i + 1])
+            query = self._weighted_query(turn, before)
+            if before and not follows:
+                self._carry(query, turn, before[-1])
+            ranked = self._top(query, self.settings.coverage_depth, "", (), topic if follows else None,
+                               turns=ctx[: i + 1])
             topic = self.levels.topic_of(ranked, self.settings.coverage_depth)
         return topic
 
@@ -310,6 +333,8 @@ class Answerer:
         topic = self.context_topic(ctx) if ctx and self.levels is not None else None
         follows = self.continues(turn, topic) if ctx else False
         judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
+        if ctx and not follows:
+            self._carry(query, turn, ctx[-1])
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
         # the question's concepts and weights, and each passage's coverage, once for ranking and deciding

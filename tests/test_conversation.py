@@ -145,6 +145,66 @@ def test_a_follow_up_s_numbers_are_the_patient_s_and_decline_nothing(tmp_path):
         assert any(h.passage.text.startswith("Older adults start at half") for h in answer.hits)
 
 
+CALCINOSIS = """\
+# Calcinosis in systemic sclerosis
+
+Calcinosis is calcium deposited in the skin of patients with systemic sclerosis [1].
+
+## Treatment
+
+- Diltiazem may shrink small calcinosis deposits [1]
+- Surgical excision removes large painful calcinosis deposits [1]
+- Bisphosphonates reduced calcinosis in a few case reports [1]
+
+## References
+
+1. Valenzuela A, et al. Calcinosis. Curr Opin Rheumatol. 2019.
+"""
+
+CALCIPHYLAXIS_TREATMENTS = """\
+# Calciphylaxis
+
+Calciphylaxis is calcification of small skin vessels in patients on dialysis [1].
+
+## Diagnosis
+
+- Calciphylaxis presents with painful skin ulcers and necrosis [1]
+- Skin biopsy confirms calciphylaxis when the picture is unclear [1]
+- Calciphylaxis risk rises with warfarin, obesity and diabetes [1]
+- Calciphylaxis in patients not on dialysis is rare [1]
+- Calciphylaxis lesions favour the thighs and abdomen [1]
+
+## Treatment
+
+- Sodium thiosulfate after each dialysis session may help calciphylaxis heal [2]
+- Wound care and pain control help calciphylaxis ulcers [1]
+- Intensified dialysis may help calciphylaxis [1]
+- Other options with limited evidence:
+  - Hyperbaric oxygen [2]
+  - Bisphosphonates such as pamidronate have been tried in small case series only, with uncertain benefit and a risk of adynamic bone disease in patients on dialysis [2]
+
+## References
+
+1. Nigwekar SU, et al. Calciphylaxis. N Engl J Med. 2018.
+2. Brandenburg VM, et al. Calcific uraemic arteriolopathy. Nephrol Dial Transplant. 2017.
+"""
+
+
+def test_a_follow_up_on_a_new_topic_asks_the_earlier_question_about_it(tmp_path):
+    """ "what about in calciphylaxis?" after "do bisphosphonates help calcinosis?": the bisphosphonates line of
+    the calciphylaxis article leads, not the lines that say calciphylaxis and "help" (they lead when the earlier
+    turn's words keep the context's weight, ``carry_weight`` 0)."""
+    articles = {"calcinosis.md": CALCINOSIS, "calciphylaxis.md": CALCIPHYLAXIS_TREATMENTS}
+    with built_index(tmp_path, articles) as loaded:
+        for weight, leads in ((Settings().carry_weight, True), (0.0, False)):
+            conv = Conversation(Answerer(loaded, settings=replace(Settings(), carry_weight=weight)), top=3)
+            assert conv.ask("do bisphosphonates help calcinosis?").answered
+            answer = conv.ask("what about in calciphylaxis?")
+            assert answer.answered and answer.new_topic
+            assert answer.hits[0].passage.text.startswith("Bisphosphonates such as pamidronate") == leads, weight
+            assert all(h.passage.source == "calciphylaxis.md" for h in answer.hits[:1])
+
+
 def test_a_declined_turn_adds_no_topic(answerer):
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")
