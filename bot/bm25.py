@@ -476,6 +476,8 @@ def _spliced(prev: "BM25Index", prev_term: np.ndarray, pid_map: np.ndarray, fwd_
             s, e = int(base[t]), int(base[t + 1])
             at[i] = s + int(np.searchsorted(docs[s:e], d))
         docs = np.insert(docs, at, f_doc.astype(np.int32))
+        if int(f_tf.max()) > np.iinfo(t_tf.dtype).max:  # a new passage repeats a word more than the old counts held
+            t_tf = t_tf.astype(np.int64)
         t_tf = np.insert(t_tf, at, f_tf.astype(t_tf.dtype))
         df += np.bincount(f_term, minlength=n_terms)
     return p_term, tf, df, docs, t_tf

@@ -114,11 +114,14 @@ def _edit(many: Path, how: str) -> None:
         first = sorted(many.glob("*.txt"))[0]  # the seed article: most of its words appear nowhere else
         first.write_text("Calcinosis\n\nOnly this line is left.\n", encoding="utf-8")
         synth[-1].write_text(synth[-1].read_text(encoding="utf-8") + "\n- one more bullet [1]\n", encoding="utf-8")
+    elif how == "a word repeated 300 times":  # more than the one-byte counts of the index before
+        (many / "zzz.md").write_text("# Repeats\n\n" + "gout " * 300 + "[1]\n\n## References\n\n1. A. B.\n",
+                                     encoding="utf-8")
 
 
 def test_edits_splice_the_previous_postings_into_the_same_index(many, index_dir, tmp_path, monkeypatch):
     """An edit keeps the previous index's postings of the files it copies and puts the new passages' among
-    them (``bm25._spliced``), instead of sorting every posting again: after each of four edits in turn, the
+    them (``bm25._spliced``), instead of sorting every posting again: after each of five edits in turn, the
     same arrays as a full build."""
     from bot import bm25
 
@@ -128,7 +131,7 @@ def test_edits_splice_the_previous_postings_into_the_same_index(many, index_dir,
     real = bm25._spliced
     monkeypatch.setattr(bm25, "_spliced", lambda *a: used.append(real(*a)) or used[-1])
     for i, how in enumerate(("bullet with a new word", "file removed", "file added first, its words new",
-                             "first and last files edited, words gone")):
+                             "first and last files edited, words gone", "a word repeated 300 times")):
         _edit(many, how)
         used.clear()
         reindex(many, index_dir)
