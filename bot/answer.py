@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from . import assemble, intent
-from .decide import Decider
+from .decide import Decider, held
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
 from .rank import CANDIDATES, Levels, Topic, Weights, concepts, lists_first
@@ -213,26 +213,30 @@ class Answerer:
             return ranked
         for i, (pid, _) in enumerate(ranked[: self.settings.kind_depth]):
             if judgement.fits(pid) and judgement.coverage(pid) >= self.settings.min_coverage:
-                return [(pid, ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
+                return _to_front(ranked, i)
         return ranked
 
-    def _carry(self, query: dict[str, float], turn, before) -> None:
+    def _own_articles(self, turn):
+        """The article scores of a follow-up's own words (``continues`` and ``_carry`` read them); None without
+        an outline."""
+        return self.levels.article_scores(turn.weights(self.settings.alt_weight)) if self.levels is not None else None
+
+    def _carry(self, query: dict[str, float], turn, before, own) -> None:
         """A follow-up that starts a new topic asks the turn before it again about that topic ("do
         bisphosphonates help calcinosis?" → "what about in calciphylaxis?"): the earlier turn's words that the new
-        topic's article holds ("bisphosphonates") are searched at ``Settings.carry_weight``, not the context's
-        weight; those it lacks ("calcinosis") were the old topic and keep the context's weight."""
+        topic's article (the best of ``own``, ``_own_articles``) holds ("bisphosphonates") are searched at
+        ``Settings.carry_weight``, not the context's weight; those it lacks ("calcinosis") were the old topic and
+        keep the context's weight."""
         w = self.settings.carry_weight
-        if not w or self.levels is None:
-            return
-        own = self.levels.article_scores(turn.weights(self.settings.alt_weight))
-        if not len(own) or own.max() <= 0:
+        if not w or own is None or not len(own) or own.max() <= 0:
             return
         best = (int(own.argmax()),)
         for t in before.terms:
             if t in query and t not in turn.terms and t not in self._generic and self.levels.held_in(t, best):
                 query[t] = max(query[t], w)
 
-    def _own_first(self, ranked: list[tuple[int, float]], turn, topic: Topic | None) -> list[tuple[int, float]]:
+    def _own_first(self, ranked: list[tuple[int, float]], turn, topic: Topic | None,
+                   judgement) -> list[tuple[int, float]]:
         """A follow-up within its topic names a detail ("she's 10 wks pregnant" after first-line
         antidepressants): when none of the first ``coverage_depth`` passages holds one of its own specific words
         (or an alternative of one; numbers aside), the best-ranked passage of the topic's articles among the
@@ -241,22 +245,23 @@ class Answerer:
         depth = self.settings.own_depth
         if not depth or not topic or self.levels is None:
             return ranked
-        units = [u for g in self.decider._plan(turn) for u in g
-                 if u.spec >= self.settings.min_specific and not any(c.isdigit() for x in u.stems for c in x)]
+        own = set(turn.terms)  # the judgement's plan is of the follow-up merged with the turn before: its own units
+        units = [u for g in judgement.plan for u in g if set(u.stems) <= own
+                 and u.spec >= self.settings.min_specific and not any(c.isdigit() for x in u.stems for c in x)]
         if not units:
             return ranked
         bm = self.index.bm25
 
         def holds(pid: int) -> bool:
             present = set(bm.doc_terms(pid).tolist())
-            return any(all(t is not None and t in present for t in ids) for u in units for ids in (u.ids, *u.alt_ids))
+            return any(held(ids, present) for u in units for ids in (u.ids, *u.alt_ids))
 
         if any(holds(pid) for pid, _ in ranked[: self.settings.coverage_depth]):
             return ranked
         article_of = self.levels.s.article_of
         for i, (pid, _) in enumerate(ranked[:depth]):
             if int(article_of[pid]) in topic.articles and holds(pid):
-                return [(pid, ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
+                return _to_front(ranked, i)
         return ranked
 
     def _by_coverage(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
@@ -284,25 +289,28 @@ class Answerer:
         topic = None
         for i, turn in enumerate(ctx):  # replayed: a turn that kept the topic before it is ranked within it
             before = ctx[:i]
-            follows = bool(topic) and self.continues(turn, topic)
+            own = self._own_articles(turn) if before else None
+            follows = bool(topic) and self.continues(turn, topic, own)
             query = self._weighted_query(turn, before)
             if before and not follows:
-                self._carry(query, turn, before[-1])
+                self._carry(query, turn, before[-1], own)
             ranked = self._top(query, self.settings.coverage_depth, "", (), topic if follows else None,
                                turns=ctx[: i + 1])
             topic = self.levels.topic_of(ranked, self.settings.coverage_depth)
         return topic
 
-    def continues(self, turn, topic: Topic | None) -> bool:
+    def continues(self, turn, topic: Topic | None, own=None) -> bool:
         """Whether a follow-up stays within a conversation's ``topic``. It leaves it when it names something
         the topic's articles never mention but another article does ("osteoporosis" after calciphylaxis;
         not "dose", which both hold), its own words favour that other article (``Settings.new_topic``
         times the topic's article score), and it names nothing specific the topic's articles hold
         ("pt has COPD and diabetes" after antibiotics for pneumonia stays: the pneumonia article lists
-        diabetes among its comorbidities). Blind set 3 (a tuning set by then) conversations 0.50 → 0.63."""
+        diabetes among its comorbidities). Blind set 3 (a tuning set by then) conversations 0.50 → 0.63.
+        ``own``: the follow-up's ``_own_articles``, when the caller has them."""
         if not topic or self.levels is None:
             return False
-        own = self.levels.article_scores(turn.weights(self.settings.alt_weight))
+        if own is None:
+            own = self._own_articles(turn)
         best = int(own.argmax()) if len(own) else 0
         if not len(own) or own[best] <= 0 or best in topic.articles:
             return True
@@ -331,10 +339,11 @@ class Answerer:
             return self._decline(question, "the question has no words to search for", "no_words")
         query = self._weighted_query(turn, ctx)
         topic = self.context_topic(ctx) if ctx and self.levels is not None else None
-        follows = self.continues(turn, topic) if ctx else False
+        own = self._own_articles(turn) if ctx else None
+        follows = self.continues(turn, topic, own) if ctx else False
         judged = turn if turn.terms else next(c for c in reversed(ctx) if c.terms)
         if ctx and not follows:
-            self._carry(query, turn, ctx[-1])
+            self._carry(query, turn, ctx[-1], own)
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
         # the question's concepts and weights, and each passage's coverage, once for ranking and deciding
@@ -348,7 +357,7 @@ class Answerer:
             ranked_all = lists_first(self.index.bm25, self.levels.s, ranked_all, query, RERANK_DEPTH)
         ranked_all = self._kind_first(ranked_all, judgement)
         if follows:
-            ranked_all = self._own_first(ranked_all, turn, topic)
+            ranked_all = self._own_first(ranked_all, turn, topic, judgement)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show", "nothing_more")
@@ -450,6 +459,11 @@ def _usable_embeddings(index):
     return emb
 
 
+def _to_front(ranked: list[tuple[int, float]], i: int) -> list[tuple[int, float]]:
+    """``ranked`` with its ``i``-th passage first; it takes the first place's score, so the scores stay in order."""
+    return [(ranked[i][0], ranked[0][1]), *ranked[:i], *ranked[i + 1:]]
+
+
 def _list_first(ranked: list[tuple[int, float]], block, top: int) -> list[tuple[int, float]]:
     """For a question asking for a list: the ranked passages led by the best-scoring passage of the first block
     (the list with the most evidence), the rest in their order. Library Hit@1 0.662 → 0.692, Hit@3 0.800 →
@@ -460,8 +474,7 @@ def _list_first(ranked: list[tuple[int, float]], block, top: int) -> list[tuple[
     if not matched:
         return ranked[:top]
     best = min(matched, key=lambda p: (-score[p], p))
-    # it takes the first place's score, as ``_kind_first``'s does, so the scores stay in ranked order
-    return ([(best, ranked[0][1])] + [(p, s) for p, s in ranked if p != best])[:top]
+    return _to_front(ranked, next(i for i, (p, _) in enumerate(ranked) if p == best))[:top]
 
 
 def _merged(turn, ctx):

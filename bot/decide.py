@@ -35,6 +35,11 @@ MEDICAL_SUFFIX = re.compile(
 )
 
 
+def held(ids, present) -> bool:
+    """Whether a passage whose term ids are ``present`` holds every one of ``ids`` (None: a word the index lacks)."""
+    return all(t is not None and t in present for t in ids)
+
+
 def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
     from importlib import resources
 
@@ -231,7 +236,7 @@ class Decider:
         article = self._article_of(pid) if within else None
 
         def holds(ids) -> bool:
-            return all(t is not None and t in present for t in ids)
+            return held(ids, present)
 
         got = missed = 0.0
         own_got = own_missed = 0.0  # a follow-up judged with the turn before it: its own words' share

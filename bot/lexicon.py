@@ -245,11 +245,17 @@ def _needs_capitals(short: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def abbreviation_keys() -> frozenset[str]:
-    """The shipped table's abbreviations, lower-cased (``data/abbreviations.tsv``)."""
+def _abbreviation_rows() -> tuple[tuple[str, str], ...]:
+    """(abbreviation, meaning) per line of the shipped table (``data/abbreviations.tsv``)."""
     text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
-    return frozenset(line.split("\t", 1)[0].lower() for line in text.splitlines()
-                     if line and not line.startswith("#"))
+    return tuple((short, meaning) for short, _, meaning in
+                 (line.partition("\t") for line in text.splitlines() if line and not line.startswith("#")))
+
+
+@functools.lru_cache(maxsize=1)
+def abbreviation_keys() -> frozenset[str]:
+    """The shipped table's abbreviations, lower-cased."""
+    return frozenset(short.lower() for short, _ in _abbreviation_rows())
 
 
 def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = None) -> list[list[str]]:
@@ -258,7 +264,6 @@ def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = No
     abbreviation by the articles themselves (``defined``: their harvested pairs, which say what it means
     there). ``stemmed`` collects the words it stemmed (the index keeps their stems: the next reindex then
     needs no stemmer for them)."""
-    text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
     own = {short for short, *_ in defined}
     # a word's stem keeps its first three letters (two of a three-letter word: "dry" → dri): a meaning with a
     # word no index term begins like is passed over before it is stemmed (stemming all ~3,500 meanings costs
@@ -266,10 +271,7 @@ def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = No
     starts = {t[:n] for t in vocab for n in (2, 3)}
     stop = tokenizer.stopwords
     out = []
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        short, _, meaning = line.partition("\t")
+    for short, meaning in _abbreviation_rows():
         if short in own or any(w[: 3 if len(w) > 3 else 2] not in starts
                                for w in _LETTERS.findall(meaning.lower()) if w not in stop):
             continue
