@@ -19,6 +19,8 @@ treated"), one whose own words point at another article starts a new topic.
 from __future__ import annotations
 
 import logging
+
+import numpy as np
 from dataclasses import dataclass, field, replace
 
 from . import assemble, intent
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TOP = 3
 RERANK_DEPTH = 10  # passages re-scored by coverage (10 and 20: same scores on every tuning set; 10 is faster)
 MAX_TOP = 50
+SPELL_ARTICLES = 3  # a short form is spelt out from the question's this many best articles
 
 
 @dataclass(frozen=True)
@@ -194,10 +197,46 @@ class Answerer:
 
     # -- answering ------------------------------------------------------------------------
 
+    def _spell_out(self, turn, ctx: list):
+        """``turn`` with its short forms spelt out: a word of ``SHORT_FORM`` letters that the index lacks
+        and nothing else explains ("RAI", "UBT", "AI") stands for the phrase it spells in the articles the
+        rest of the question points to (the first of its ``SPELL_ARTICLES`` best articles,
+        ``rank.Levels.article_scores``, that spells it: ``expand.spelt_out``), as an abbreviation an article
+        defines would. Scoped to that article: "RAI" is radioactive iodine beside Graves disease and relative
+        adrenal insufficiency beside septic shock."""
+        from .expand import SHORT_FORM, spelt_out
+
+        vocab = self.index.bm25.vocab
+        lo, hi = SHORT_FORM
+        shorts = [t for t in dict.fromkeys(turn.terms)
+                  if t not in vocab and t not in turn.alternates and t.isalpha() and lo <= len(t) <= hi]
+        if not shorts or self.levels is None:
+            return turn
+        scores = self.levels.article_scores(self._weighted_query(turn, ctx))
+        best = [int(a) for a in np.argsort(-scores, kind="stable")[:SPELL_ARTICLES] if scores[a] > 0]
+        article_of = self.levels.s.article_of
+        texts = {}
+        alternates = dict(turn.alternates)
+        for short in shorts:
+            for a in best:  # the best article that spells it says what it means
+                if a not in texts:
+                    texts[a] = [self._passage(pid).text for pid in range(*np.searchsorted(article_of, [a, a + 1]))]
+                words = spelt_out(short, texts[a], self.tokenizer.stopwords)
+                stems = tuple(self.tokenizer(" ".join(words))) if words else ()
+                if stems and all(s in vocab for s in stems):
+                    alternates[short] = (stems,)
+                    break
+        return replace(turn, alternates=alternates) if alternates != turn.alternates else turn
+
+    def _read(self, text: str, context) -> tuple:
+        """The question and its earlier turns expanded (``expand.py``), short forms spelt out."""
+        ctx = [self.expand(c) for c in context]
+        ctx = [self._spell_out(c, []) for c in ctx]
+        return self._spell_out(self.expander.expand(text), ctx), ctx
+
     def rank(self, question: str, *, context: list[str] | tuple[str, ...] = (), k: int = 100) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
-        turn = self.expand(question)
-        ctx = [self.expand(c) for c in context]
+        turn, ctx = self._read(clean(question)[:MAX_QUESTION_CHARS], context)
         return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context,
                          turns=[turn, *ctx])
 
@@ -333,8 +372,7 @@ class Answerer:
         if len(text) > MAX_QUESTION_CHARS:
             return self._decline(
                 question, f"too long: {len(text):,} characters (limit {MAX_QUESTION_CHARS:,})", "too_long")
-        turn = self.expander.expand(text)
-        ctx = [self.expand(c) for c in context]
+        turn, ctx = self._read(text, context)
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for", "no_words")
         query = self._weighted_query(turn, ctx)

@@ -10,7 +10,9 @@ Alternatives come from three general sources, each only when the index holds the
 * misspelt words the index lacks ("reatment" → treatment): index terms one edit away (two for long words);
   neither for a word written with capitals after its first letter ("HFpEF", "SCLE": an abbreviation as meant);
 * word families by shared prefix: a question stem and an index term that agree on their first
-  ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic").
+  ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic");
+* short forms nothing else explains, spelt out from the articles the question points to (``spelt_out``:
+  "RAI" → radioactive iodine, "UBT" → urea breath test); ``answer.py`` picks the articles.
 
 The question's own stems weigh 1; an alternative of ``n`` stems adds ``weight / n`` to each of its
 stems. Every score stays a BM25 score of the index: expansion only adds weighted query terms.
@@ -19,7 +21,9 @@ stems. Every score stays a BM25 score of the index: expansion only adds weighted
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
@@ -28,6 +32,11 @@ from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
 PREFIX = 6
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
 MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
+SHORT_FORM = (2, 5)  # letters of a word the index lacks that ``spelt_out`` may read as a short form
+SPELT_WORDS = 4  # a short form stands for at most this many words
+SPELT_SEEN = 2  # the phrase a short form stands for: seen this often, and twice as often as any other
+# words joined by spaces or hyphens only (never across a comma or a full stop), or an initial ("H. pylori")
+_RUN = re.compile(r"(?:[A-Z]\.|[A-Za-z]+)(?:[ \t-]+(?:[A-Z]\.|[A-Za-z]+))*")
 
 
 @dataclass(frozen=True)
@@ -383,3 +392,47 @@ def _within(a: str, b: str, limit: int) -> bool:
             return False
         prev = cur
     return prev[-1] <= limit
+
+
+def spelt_out(short: str, texts, stopwords=frozenset()) -> tuple[str, ...] | None:
+    """The words ``short`` abbreviates in ``texts``, read off their own phrases: two to ``SPELT_WORDS``
+    consecutive words, no stop word among them, each giving the next letters of ``short`` from its start and
+    together all of them ("RAdioactive Iodine", "Urea Breath Test", "H. Pylori") — the Schwartz–Hearst
+    letter match, for a short form the texts never define. The phrase must be seen ``SPELT_SEEN`` times or
+    more and twice as often as any other (the spellings of one phrase, lower-cased, count as one); else None:
+    "MS" in an article of motor symptoms, myoclonic seizures and magnesium sulfate stands for none of them."""
+    short = short.lower()
+    if not short.isalpha() or len(short) < 2:
+        return None
+    seen: Counter = Counter()
+    for text in texts:
+        for run in _RUN.finditer(text):
+            words = [w.rstrip(".").lower() for w in re.split(r"[ \t-]+", run.group())]
+            for i, w in enumerate(words):
+                if w[:1] != short[0] or w in stopwords:
+                    continue
+                for n in range(2, min(SPELT_WORDS, len(short), len(words) - i) + 1):
+                    phrase = words[i : i + n]
+                    if phrase[-1] in stopwords:
+                        break
+                    if _spells(short, phrase):
+                        seen[tuple(phrase)] += 1
+    if not seen:
+        return None
+    (best, n), *rest = seen.most_common(2) + [((), 0)]
+    return best if n >= SPELT_SEEN and n >= 2 * rest[0][1] else None
+
+
+def _spells(short: str, words: list[str]) -> bool:
+    """Whether ``words`` spell ``short``: each word gives one or more of its first letters, in order, and
+    every letter is given."""
+    if not words:
+        return not short
+    if len(short) < len(words):
+        return False
+    w = words[0]
+    for n in range(min(len(w), len(short) - len(words) + 1), 0, -1):
+        if w[:n] == short[:n] and _spells(short[n:], words[1:]):
+            return True
+    return False
+

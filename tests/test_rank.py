@@ -171,3 +171,70 @@ def test_a_passage_of_the_kind_asked_for_gains_from_the_coverage_re_ranking(gout
 
     assert first(1.0) == named  # "dose" in the text: BM25 and coverage alone prefer it
     assert first(0.0) == stated
+
+
+GRAVES = """\
+# Graves disease
+
+Radioactive iodine, antithyroid drugs and surgery all treat Graves hyperthyroidism [1].
+
+## Radioactive iodine
+
+Radioactive iodine is a single oral dose; most patients become hypothyroid within a year [1].
+
+Contraindications to radioactive iodine:
+
+- Pregnancy or breastfeeding [1]
+- Active moderate-to-severe Graves orbitopathy [1]
+
+## Antithyroid drugs
+
+- Methimazole 10 to 30 mg daily is the first choice outside early pregnancy [1]
+
+## References
+
+1. Ross DS, et al. Hyperthyroidism guideline. Thyroid. 2016.
+"""
+
+SEPSIS = """\
+# Septic shock
+
+## Corticosteroids
+
+- Relative adrenal insufficiency is common in septic shock; a random cortisol does not diagnose it [1]
+- Hydrocortisone 200 mg a day is given for relative adrenal insufficiency when shock needs vasopressors [1]
+
+## References
+
+1. Annane D, et al. Corticosteroids in sepsis. Crit Care Med. 2017.
+"""
+
+
+@pytest.fixture
+def shorthand(tmp_path):
+    with built_index(tmp_path, {"graves.md": GRAVES, "sepsis.md": SEPSIS}) as loaded:
+        yield loaded
+
+
+def test_a_short_form_no_article_defines_is_spelt_out_by_the_articles_asked_about(shorthand):
+    answerer = Answerer(shorthand)
+    answer = answerer.ask("graves pt - who shouldnt get RAI?")  # declined when "RAI" is no word of the index
+    assert answer.answered and "radioactive iodine" in answer.hits[0].passage.text.lower(), answer
+    # one short form, two meanings in the library: each question's own articles say which
+    for question, meant in [("RAI in septic shock - hydrocortisone dose?", "relative adrenal insufficiency"),
+                            ("RAI for graves: how many become hypothyroid", "radioactive iodine")]:
+        turn, _ = answerer._read(question, [])
+        assert turn.alternates["rai"] == (tuple(answerer.tokenizer(meant)),), question
+
+
+def test_a_short_form_is_read_only_off_a_phrase_seen_often_and_unambiguous():
+    from bot.expand import spelt_out
+
+    texts = ["Urea breath test, or a stool test.", "A urea breath test after treatment.", "H. pylori and H. pylori"]
+    assert spelt_out("UBT", texts) == ("urea", "breath", "test")
+    assert spelt_out("hp", texts) == ("h", "pylori")
+    assert spelt_out("ust", texts) is None  # "urea breath test, or a stool test": never across a comma
+    assert spelt_out("ubt", texts[:1]) is None  # seen once
+    ambiguous = ["motor symptoms", "motor symptoms", "myoclonic seizures", "myoclonic seizures", "magnesium sulfate"]
+    assert spelt_out("ms", ambiguous) is None
+    assert spelt_out("ms", ambiguous + ["motor symptoms"] * 2) == ("motor", "symptoms")  # twice any other
