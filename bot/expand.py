@@ -35,6 +35,9 @@ MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and 
 SHORT_FORM = (2, 5)  # letters of a word the index lacks that ``spelt_out`` may read as a short form
 SPELT_WORDS = 4  # a short form stands for at most this many words
 SPELT_SEEN = 2  # the phrase a short form stands for: seen this often, and twice as often as any other
+# an age: "4 yo", "63yo", "82 y/o", "9-year-old", "19 years old" (not "for 2 yrs": a duration)
+_AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:yo|y/o|y\.o\.|(?:yrs?|years?)\s*-?\s*old)(?![A-Za-z])", re.I)
+ADULT_AGE = 18  # an age below this is a child's: the question asks about children (``_ages``)
 # words joined by spaces or hyphens only (never across a comma or a full stop), or an initial ("H. pylori")
 _RUN = re.compile(r"(?:[A-Z]\.|[A-Za-z]+)(?:[ \t-]+(?:[A-Z]\.|[A-Za-z]+))*")
 
@@ -223,6 +226,7 @@ class Expander:
         return [t for t in self._starting(stem[:PREFIX]) if t != stem and t.isalpha()]
 
     def expand(self, text: str) -> Expanded:
+        text = _ages(text)
         words = self._cased(text)
         fillers = self.lexicon.fillers if self.use_lexicon else ()
         if fillers:  # "AF w RVR": the "w" is "with", a stop word
@@ -392,6 +396,14 @@ def _within(a: str, b: str, limit: int) -> bool:
             return False
         prev = cur
     return prev[-1] <= limit
+
+
+def _ages(text: str) -> str:
+    """``text`` with each age read as what it says of the patient: a child's age ("4 yo") as "pediatric" (the
+    lexicon joins children, kids, infants, adolescents), an adult's as nothing. The number is the patient's
+    value, not a word a passage must hold: "max celexa dose for an 82 yo?" is answered by "a 20 mg daily
+    maximum over age 60", and "nitrofurantoin dose for a 4 yo?" is not answered by an article on adults."""
+    return _AGE.sub(lambda m: " pediatric " if int(m.group(1)) < ADULT_AGE else " ", text)
 
 
 def spelt_out(short: str, texts, stopwords=frozenset()) -> tuple[str, ...] | None:

@@ -352,3 +352,13 @@ def test_how_many_asks_for_a_number(tmp_path):
     assert not _asks_quantity(("how", "much", "does", "calcinosis", "affect", "qol"))
     assert _asks_quantity(("how", "much", "kcl", "should", "i", "give"))
     assert _asks_quantity(("what", "percentage", "of", "patients")) and not _asks_quantity(("what", "is", "it"))
+
+
+def test_an_age_is_read_as_the_patient_s_age_group_not_a_word_to_find(answerer):
+    """"82 yo" is no concept a passage must hold: the question is answered as if the age were not written. A
+    child's age asks about children, whom this adult article never mentions: declined."""
+    for adult in ("idarucizumab for a 71 yo?", "idarucizumab for a 71yo?", "pt is 82 yo, how to reverse dabigatran",
+                  "how is dabigatran reversed in a 19 years old?"):
+        assert answerer.ask(adult).answered, adult
+    for child in ("idarucizumab for a 4 yo?", "how is dabigatran reversed in a 9-year-old?"):
+        assert not answerer.ask(child).answered, child
