@@ -19,9 +19,9 @@ treated"), one whose own words point at another article starts a new topic.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-from dataclasses import dataclass, field, replace
 
 from . import assemble, intent
 from .decide import Decider, held
