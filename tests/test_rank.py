@@ -238,3 +238,16 @@ def test_a_short_form_is_read_only_off_a_phrase_seen_often_and_unambiguous():
     ambiguous = ["motor symptoms", "motor symptoms", "myoclonic seizures", "myoclonic seizures", "magnesium sulfate"]
     assert spelt_out("ms", ambiguous) is None
     assert spelt_out("ms", ambiguous + ["motor symptoms"] * 2) == ("motor", "symptoms")  # twice any other
+
+
+def test_the_passage_about_the_point_asked_goes_before_the_article_s_lead(answerer):
+    """The bundled article's lead names "CREST syndrome" and the limited cutaneous form among much else; the
+    lines that spell CREST out and say where calcinosis is most common answer those questions first. The lead
+    still answers the question it sums up."""
+    lead = answerer.index.passages.get(0).text
+    assert lead.startswith("Calcinosis is most strongly associated") and "CREST" in lead
+    first = answerer.ask("What does CREST stand for?").hits[0].passage.text
+    assert "Esophageal dysfunction, Sclerodactyly" in first and first != lead
+    first = answerer.ask("Which form of systemic sclerosis is calcinosis most common in?").hits[0].passage.text
+    assert "limited cutaneous systemic sclerosis" in first and first != lead
+    assert lead in [h.passage.text for h in answerer.ask("What conditions are associated with calcinosis?").hits]
