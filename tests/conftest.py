@@ -77,12 +77,39 @@ def index_dir(tmp_path) -> Path:
     return tmp_path / "index"
 
 
+@pytest.fixture(scope="session")
+def _seed_index(tmp_path_factory) -> Path:
+    """The seed article's index, built once per test process."""
+    import os
+
+    from bot.indexer import reindex
+
+    root = tmp_path_factory.mktemp("seed-index")
+    (root / "corpus").mkdir()
+    shutil.copy(SEED, root / "corpus" / SEED.name)
+    dense = os.environ.pop("CITEBOT_DENSE", None)  # the session fixture runs outside ``_isolated_env``
+    try:
+        reindex(root / "corpus", root / "index")
+    finally:
+        if dense is not None:
+            os.environ["CITEBOT_DENSE"] = dense
+    return root / "index"
+
+
 @pytest.fixture
-def answerer(corpus_dir, index_dir):
+def seeded_index(corpus_dir, index_dir, _seed_index) -> Path:
+    """``index_dir`` already holding the seed's index (a copy of one built once): for tests about answering,
+    not building. The copy is current for ``corpus_dir`` (the same article; a new mtime, the same bytes)."""
+    shutil.copytree(_seed_index, index_dir, symlinks=True)
+    return index_dir
+
+
+@pytest.fixture
+def answerer(corpus_dir, seeded_index):
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
-    loaded, warning = open_fresh(corpus_dir, index_dir)
+    loaded, warning = open_fresh(corpus_dir, seeded_index)
     assert warning is None
     return Answerer(loaded)
 

@@ -18,8 +18,8 @@ DRUGS = ["Diltiazem", "Colchicine", "Bisphosphonates", "Probenecid", "Warfarin",
 
 
 @pytest.fixture
-def seed(corpus_dir, index_dir):
-    loaded, _ = open_fresh(corpus_dir, index_dir)
+def seed(corpus_dir, seeded_index):
+    loaded, _ = open_fresh(corpus_dir, seeded_index)
     yield Answerer(loaded)
     loaded.passages.close()
 
@@ -67,9 +67,9 @@ def test_references_follow_what_is_shown_sorted_by_number(seed):
     assert all(r.missing == (r.text is None) for r in answer.references)
 
 
-def test_json_keeps_passages_and_adds_blocks(corpus_dir, index_dir):
+def test_json_keeps_passages_and_adds_blocks(corpus_dir, seeded_index):
     r = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--corpus", str(corpus_dir), "--index",
-                        str(index_dir), "Which drugs treat calcinosis?"], capture_output=True, text=True, timeout=120)
+                        str(seeded_index), "Which drugs treat calcinosis?"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
     assert {"question", "answered", "passages", "references", "blocks"} <= obj.keys()

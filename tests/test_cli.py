@@ -21,8 +21,8 @@ def citebot(*args, stdin: str | None = None, env: dict | None = None, cwd=None):
 
 
 @pytest.fixture
-def dirs(corpus_dir, index_dir):
-    return ["--corpus", str(corpus_dir), "--index", str(index_dir)]
+def dirs(corpus_dir, seeded_index):
+    return ["--corpus", str(corpus_dir), "--index", str(seeded_index)]
 
 
 def test_ask_json_schema_and_references(dirs):

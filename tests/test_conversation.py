@@ -301,9 +301,9 @@ def test_an_answer_from_two_articles_lists_references_per_article(answerer):
     assert "Eastell" in (text[ost:cal] if ost < cal else text[ost:])
 
 
-def test_the_context_never_hides_what_a_question_answers_on_its_own(corpus_dir, index_dir):
+def test_the_context_never_hides_what_a_question_answers_on_its_own(corpus_dir, seeded_index):
     """A follow-up about another section of the article ("the spine" after diagnosis) is still answered."""
-    loaded, _ = open_fresh(corpus_dir, index_dir)
+    loaded, _ = open_fresh(corpus_dir, seeded_index)
     answerer = Answerer(loaded)
     conv = Conversation(answerer)
     assert conv.ask("How is calcinosis diagnosed?").answered

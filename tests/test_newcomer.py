@@ -12,9 +12,14 @@ from .test_cli import citebot
 from .test_repl import turns
 
 
+@pytest.fixture(autouse=True)
+def _seeded(seeded_index):
+    """The tests here are about the CLI's messages, not building: the seed's index is there."""
+
+
 @pytest.fixture
-def dirs(corpus_dir, index_dir):
-    return ["--corpus", str(corpus_dir), "--index", str(index_dir)]
+def dirs(corpus_dir, seeded_index):
+    return ["--corpus", str(corpus_dir), "--index", str(seeded_index)]
 
 
 def test_repl_json_prints_only_json_lines(corpus_dir, index_dir):

@@ -10,9 +10,16 @@ import signal
 import sys
 import time
 
+import pytest
+
 from .conftest import REPO
 from .test_cli import citebot
 from .slack_stub import wait_until
+
+
+@pytest.fixture(autouse=True)
+def _seeded(seeded_index):
+    """The tests here are about the REPL and the CLI's messages, not building: the seed's index is there."""
 
 
 def turns(corpus_dir, index_dir, *lines):
