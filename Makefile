@@ -32,7 +32,7 @@ endif
 reindex: $(STAMP)
 	$(BIN)/citebot reindex
 
-# Two workers (pytest-xdist): the suite takes about 2.5 min on this 2-core machine instead of 4.
+# Two workers (pytest-xdist): the suite takes about 2 min on this 2-core machine.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
