@@ -8,11 +8,10 @@ from bot import evaluate
 from bot.lexicon import build, from_json, harvest, lexicon_text, parse_rows, to_json
 from bot.tokenize import Tokenizer
 
-# Targets of issue 7 on ../shared/eval/dev.jsonl. The gate: quality may not drop below them. Hit@3 is
-# 0.94, one question under the 0.95 target: d23 ("go away over time") reached its passage only because the
-# lexicon's "in time" (one stem, "time", once its stop word goes) fired on any "time"; phrases reduced to one
-# stem now fire only when written whole (lexicon.Variant.target_only), and d23 is missed.
-HIT1, HIT3 = 0.85, 0.94
+# ../shared/eval/dev.jsonl on the bundled article: issue 7's targets were Hit@1 0.85, Hit@3 0.95. Measured now
+# 0.914 / 0.971 (an article's lead no longer comes before the line about the point asked: answer._lead_second);
+# the gate is 0.02 under that, as the library gate is.
+HIT1, HIT3 = 0.89, 0.95
 
 
 def test_dev_set_regression_gate(answerer, shared_dir):
