@@ -212,24 +212,26 @@ class Answerer:
         ``rank.Levels.article_scores``, that spells it: ``expand.spelt_out``), as an abbreviation an article
         defines would. Scoped to that article: "RAI" is radioactive iodine beside Graves disease and relative
         adrenal insufficiency beside septic shock."""
-        from .expand import SHORT_FORM, spelt_out
+        from .expand import MAX_SHORT_FORMS, SHORT_FORM, spelt_out, word_runs
 
         vocab = self.index.bm25.vocab
         lo, hi = SHORT_FORM
         shorts = [t for t in dict.fromkeys(turn.terms)
                   if t not in vocab and t not in turn.alternates and t.isalpha() and lo <= len(t) <= hi]
+        shorts = shorts[:MAX_SHORT_FORMS]
         if not shorts or self.levels is None:
             return turn
         scores = self.levels.article_scores(self._weighted_query(turn, ctx))
         best = [int(a) for a in np.argsort(-scores, kind="stable")[:SPELL_ARTICLES] if scores[a] > 0]
         article_of = self.levels.s.article_of
-        texts = {}
+        runs = {}
         alternates = dict(turn.alternates)
         for short in shorts:
             for a in best:  # the best article that spells it says what it means
-                if a not in texts:
-                    texts[a] = [self._passage(pid).text for pid in range(*np.searchsorted(article_of, [a, a + 1]))]
-                words = spelt_out(short, texts[a], self.tokenizer.stopwords)
+                if a not in runs:
+                    pids = range(*np.searchsorted(article_of, [a, a + 1]))
+                    runs[a] = word_runs(self._passage(pid).text for pid in pids)
+                words = spelt_out(short, runs[a], self.tokenizer.stopwords)
                 stems = tuple(self.tokenizer(" ".join(words))) if words else ()
                 if stems and all(s in vocab for s in stems):
                     alternates[short] = (stems,)

@@ -35,6 +35,7 @@ MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and 
 SHORT_FORM = (2, 5)  # letters of a word the index lacks that ``spelt_out`` may read as a short form
 SPELT_WORDS = 4  # a short form stands for at most this many words
 SPELT_SEEN = 2  # the phrase a short form stands for: seen this often, and twice as often as any other
+MAX_SHORT_FORMS = 4  # a question's first this many short forms are spelt out (a question of 300 is not read so)
 # an age: "4 yo", "63yo", "82 y/o", "9-year-old", "19 years old" (not "for 2 yrs": a duration)
 _AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:yo|y/o|y\.o\.|(?:yrs?|years?)\s*-?\s*old)(?![A-Za-z])", re.I)
 ADULT_AGE = 18  # an age below this is a child's: the question asks about children (``_ages``)
@@ -406,29 +407,35 @@ def _ages(text: str) -> str:
     return _AGE.sub(lambda m: " pediatric " if int(m.group(1)) < ADULT_AGE else " ", text)
 
 
-def spelt_out(short: str, texts, stopwords=frozenset()) -> tuple[str, ...] | None:
-    """The words ``short`` abbreviates in ``texts``, read off their own phrases: two to ``SPELT_WORDS``
-    consecutive words, no stop word among them, each giving the next letters of ``short`` from its start and
-    together all of them ("RAdioactive Iodine", "Urea Breath Test", "H. Pylori") — the Schwartz–Hearst
-    letter match, for a short form the texts never define. The phrase must be seen ``SPELT_SEEN`` times or
-    more and twice as often as any other (the spellings of one phrase, lower-cased, count as one); else None:
-    "MS" in an article of motor symptoms, myoclonic seizures and magnesium sulfate stands for none of them."""
+def word_runs(texts) -> list[list[str]]:
+    """The lower-cased runs of words in ``texts`` that a short form may spell (``spelt_out``): words joined by
+    spaces or hyphens only, never across a comma or a full stop; an initial ("H.") counts as a word."""
+    return [[w.rstrip(".").lower() for w in re.split(r"[ \t-]+", run.group())]
+            for text in texts for run in _RUN.finditer(text)]
+
+
+def spelt_out(short: str, runs: list[list[str]], stopwords=frozenset()) -> tuple[str, ...] | None:
+    """The words ``short`` abbreviates in ``runs`` (``word_runs`` of some texts), read off their own phrases: two
+    to ``SPELT_WORDS`` consecutive words, no stop word among them, each giving the next letters of ``short``
+    from its start and together all of them ("RAdioactive Iodine", "Urea Breath Test", "H. Pylori") — the
+    Schwartz–Hearst letter match, for a short form the texts never define. The phrase must be seen
+    ``SPELT_SEEN`` times or more and twice as often as any other (the spellings of one phrase, lower-cased,
+    count as one); else None: "MS" in an article of motor symptoms, myoclonic seizures and magnesium sulfate
+    stands for none of them."""
     short = short.lower()
     if not short.isalpha() or len(short) < 2:
         return None
     seen: Counter = Counter()
-    for text in texts:
-        for run in _RUN.finditer(text):
-            words = [w.rstrip(".").lower() for w in re.split(r"[ \t-]+", run.group())]
-            for i, w in enumerate(words):
-                if w[:1] != short[0] or w in stopwords:
-                    continue
-                for n in range(2, min(SPELT_WORDS, len(short), len(words) - i) + 1):
-                    phrase = words[i : i + n]
-                    if phrase[-1] in stopwords:
-                        break
-                    if _spells(short, phrase):
-                        seen[tuple(phrase)] += 1
+    for words in runs:
+        for i, w in enumerate(words):
+            if w[:1] != short[0] or w in stopwords:
+                continue
+            for n in range(2, min(SPELT_WORDS, len(short), len(words) - i) + 1):
+                phrase = words[i : i + n]
+                if phrase[-1] in stopwords:
+                    break
+                if _spells(short, phrase):
+                    seen[tuple(phrase)] += 1
     if not seen:
         return None
     (best, n), *rest = seen.most_common(2) + [((), 0)]

@@ -225,19 +225,22 @@ def test_a_short_form_no_article_defines_is_spelt_out_by_the_articles_asked_abou
                             ("RAI for graves: how many become hypothyroid", "radioactive iodine")]:
         turn, _ = answerer._read(question, [])
         assert turn.alternates["rai"] == (tuple(answerer.tokenizer(meant)),), question
+    # only a question's first MAX_SHORT_FORMS short forms are read so (2,000 characters of them would be slow)
+    assert "rai" in answerer._read("RAI qzx vbk wqj pld for graves", [])[0].alternates
+    assert "rai" not in answerer._read("qzx vbk wqj pld RAI for graves", [])[0].alternates
 
 
 def test_a_short_form_is_read_only_off_a_phrase_seen_often_and_unambiguous():
-    from bot.expand import spelt_out
+    from bot.expand import spelt_out, word_runs
 
     texts = ["Urea breath test, or a stool test.", "A urea breath test after treatment.", "H. pylori and H. pylori"]
-    assert spelt_out("UBT", texts) == ("urea", "breath", "test")
-    assert spelt_out("hp", texts) == ("h", "pylori")
-    assert spelt_out("ust", texts) is None  # "urea breath test, or a stool test": never across a comma
-    assert spelt_out("ubt", texts[:1]) is None  # seen once
+    assert spelt_out("UBT", word_runs(texts)) == ("urea", "breath", "test")
+    assert spelt_out("hp", word_runs(texts)) == ("h", "pylori")
+    assert spelt_out("ust", word_runs(texts)) is None  # "urea breath test, or a stool test": never across a comma
+    assert spelt_out("ubt", word_runs(texts[:1])) is None  # seen once
     ambiguous = ["motor symptoms", "motor symptoms", "myoclonic seizures", "myoclonic seizures", "magnesium sulfate"]
-    assert spelt_out("ms", ambiguous) is None
-    assert spelt_out("ms", ambiguous + ["motor symptoms"] * 2) == ("motor", "symptoms")  # twice any other
+    assert spelt_out("ms", word_runs(ambiguous)) is None
+    assert spelt_out("ms", word_runs(ambiguous + ["motor symptoms"] * 2)) == ("motor", "symptoms")  # twice any other
 
 
 def test_the_passage_about_the_point_asked_goes_before_the_article_s_lead(answerer):
