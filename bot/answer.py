@@ -442,7 +442,7 @@ class Answerer:
         if abstain:
             cov = self.decider.covered(judged, ranked_all, judgement=judgement)
             need = self.settings.min_coverage * (self.settings.follow_coverage if follows else 1.0)
-            need -= self.settings.long_step * max(0, self._specific_concepts(judgement) - self.settings.long_question)
+            need -= self.settings.long_step * max(0, judgement.specific_concepts() - self.settings.long_question)
             if cov < need:
                 log.debug("declined: coverage %.2f < %.2f", cov, need)
                 if ctx and turn.terms:  # the context must not hide what the question answers on its own
@@ -498,11 +498,6 @@ class Answerer:
 
     def _units(self, turn):
         return self.decider._units(turn)
-
-    def _specific_concepts(self, judgement) -> int:
-        """How many of the judged question's concepts are specific (``Settings.min_specific``), for
-        ``long_question``."""
-        return sum(1 for group in judgement.plan if max(u.spec for u in group) >= self.settings.min_specific)
 
     def _decline(self, question: str, reason: str, code: str) -> Answer:
         """A declined answer: ``code`` (``model.DECLINE_CODES``) and the sentence that says it to a person."""

@@ -346,6 +346,11 @@ class Judgement:
         self._coverage: dict[int, float] = {}
         self._fits: dict[int, bool] = {}
 
+    def specific_concepts(self) -> int:
+        """How many of the question's concepts are specific (``Settings.min_specific``; ``long_question``)."""
+        least = self.decider.settings.min_specific
+        return sum(1 for group in self.plan if max(u.spec for u in group) >= least)
+
     def coverage(self, pid: int, within: bool = True) -> float:
         c = self._coverage.get((pid, within))
         if c is None:

@@ -417,11 +417,13 @@ def word_runs(texts) -> list[list[str]]:
 def spelt_out(short: str, runs: list[list[str]], stopwords=frozenset()) -> tuple[str, ...] | None:
     """The words ``short`` abbreviates in ``runs`` (``word_runs`` of some texts), read off their own phrases: two
     to ``SPELT_WORDS`` consecutive words, no stop word among them, each giving the next letters of ``short``
-    from its start and together all of them ("RAdioactive Iodine", "Urea Breath Test", "H. Pylori") — the
-    Schwartz–Hearst letter match, for a short form the texts never define. The phrase must be seen
-    ``SPELT_SEEN`` times or more and twice as often as any other (the spellings of one phrase, lower-cased,
-    count as one); else None: "MS" in an article of motor symptoms, myoclonic seizures and magnesium sulfate
-    stands for none of them."""
+    from its start and together all of them ("RAdioactive Iodine", "Urea Breath Test", "H. Pylori"), for a
+    short form the texts never define. Stricter than the Schwartz–Hearst match that harvests definitions
+    (``lexicon._best_long_form``, letters anywhere in a word): there the parenthesis says a definition is
+    there; here nothing does, so every word must start its letters. The phrase must be seen ``SPELT_SEEN``
+    times or more and twice as often as any other (the spellings of one phrase, lower-cased, count as one);
+    else None: "MS" in an article of motor symptoms, myoclonic seizures and magnesium sulfate stands for none
+    of them."""
     short = short.lower()
     if not short.isalpha() or len(short) < 2:
         return None

@@ -18,8 +18,8 @@ def _seeded(seeded_index):
 
 
 @pytest.fixture
-def dirs(corpus_dir, seeded_index):
-    return ["--corpus", str(corpus_dir), "--index", str(seeded_index)]
+def dirs(corpus_dir, index_dir):
+    return ["--corpus", str(corpus_dir), "--index", str(index_dir)]
 
 
 def test_repl_json_prints_only_json_lines(corpus_dir, index_dir):
