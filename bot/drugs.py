@@ -36,8 +36,8 @@ _table: "_Table | None" = None
 class _Table(SortedTSV):
     """The file's data lines, searched in place (``sortedtsv.py``): no 68,000-entry dict built at start-up."""
 
-    def line(self, i: int) -> tuple[str, tuple[str, ...]]:
-        variant, _, names = self.data[self.starts[i]: self.ends[i]].decode("utf-8").partition("\t")
+    def line(self, at: int) -> tuple[str, tuple[str, ...]]:
+        variant, _, names = self.data[at: self._line_end(at)].decode("utf-8").partition("\t")
         return variant, tuple(names.split("|"))
 
 
@@ -64,10 +64,10 @@ def leading(word: str) -> tuple[str, ...]:
         return ()
     table, prefix = _load(), (word + " ").encode("utf-8")
     found: set[tuple[str, ...]] = set()
-    i = table.first_at_or_after(prefix)
-    while i < len(table) and table.key(i).startswith(prefix):
-        found.add(table.line(i)[1])
-        i += 1
+    at = table.first_at_or_after(prefix)
+    while at < table.end and table.key(at).startswith(prefix):
+        found.add(table.line(at)[1])
+        at = table.next(at)
         if len(found) > 1:
             return ()
     return next(iter(found), ())
@@ -95,10 +95,10 @@ def clipped(word: str) -> tuple[str, ...]:
         return ()
     table, prefix = _load(), word.encode("utf-8")
     out = []
-    i = table.first_at_or_after(prefix)
-    while i < len(table) and table.key(i).startswith(prefix):
-        name, targets = table.line(i)
+    at = table.first_at_or_after(prefix)
+    while at < table.end and table.key(at).startswith(prefix):
+        name, targets = table.line(at)
         if name in targets and name != word and " " not in name:  # a generic name's own line
             out.append(name)
-        i += 1
+        at = table.next(at)
     return tuple(out)

@@ -349,7 +349,7 @@ def english_words(tokenizer: Tokenizer) -> set[str]:
     table = word_stems(tokenizer)
     if not table:
         return set()
-    return {table.key(i).decode("utf-8") for i in range(len(table))}
+    return {k.decode("utf-8") for k in table.keys()}
 
 
 TICK = 2000  # passages tokenized between two progress ticks within one file

@@ -1,10 +1,10 @@
-"""A shipped TSV file sorted by its first column, searched in place: a lookup is a binary search over line
-offsets, so nothing is parsed at start-up (a one-shot ``citebot ask`` reads only the lines it needs)."""
+"""A shipped TSV file sorted by its first column, searched in place: a lookup is a binary search over the
+file's bytes, realigned to line starts, so nothing is parsed or indexed at start-up (a one-shot ``citebot ask``
+reads only the lines it needs). Lines are named by the byte offset where they start."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from collections.abc import Iterator
 
 _UNSEEN = object()
 
@@ -13,42 +13,60 @@ class SortedTSV:
     """Lines ``key <TAB> value`` sorted by the key's UTF-8 bytes, after a header of ``#`` lines."""
 
     def __init__(self, data: bytes):
-        body = data.find(b"\n", data.rfind(b"\n#")) + 1 if data.startswith(b"#") else 0
         self.data = data
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-        ends = ends[ends >= body]
-        self.starts = np.concatenate(([body], ends[:-1] + 1)).astype(np.int64)
-        self.ends = ends.astype(np.int64)
+        body = 0
+        while data.startswith(b"#", body):  # the header
+            e = data.find(b"\n", body)
+            body = len(data) if e < 0 else e + 1
+        self.body, self.end = body, len(data)
         self._memo: dict[str, object] = {}  # questions repeat their words: each looked up once
 
-    def __len__(self) -> int:
-        return len(self.starts)
+    def __bool__(self) -> bool:
+        return self.body < self.end
 
-    def key(self, i: int) -> bytes:
-        line = self.data[self.starts[i]: self.ends[i]]
+    def _line_end(self, at: int) -> int:
+        e = self.data.find(b"\n", at)
+        return self.end if e < 0 else e
+
+    def next(self, at: int) -> int:
+        """The start of the line after the one starting at ``at``."""
+        return min(self._line_end(at) + 1, self.end)
+
+    def key(self, at: int) -> bytes:
+        line = self.data[at: self._line_end(at)]
         return line[: line.find(b"\t")]
 
-    def value(self, i: int) -> str:
-        line = self.data[self.starts[i]: self.ends[i]]
+    def value(self, at: int) -> str:
+        line = self.data[at: self._line_end(at)]
         return line[line.find(b"\t") + 1:].decode("utf-8")
 
     def first_at_or_after(self, key: bytes) -> int:
-        lo, hi = 0, len(self)
+        """The start of the first line whose key is ``key`` or after it; ``end`` when there is none."""
+        data, lo, hi = self.data, self.body, self.end  # both line starts; the answer lies in [lo, hi]
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.key(mid) < key:
-                lo = mid + 1
+            s = data.rfind(b"\n", lo, mid)
+            s = lo if s < 0 else s + 1  # the start of the line holding byte ``mid``: lo <= s <= mid < hi
+            e = self._line_end(s)
+            if data[s: e].split(b"\t", 1)[0] < key:
+                lo = min(e + 1, self.end)
             else:
-                hi = mid
+                hi = s
         return lo
+
+    def keys(self) -> Iterator[bytes]:
+        at = self.body
+        while at < self.end:
+            yield self.key(at)
+            at = self.next(at)
 
     def get(self, key: str, default=None):
         """The value of ``key``'s line, or ``default``."""
         found = self._memo.get(key, _UNSEEN)
         if found is _UNSEEN:
             k = key.encode("utf-8")
-            i = self.first_at_or_after(k)
-            found = self.value(i) if i < len(self) and self.key(i) == k else None
+            at = self.first_at_or_after(k)
+            found = self.value(at) if at < self.end and self.key(at) == k else None
             if len(self._memo) < 100_000:
                 self._memo[key] = found
         return default if found is None else found

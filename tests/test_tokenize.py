@@ -72,3 +72,30 @@ def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_reb
     other = lexmod.to_json(lexmod.build(tok), lexmod.key(tok, []))
     assert ("jdm",) in lexmod.stored_or_built(tok, abbreviations, other).links
     assert lexmod.stored_or_built(tok, abbreviations, {"key": doc["key"], "links": "junk"}).links == built.links
+
+
+def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would():
+    """``SortedTSV`` bisects the file's bytes, realigned to line starts (no line index is built at start):
+    every key, every near miss and every prefix scan agree with a dict and ``bisect`` over the sorted keys,
+    with and without a header, a last newline, or any line at all."""
+    import bisect
+    import random
+
+    from bot.sortedtsv import SortedTSV
+
+    rng = random.Random(7)
+    for n in (0, 1, 2, 3, 50, 2000):
+        keys = sorted({"".join(rng.choice("abcé-' ") for _ in range(rng.randint(1, 9))).strip() or "x"
+                       for _ in range(n)}, key=lambda k: k.encode())
+        rows = {k: f"v{i}" for i, k in enumerate(keys)}
+        body = "".join(f"{k}\t{v}\n" for k, v in rows.items())
+        for header in ("", "# one\n", "# one\n#\n# three\n"):
+            for data in {header + body, (header + body).rstrip("\n")}:
+                table = SortedTSV(data.encode())
+                assert bool(table) == bool(rows)
+                assert [k.decode() for k in table.keys()] == keys
+                encoded = [k.encode() for k in keys]
+                for probe in [*keys, *(k[:-1] for k in keys), *(k + "z" for k in keys[:50]), "", "zzz", "#"]:
+                    assert table.get(probe) == rows.get(probe), probe
+                    at, i = table.first_at_or_after(probe.encode()), bisect.bisect_left(encoded, probe.encode())
+                    assert (at == table.end) if i == len(keys) else table.key(at) == encoded[i], probe
