@@ -175,8 +175,7 @@ class Expander:
         terms = self._sorted
         if terms is None:
             terms = self._sorted = list(self.vocab)
-            if any(a > b for a, b in zip(terms, terms[1:])):
-                terms.sort()
+            terms.sort()  # one pass when already sorted
         lo = bisect.bisect_left(terms, prefix)
         hi = bisect.bisect_left(terms, prefix + "\U0010ffff", lo)
         return terms[lo:hi]

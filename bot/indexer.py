@@ -262,7 +262,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     fresh = [(cf, data) for cf, rec, data in plan if rec is None]
     # the previous index's word → stem table (nltk's stems of its words): an edited article's known words need
     # no stemmer, so an edit imports no nltk (1–5 s) unless the article brings new words
-    previous_stems = store.read_stems(previous.folder) if (previous is not None and old) else {}
+    previous_stems = store.read_stems_dict(previous.folder) if (previous is not None and old) else {}
     tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None

@@ -17,7 +17,8 @@
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
         abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
-        stems.json          {word: stem} of the corpus's words, so a question needs no stemmer (nltk)
+        stems.tsv           word <TAB> stem of the corpus's words, sorted, so a question needs no stemmer (nltk);
+                            searched in place (sortedtsv.py), nothing parsed at start
         lexicon.json        the lexicon built for this index, keyed by what it was built from (lexicon.py)
         embeddings.npy      only with the optional dense extra: float32 passages × 384 (dense.py)
 
@@ -63,8 +64,8 @@ from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_s
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 5  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
-# 5: list items marked (passages.jsonl's sixth field, is_item.npy)
+VERSION = 6  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
+# 5: list items marked (passages.jsonl's sixth field, is_item.npy); 6: stems.tsv, sorted, for stems.json
 ARRAYS = ("idf", "max_weight", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
     "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32, "is_item": np.int8,
@@ -236,7 +237,7 @@ def _write_files(folder: Path, built: Built) -> None:
     }
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
     (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
-    (folder / "stems.json").write_text(json.dumps(built.stems, ensure_ascii=False), encoding="utf-8")
+    (folder / STEMS).write_bytes(stems_table(built.stems))
     if built.lexicon is not None:
         (folder / "lexicon.json").write_text(json.dumps(built.lexicon, ensure_ascii=False), encoding="utf-8")
     dense_meta = None
@@ -335,14 +336,34 @@ class Loaded:
     structure: Structure | None = None  # article, section and parent of each passage (structure.py)
 
 
-def read_stems(folder: Path) -> dict[str, str]:
-    """The index's word → stem table (``stems.json``); {} when it has none or it is unreadable (the
-    tokenizer then stems those words itself)."""
+STEMS = "stems.tsv"
+
+
+def stems_table(stems: dict[str, str]) -> bytes:
+    """``word <TAB> stem`` lines sorted by the word's UTF-8 bytes, as ``SortedTSV`` searches them (a word
+    holds no tab or line break: the tokenizer splits on white space)."""
+    rows = sorted((w.encode("utf-8"), s.encode("utf-8")) for w, s in stems.items())
+    return b"".join(w + b"\t" + s + b"\n" for w, s in rows)
+
+
+def read_stems(folder: Path):
+    """The index's word → stem table (``stems.tsv``), searched in place (``.get``; nothing parsed); {} when it
+    has none or it is unreadable (the tokenizer then stems those words itself)."""
+    from .sortedtsv import SortedTSV
+
     try:
-        found = json.loads((Path(folder) / "stems.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return SortedTSV((Path(folder) / STEMS).read_bytes())
+    except OSError:
         return {}
-    return found if isinstance(found, dict) else {}
+
+
+def read_stems_dict(folder: Path) -> dict[str, str]:
+    """The index's word → stem table as a dict (an incremental reindex preloads and extends it)."""
+    table = read_stems(folder)
+    if not table:
+        return {}
+    pairs = (line.split("\t", 1) for line in table.data[table.body:].decode("utf-8").split("\n"))
+    return {p[0]: p[1] for p in pairs if len(p) == 2}
 
 
 def read_lexicon(folder: Path) -> dict | None:

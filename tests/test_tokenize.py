@@ -23,7 +23,7 @@ def test_standard_re_gives_nltks_words_on_every_normalised_code_point():
 
 def test_a_question_of_known_words_needs_no_nltk(tmp_path):
     """ "which drugs treat calcinosis" against a built index: its words' stems are in the index's table
-    (``stems.json``) or the shipped English one, the lexicon is stored in the index: nltk is never imported.
+    (``stems.tsv``) or the shipped English one, the lexicon is stored in the index: nltk is never imported.
     An everyday word the corpus lacks ("worth") comes from the shipped table; a made-up one needs nltk."""
     from pathlib import Path
 
