@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import CorpusError, EmptyCorpusError
 from .model import Article
@@ -30,8 +30,10 @@ MAX_ARTICLE_BYTES = 16 * 1024 * 1024  # a Markdown or text article larger than t
 MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class CorpusFile:
+class CorpusFile(NamedTuple):
+    """One article file as a scan found it (a named tuple: the staleness check before every cold ``ask`` makes
+    one per corpus file, and a frozen dataclass costs twice as much to make)."""
+
     rel: str  # path relative to the corpus folder, with "/" separators: the passages' source
     where: str  # the file's path (a string: a scan makes thousands, a ``Path`` each costs)
     size: int
@@ -83,7 +85,8 @@ def scan(corpus_dir: Path) -> list[CorpusFile]:
                 if _inside(Path(entry.path), real_root):
                     log.warning("corpus: not following folder link %s (link the files instead)", entry.path)
                 continue
-            if os.path.splitext(name)[1].lower() not in SUFFIXES:
+            dot = name.rfind(".")
+            if dot <= 0 or name[dot:].lower() not in SUFFIXES:  # os.path.splitext's suffix, without its cost
                 continue
             if is_link:
                 p = Path(entry.path)
