@@ -52,6 +52,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Sequence
 
 import numpy as np
@@ -76,9 +77,11 @@ COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # tf and fwd_tf: the narrowest 
 CURRENT = "current"
 # Loading checks every file's size against the manifest, and its sha256 when it is at most this big,
 # or bigger but with another modification time than the one recorded when it was written (edited,
-# copied, restored). A large file rewritten in place with its mtime forged back is caught only by the
-# structural checks (lengths, ranges) or by load(..., verify="full"), which hashes everything.
-ALWAYS_HASH_BYTES = 4 * 1024 * 1024
+# copied, restored). A larger file rewritten in place with its mtime forged back is caught only by the
+# structural checks (lengths; passage and term ids at the end of each sorted run, all of them with
+# verify="full") or by load(..., verify="full"), which hashes and checks everything. 64 KiB: at 4 MiB a cold
+# ask at 100k passages hashed 11 MB (about 10 ms) of files it had written itself.
+ALWAYS_HASH_BYTES = 64 * 1024
 KEEP_PREVIOUS = 1
 
 
@@ -375,6 +378,32 @@ def read_lexicon(folder: Path) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
+class _References(Mapping):
+    """source → {number: text}, each source's numbers made ints when it is first looked up (an answer cites
+    a few of a large library's thousands of articles)."""
+
+    def __init__(self, raw: dict[str, dict[str, str]]):
+        if not isinstance(raw, dict):
+            raise TypeError("references must be an object")
+        self._raw = raw
+        self._made: dict[str, dict[int, str]] = {}
+
+    def __getitem__(self, source: str) -> dict[int, str]:
+        found = self._made.get(source)
+        if found is None:
+            found = self._made[source] = {int(n): t for n, t in self._raw[source].items()}
+        return found
+
+    def __contains__(self, source) -> bool:
+        return source in self._raw
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def resolve(index_dir: Path) -> Path:
     link = Path(index_dir) / CURRENT
     if not link.exists() and not link.is_symlink():
@@ -389,7 +418,28 @@ def read_manifest(index_dir: Path) -> dict:
     return _manifest(resolve(index_dir))
 
 
+_last_manifest: tuple[tuple, dict] | None = None  # (the file's identity, the manifest read from it)
+
+
 def _manifest(folder: Path) -> dict:
+    """The version's manifest, checked; read once per process while the file is the same (the staleness check
+    and the load that follows it both need it: 0.5 MB of JSON at 100k passages). Callers must not change it."""
+    global _last_manifest
+    path = folder / "manifest.json"
+    try:
+        st = path.stat()
+        ident = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        ident = None
+    if ident is not None and _last_manifest is not None and _last_manifest[0] == ident:
+        return _last_manifest[1]
+    manifest = _read_manifest(folder)
+    if ident is not None:
+        _last_manifest = (ident, manifest)
+    return manifest
+
+
+def _read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -436,6 +486,19 @@ def _check_file(path: Path, meta: dict, verify: str) -> None:
         raise IndexFormatError(f"{path} does not match its checksum (edited?); run `citebot reindex`")
 
 
+def _largest_id(ids: np.ndarray, indptr: np.ndarray, whole: bool) -> int:
+    """The largest of ``ids`` (ascending within each run ``indptr`` delimits): every id read when ``whole``
+    (``verify="full"``), else the last of each run. A file whose bytes were hashed holds the ids that were
+    written; one trusted by its size and mtime is checked at its runs' ends (at 1M passages reading all 200 MB
+    of ids took longer than the rest of a cold ask)."""
+    if not len(ids):
+        return -1
+    if whole:
+        return int(ids.max())
+    ends = indptr[1:][indptr[1:] > indptr[:-1]] - 1
+    return int(ids[ends].max()) if len(ends) else -1
+
+
 def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Loaded:
     """Open one version, checking it first (``verify``: "auto" or "full", see ``ALWAYS_HASH_BYTES``)."""
     if verify not in ("auto", "full"):
@@ -477,8 +540,8 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         and len(arrays["fwd_indptr"]) == n_docs + 1
         and int(arrays["indptr"][-1]) == len(arrays["docs"]) == len(arrays["tf"])
         and int(arrays["fwd_indptr"][-1]) == len(arrays["fwd_terms"]) == len(arrays["fwd_tf"])
-        and (len(arrays["docs"]) == 0 or int(arrays["docs"].max()) < n_docs)
-        and (len(arrays["fwd_terms"]) == 0 or int(arrays["fwd_terms"].max()) < n_terms)
+        and _largest_id(arrays["docs"], arrays["indptr"], verify == "full") < n_docs
+        and _largest_id(arrays["fwd_terms"], arrays["fwd_indptr"], verify == "full") < n_terms
     )
     if not consistent:
         raise IndexFormatError(f"{folder}: the index files do not agree with each other; run `citebot reindex`")
@@ -487,7 +550,7 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
             n_docs and (int(outline.parent_of.max()) >= n_docs or int(outline.parent_of.min()) < -1)):
         raise IndexFormatError(f"{folder}: the outline arrays do not agree with the passages; run `citebot reindex`")
     bm25 = BM25Index(terms=terms, params=params, **arrays)
-    references = {src: {int(n): t for n, t in r.items()} for src, r in refs_doc["references"].items()}
+    references = _References(refs_doc["references"])
     try:
         passages = PassageStore(folder / "passages.jsonl", offsets)
     except OSError as e:  # the version was pruned by two swaps while we loaded it: load() retries

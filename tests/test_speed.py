@@ -87,6 +87,67 @@ def test_large_index_file_is_hashed_when_its_mtime_changed(corpus_dir, index_dir
         store.load(index_dir, tokenizer=tok)
 
 
+def _forge(path, edit) -> None:
+    """Rewrite an index file in place with ``edit`` and forge its mtime back: the quick check trusts it."""
+    import os
+
+    st = path.stat()
+    edit(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_forged_ids_out_of_range_are_caught_at_run_ends_and_anywhere_in_full(corpus_dir, index_dir, monkeypatch):
+    """A large id file trusted by its size and mtime is checked at the end of each term's (or passage's)
+    sorted run, not read whole; ``verify="full"`` reads every id."""
+    monkeypatch.setattr(store, "ALWAYS_HASH_BYTES", 0)  # every file counts as large
+    reindex(corpus_dir, index_dir)
+    folder = store.resolve(index_dir)
+    tok = Tokenizer().settings
+    for name, ptr in (("docs.npy", "indptr.npy"), ("fwd_terms.npy", "fwd_indptr.npy")):
+        indptr = np.load(folder / ptr)
+        original = (folder / name).read_bytes()
+        longest = int(np.argmax(np.diff(indptr)))
+        for where, caught_quickly in ((int(indptr[longest + 1]) - 1, True), (int(indptr[longest]), False)):
+            def edit(path, at=where):
+                a = np.load(path)
+                a[at] = 10 ** 9
+                np.save(path, a, allow_pickle=False)
+
+            _forge(folder / name, edit)
+            if caught_quickly:
+                with pytest.raises(IndexFormatError, match="do not agree"):
+                    store.load(index_dir, tokenizer=tok)
+            else:
+                store.load(index_dir, tokenizer=tok)  # inside a run: only the full check reads it
+                with pytest.raises(IndexFormatError, match="checksum"):
+                    store.load(index_dir, tokenizer=tok, verify="full")
+            _forge(folder / name, lambda path: path.write_bytes(original))
+        store.load(index_dir, tokenizer=tok, verify="full")
+
+
+def test_a_cold_ask_reads_the_manifest_once(corpus_dir, index_dir, monkeypatch):
+    """The staleness check and the load that follows share one parse of the manifest (0.5 MB at 100k
+    passages); a manifest rewritten since is read again."""
+    import json
+
+    from bot.indexer import open_fresh
+
+    reindex(corpus_dir, index_dir)
+    store._last_manifest = None
+    reads = []
+    real = store._read_manifest
+    monkeypatch.setattr(store, "_read_manifest", lambda folder: reads.append(folder) or real(folder))
+    open_fresh(corpus_dir, index_dir, rebuild=False)
+    assert len(reads) == 1
+    path = store.resolve(index_dir) / "manifest.json"
+    m = json.loads(path.read_text())
+    m["version"] = 999
+    path.write_text(json.dumps(m))
+    with pytest.raises(IndexFormatError, match="version 999"):
+        store.load(index_dir, tokenizer=Tokenizer().settings)
+    assert len(reads) == 2
+
+
 def test_full_verification_hashes_everything(corpus_dir, index_dir, monkeypatch):
     import os
 
