@@ -41,9 +41,9 @@ def held(ids, present) -> bool:
 
 
 def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
-    from importlib import resources
+    from .data import path as data_path
 
-    text = resources.files("bot.data").joinpath("generic.txt").read_text(encoding="utf-8")
+    text = data_path("generic.txt").read_text(encoding="utf-8")
     return frozenset(s for line in text.splitlines() if line.strip() and not line.startswith("#")
                      for s in tokenizer(line))
 

@@ -21,7 +21,7 @@ General rules find a question word's drug:
 from __future__ import annotations
 
 import threading
-from importlib import resources
+from .data import path as data_path
 
 from .sortedtsv import SortedTSV
 
@@ -45,7 +45,7 @@ def _load() -> _Table:
     global _table
     with _lock:
         if _table is None:
-            _table = _Table(resources.files("bot.data").joinpath("drug_names.tsv").read_bytes())
+            _table = _Table(data_path("drug_names.tsv").read_bytes())
     return _table
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from importlib import resources
+from .data import path as data_path
 
 COMMON = 5.0  # Zipf ≥ this (≈ 100 per million words: "enough", "pick", "worth"): filler
 RARE = 3.0  # Zipf ≤ this (≈ 1 per million words, or absent from the list): specific
@@ -23,7 +23,7 @@ _cache: dict[int, dict[str, float]] = {}
 
 
 def freq_text() -> str:
-    return resources.files("bot.data").joinpath("english_freq.tsv").read_text(encoding="utf-8")
+    return data_path("english_freq.tsv").read_text(encoding="utf-8")
 
 
 def parse(text: str) -> dict[str, float]:
@@ -83,7 +83,7 @@ def word_stems(tokenizer):
     from .sortedtsv import SortedTSV
 
     try:
-        data = resources.files("bot.data").joinpath("english_word_stems.tsv").read_bytes()
+        data = data_path("english_word_stems.tsv").read_bytes()
     except OSError:
         return {}
     if not data.startswith(f"# key {stems_key(tokenizer)}\n".encode()):
@@ -101,7 +101,7 @@ def stem_zipf(tokenizer):
         found = _cache.get(key)
         if found is None:
             try:
-                data = resources.files("bot.data").joinpath("english_stems.tsv").read_bytes()
+                data = data_path("english_stems.tsv").read_bytes()
             except OSError:
                 data = b""
             if data.startswith(f"# key {stems_key(tokenizer)}\n".encode()):

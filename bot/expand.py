@@ -328,9 +328,9 @@ def _question_words(tokenizer) -> dict[str, tuple[str, ...]]:
     """wh-word → the stems of its answer words (``data/question_words.tsv``), read once."""
     global _QUESTION_WORDS
     if _QUESTION_WORDS is None:
-        from importlib import resources
+        from .data import path as data_path
 
-        text = resources.files("bot.data").joinpath("question_words.tsv").read_text(encoding="utf-8")
+        text = data_path("question_words.tsv").read_text(encoding="utf-8")
         table = {}
         for line in text.splitlines():
             if line.strip() and not line.startswith("#"):

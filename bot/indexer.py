@@ -330,12 +330,11 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
 def _stem_shipped_lists(tokenizer: Tokenizer) -> set[str]:
     """The words of the shipped lists a question is read with (lexicon, intents, generic words), stemmed, so
     their stems go in the index's table."""
-    from importlib import resources
+    from .data import path as data_path
 
     from . import lexicon as lexmod
 
-    data = resources.files("bot.data")
-    texts = [lexmod.lexicon_text()] + [data.joinpath(n).read_text(encoding="utf-8") for n in ("intents.tsv", "generic.txt")]
+    texts = [lexmod.lexicon_text()] + [data_path(n).read_text(encoding="utf-8") for n in ("intents.tsv", "generic.txt")]
     words = {w for text in texts for w in tokenizer.words(text)}
     for w in words:
         tokenizer.stem(w)

@@ -9,7 +9,7 @@ and title), so a bullet under "Treatment Challenges" counts as treatment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
+from .data import path as data_path
 
 from .tokenize import Tokenizer
 
@@ -37,7 +37,7 @@ def quantity(tokenizer: Tokenizer) -> Intent:
 
 
 def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
-    text = resources.files("bot.data").joinpath("intents.tsv").read_text(encoding="utf-8")
+    text = data_path("intents.tsv").read_text(encoding="utf-8")
     out = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):

@@ -22,7 +22,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
+from .data import path as data_path
 
 from .errors import CitebotError
 from .tokenize import Words
@@ -174,8 +174,7 @@ LEXICON_FILES = ("lexicon.tsv", "drugs.tsv", "shorthand.tsv")
 
 def lexicon_files() -> list[tuple[str, str]]:
     """(file name, text) of each shipped lexicon file."""
-    data = resources.files("bot.data")
-    return [(name, data.joinpath(name).read_text(encoding="utf-8")) for name in LEXICON_FILES]
+    return [(name, data_path(name).read_text(encoding="utf-8")) for name in LEXICON_FILES]
 
 
 def lexicon_text() -> str:
@@ -189,7 +188,7 @@ def vocabulary_fingerprint() -> str:
     lexicon (and importing nltk) until someone reindexes."""
     h = hashlib.sha256(FORMAT.encode())
     for name in (*LEXICON_FILES, "abbreviations.tsv"):
-        h.update(name.encode() + b"\0" + resources.files("bot.data").joinpath(name).read_bytes())
+        h.update(name.encode() + b"\0" + data_path(name).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -274,7 +273,7 @@ def _needs_capitals(short: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def _abbreviation_rows() -> tuple[tuple[str, str], ...]:
     """(abbreviation, meaning) per line of the shipped table (``data/abbreviations.tsv``)."""
-    text = resources.files("bot.data").joinpath("abbreviations.tsv").read_text(encoding="utf-8")
+    text = data_path("abbreviations.tsv").read_text(encoding="utf-8")
     return tuple((short, meaning) for short, _, meaning in
                  (line.partition("\t") for line in text.splitlines() if line and not line.startswith("#")))
 

@@ -46,11 +46,8 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Sequence
@@ -188,6 +185,10 @@ def _sha256_file(path: Path) -> str:
 
 def write(index_dir: Path, built: Built) -> Path:
     """Write ``built`` as a new version and make it current. Call with the lock held."""
+    import shutil  # here, not at the top: a cold ``ask`` only reads
+    import uuid
+    from datetime import datetime, timezone
+
     index_dir = Path(index_dir)
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     try:
@@ -255,6 +256,8 @@ def _write_files(folder: Path, built: Built) -> None:
     for p in sorted(folder.iterdir()):
         st = p.stat()
         files[p.name] = {"bytes": st.st_size, "sha256": _sha256_file(p), "mtime_ns": st.st_mtime_ns}
+    from datetime import datetime, timezone
+
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -286,6 +289,8 @@ def _fsync_dir(path: Path) -> None:
 
 def _prune(index_dir: Path, *, keep: str) -> None:
     """Drop versions older than the previous one, and leftovers of crashed builds."""
+    import shutil
+
     versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir() and p.name != keep), key=lambda p: p.name)
     for old in versions[: max(0, len(versions) - KEEP_PREVIOUS)]:
         shutil.rmtree(old, ignore_errors=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from functools import cached_property
-from importlib import resources
+from .data import path as data_path
 
 import re
 import threading
@@ -55,7 +55,7 @@ MAX_WORD_CHARS = 40  # longer "words" are base64, hashes or junk: cut, never ste
 
 
 def _stopwords_text() -> str:
-    return resources.files("bot.data").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return data_path("stopwords.txt").read_text(encoding="utf-8")
 
 
 class Tokenizer:

@@ -1,0 +1,10 @@
+"""The vocabulary files citebot ships; each says where it comes from. ``path(name)`` is a plain path beside this
+file (``importlib.resources`` costs a cold ``ask`` its readers' and zipfile's imports, ~5 ms)."""
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def path(name: str) -> Path:
+    return HERE / name

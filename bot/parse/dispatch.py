@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from ..model import Article
-from . import jsonl, markdown, pagetext
-
-SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "pagetext", ".jsonl": "jsonl"}
+from . import SUFFIXES, jsonl, markdown, pagetext
 
 
 def parse_article(text: str, *, source: str) -> list[Article]:
