@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bot.tokenize import PATTERN, Tokenizer, Words
 
 
@@ -74,14 +76,19 @@ def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_reb
     assert lexmod.stored_or_built(tok, abbreviations, {"key": doc["key"], "links": "junk"}).links == built.links
 
 
-def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would():
+@pytest.mark.parametrize("dict_after", [10 ** 9, 0])
+def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypatch, dict_after):
     """``SortedTSV`` bisects the file's bytes, realigned to line starts (no line index is built at start):
     every key, every near miss and every prefix scan agree with a dict and ``bisect`` over the sorted keys,
-    with and without a header, a last newline, or any line at all."""
+    with and without a header, a last newline, or any line at all; so do look-ups once the table has read
+    every line into a dict (after ``DICT_AFTER`` searches: a reindex)."""
     import bisect
     import random
 
+    from bot import sortedtsv
     from bot.sortedtsv import SortedTSV
+
+    monkeypatch.setattr(sortedtsv, "DICT_AFTER", dict_after)
 
     rng = random.Random(7)
     for n in (0, 1, 2, 3, 50, 2000):
