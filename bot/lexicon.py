@@ -20,11 +20,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from .data import path as data_path
 
 from .errors import CitebotError
+from .lazymap import LazyMap
 from .tokenize import Words
 
 MAX_PHRASE = 8
@@ -46,7 +46,7 @@ class Variant:
 class Lexicon:
     """Phrase (stem tuple) → the alternative stem tuples it searches for."""
 
-    links: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)  # read-only ``_Links`` when stored
+    links: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)  # read-only ``LazyMap`` when stored
     caps: dict[tuple[str, ...], str] = field(default_factory=dict)
     # the links of a phrase that also hold when it is not written in capitals ("pt" → patient, while
     # only "PT" means physiotherapy); a key missing here with an entry in ``caps`` needs the capitals
@@ -104,38 +104,18 @@ def to_json(lex: Lexicon, key: str) -> dict:
     return doc
 
 
-class _Links(Mapping):
-    """A stored lexicon's links (phrase → the phrase ids it searches for), each set made from its ids when a
+def _links(rows: list, p: list[tuple[str, ...]]) -> LazyMap:
+    """A stored lexicon's links (phrase → the phrases it searches for), each set made from its phrase ids when a
     question first looks it up: a one-shot ``ask`` looks up a handful of its ~3,000 phrases."""
-
-    def __init__(self, rows: list, phrases: list[tuple[str, ...]]):
-        self._ids = {phrases[k]: v for k, v in rows}
-        self._phrases = phrases
-        self._made: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-
-    def __getitem__(self, key: tuple[str, ...]) -> set[tuple[str, ...]]:
-        found = self._made.get(key)
-        if found is None:
-            p = self._phrases
-            found = self._made[key] = {p[a] for a in self._ids[key]}
-        return found
-
-    def __contains__(self, key) -> bool:
-        return key in self._ids
-
-    def __iter__(self):
-        return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
+    return LazyMap({p[k]: v for k, v in rows}, lambda ids: {p[a] for a in ids})
 
 
 def from_json(doc: dict) -> Lexicon:
     p = [tuple(x) for x in doc["phrases"]]
     return Lexicon(
-        links=_Links(doc["links"], p),
+        links=_links(doc["links"], p),
         caps={p[k]: v for k, v in doc["caps"]},
-        open_links=_Links(doc["open_links"], p),
+        open_links=_links(doc["open_links"], p),
         longest=int(doc["longest"]),
         words=set(doc["words"]),
         spoken={tuple(k): (st, {p[a] for a in v}) for k, st, v in doc["spoken"]},

@@ -49,13 +49,13 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Sequence
 
 import numpy as np
 
 from .bm25 import BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
+from .lazymap import LazyMap
 from .model import Passage
 from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_structure
 
@@ -383,32 +383,6 @@ def read_lexicon(folder: Path) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
-class _References(Mapping):
-    """source → {number: text}, each source's numbers made ints when it is first looked up (an answer cites
-    a few of a large library's thousands of articles)."""
-
-    def __init__(self, raw: dict[str, dict[str, str]]):
-        if not isinstance(raw, dict):
-            raise TypeError("references must be an object")
-        self._raw = raw
-        self._made: dict[str, dict[int, str]] = {}
-
-    def __getitem__(self, source: str) -> dict[int, str]:
-        found = self._made.get(source)
-        if found is None:
-            found = self._made[source] = {int(n): t for n, t in self._raw[source].items()}
-        return found
-
-    def __contains__(self, source) -> bool:
-        return source in self._raw
-
-    def __iter__(self):
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-
 def resolve(index_dir: Path) -> Path:
     link = Path(index_dir) / CURRENT
     if not link.exists() and not link.is_symlink():
@@ -555,7 +529,8 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
             n_docs and (int(outline.parent_of.max()) >= n_docs or int(outline.parent_of.min()) < -1)):
         raise IndexFormatError(f"{folder}: the outline arrays do not agree with the passages; run `citebot reindex`")
     bm25 = BM25Index(terms=terms, params=params, **arrays)
-    references = _References(refs_doc["references"])
+    # each article's numbers made ints when it is first cited (an answer cites a few of thousands of articles)
+    references = LazyMap(refs_doc["references"], lambda r: {int(n): t for n, t in r.items()})
     try:
         passages = PassageStore(folder / "passages.jsonl", offsets)
     except OSError as e:  # the version was pruned by two swaps while we loaded it: load() retries
