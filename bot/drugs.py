@@ -21,8 +21,8 @@ General rules find a question word's drug:
 from __future__ import annotations
 
 import threading
-from .data import path as data_path
 
+from .data import path as data_path
 from .sortedtsv import SortedTSV
 
 MIN_CLIP = 4  # shortest clipped name: "dilt", "pred"; three letters ("met", "pro") clip too many words

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+
 from .data import path as data_path
 
 COMMON = 5.0  # Zipf ≥ this (≈ 100 per million words: "enough", "pick", "worth"): filler

@@ -9,8 +9,8 @@ and title), so a bullet under "Treatment Challenges" counts as treatment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from .data import path as data_path
 
+from .data import path as data_path
 from .tokenize import Tokenizer
 
 DIGIT = "#digit"

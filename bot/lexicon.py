@@ -21,8 +21,8 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
-from .data import path as data_path
 
+from .data import path as data_path
 from .errors import CitebotError
 from .lazymap import LazyMap
 from .tokenize import Words

@@ -63,6 +63,10 @@ class SortedTSV:
             yield self.key(at)
             at = self.next(at)
 
+    def as_dict(self) -> dict[str, str]:
+        """Every line read at once: key → value."""
+        return dict(line.split("\t", 1) for line in self.data[self.body:].decode("utf-8").split("\n") if "\t" in line)
+
     def get(self, key: str, default=None):
         """The value of ``key``'s line, or ``default``. After ``DICT_AFTER`` searches (a reindex stems tens of
         thousands of words) every line is read into a dict once: a search costs ~50 µs, a dict look-up nothing."""
@@ -72,8 +76,7 @@ class SortedTSV:
         if found is _UNSEEN:
             self._searches += 1
             if self._searches > DICT_AFTER:
-                self._all = dict(line.split("\t", 1) for line in self.data[self.body:].decode("utf-8").split("\n")
-                                 if "\t" in line)
+                self._all = self.as_dict()
                 return self._all.get(key, default)
             k = key.encode("utf-8")
             at = self.first_at_or_after(k)

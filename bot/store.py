@@ -368,10 +368,7 @@ def read_stems(folder: Path):
 def read_stems_dict(folder: Path) -> dict[str, str]:
     """The index's word → stem table as a dict (an incremental reindex preloads and extends it)."""
     table = read_stems(folder)
-    if not table:
-        return {}
-    pairs = (line.split("\t", 1) for line in table.data[table.body:].decode("utf-8").split("\n"))
-    return {p[0]: p[1] for p in pairs if len(p) == 2}
+    return table.as_dict() if table else {}
 
 
 def read_lexicon(folder: Path) -> dict | None:

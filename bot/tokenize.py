@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from functools import cached_property
-from .data import path as data_path
 
 import re
 import threading
 
+from .data import path as data_path
 from .errors import IndexFormatError
 
 PATTERN = r"[^\W_]+"
