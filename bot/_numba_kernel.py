@@ -43,37 +43,107 @@ def replace_root(scores, ids, size, s, d):
     scores[c], ids[c] = s, d
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _seek(docs, p, end, d):
+    """The first position at or after ``p`` (below ``end``) whose passage is ``d`` or later: galloping, then
+    binary search."""
+    if p >= end or docs[p] >= d:
+        return p
+    step = 1
+    lo = p
+    hi = p + 1
+    while hi < end and docs[hi] < d:
+        lo = hi
+        step *= 2
+        hi = lo + step
+    if hi > end:
+        hi = end
+    while lo < hi:  # docs[lo] < d; the answer is in (lo, hi]
+        mid = (lo + hi) // 2
+        if docs[mid] < d:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @numba.njit(cache=True, nogil=True)
-def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, buf, touched, k, constant, out_ids, out_scores):
-    """Accumulate the postings of ``tids`` (weights ``tw``) into ``buf``, each posting's score worked out from
-    its count as ``bm25._impacts`` does (the same float64 operations in the same order); the ``k`` best touched passages
-    by (score desc, passage asc), the constant added, into ``out_*``; ``buf`` is zero again on return.
-    Returns how many."""
-    n = 0
-    for i in range(tids.shape[0]):
-        t = tids[i]
-        w = tw[i]
-        term_idf = idf[t]
-        for p in range(indptr[t], indptr[t + 1]):
-            d = docs[p]
-            if buf[d] == 0.0:
-                touched[n] = d
-                n += 1
-            f = np.float64(tf[p])
-            impact = term_idf * ((f * k1p1) / (norm[d] + f))
-            if w == 1.0:
-                buf[d] += impact
-            else:
-                buf[d] += w * impact
+def top_k_maxscore(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, k, constant, out_ids, out_scores):
+    """The ``k`` best passages by (score desc, passage asc), document at a time with MaxScore pruning (Turtle &
+    Flood 1995), into ``out_*``; returns how many.
+
+    ``tids`` come in the order every path adds them (``BM25Index._ordered``: highest bound first) with their
+    weights ``tw`` and bounds (weight × the term's largest score). A passage's score is its terms' weighted
+    impacts summed in that order from 0.0, the δ ``constant`` added last: the same floats as numpy's paths.
+    Once ``k`` passages are kept, the terms whose bounds together cannot lift a passage to the ``k``-th best
+    are not walked: they are only looked up (galloping search) for passages the others bring, and a passage
+    is left as soon as what its remaining terms can add falls short."""
+    m = tids.shape[0]
+    cur = np.empty(m, dtype=np.int64)
+    end = np.empty(m, dtype=np.int64)
+    val = np.zeros(m)
+    has = np.zeros(m, dtype=np.bool_)
+    left = np.zeros(m + 1)  # left[i]: the most terms i… can add
+    for i in range(m):
+        cur[i] = indptr[tids[i]]
+        end[i] = indptr[tids[i] + 1]
+    for i in range(m - 1, -1, -1):
+        left[i] = left[i + 1] + bounds[i]
     size = 0
-    for j in range(n):
-        d = touched[j]
-        s = buf[d] + constant
+    theta = -np.inf  # the k-th best score kept, once k are
+    margin = 0.0  # bounds are compared with room for rounding: pruning may keep a passage, never lose one
+    essential = m  # terms 0… essential-1 are walked; the rest only looked up
+    while True:
+        d = np.iinfo(np.int32).max
+        for i in range(essential):
+            if cur[i] < end[i] and docs[cur[i]] < d:
+                d = docs[cur[i]]
+        if d == np.iinfo(np.int32).max:
+            break
+        partial = 0.0
+        for i in range(essential):
+            has[i] = False
+            p = cur[i]
+            if p < end[i] and docs[p] == d:
+                f = np.float64(tf[p])
+                impact = idf[tids[i]] * ((f * k1p1) / (norm[d] + f))
+                v = impact if tw[i] == 1.0 else tw[i] * impact
+                val[i] = v
+                has[i] = True
+                partial += v
+                cur[i] = p + 1
+        dropped = False
+        for i in range(essential, m):
+            has[i] = False
+            if size == k and partial + left[i] + constant < theta - margin:
+                dropped = True
+                break
+            p = _seek(docs, cur[i], end[i], d)
+            cur[i] = p
+            if p < end[i] and docs[p] == d:
+                f = np.float64(tf[p])
+                impact = idf[tids[i]] * ((f * k1p1) / (norm[d] + f))
+                v = impact if tw[i] == 1.0 else tw[i] * impact
+                val[i] = v
+                has[i] = True
+                partial += v
+        if dropped:
+            continue
+        s = 0.0
+        for i in range(m):
+            if has[i]:
+                s += val[i]
+        s += constant
         if size < k:
             push(out_scores, out_ids, size, s, d)
             size += 1
         elif not worse(s, d, out_scores[0], out_ids[0]):
             replace_root(out_scores, out_ids, size, s, d)
-    for j in range(n):
-        buf[touched[j]] = 0.0
+        else:
+            continue
+        if size == k:
+            theta = out_scores[0]
+            margin = 1e-9 * (abs(theta) + 1.0)
+            while essential > 0 and left[essential - 1] + constant < theta - margin:
+                essential -= 1
     return size

@@ -202,14 +202,14 @@ class BM25Index:
             return self._top_dense(query, k)
         weighted = self._ordered(weighted)
         constant = self._constant(weighted)
-        pruned = self._top_pruned(weighted, k, constant)
-        if pruned is not None:
-            return pruned
         from . import kernel
 
         compiled = kernel.enabled()
         if compiled is not None:  # the compiled path: same sums, same order, same answer
             return self._top_compiled(compiled, weighted, k, constant)
+        pruned = self._top_pruned(weighted, k, constant)
+        if pruned is not None:
+            return pruned
         buf = self._scratch()  # all zeros; handed back below (dropped if anything fails half-way)
         indptr, docs, tf = self.indptr, self.docs, self.tf
         parts = [docs[indptr[t] : indptr[t + 1]] for t, _ in weighted]
@@ -265,17 +265,14 @@ class BM25Index:
         return float(constant)
 
     def _top_compiled(self, compiled, weighted: list[tuple[int, float]], k: int, constant: float):
-        """``top`` through the numba kernel (``kernel.py``): it adds the postings and keeps the ``k`` best."""
-        buf = self._scratch()
-        touched = getattr(self._local, "touched", None)
-        if touched is None:
-            touched = self._local.touched = np.zeros(self.n_docs, dtype=np.int32)
+        """``top`` through the numba kernel (``kernel.py``): document at a time with MaxScore pruning, the
+        ``k`` best kept."""
         ids, scores = np.zeros(k, dtype=np.int32), np.zeros(k)
         tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
         tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
-        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, buf, touched, k,
+        bounds = tw * self.max_weight[tids]
+        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, bounds, k,
                         constant, ids, scores)
-        self._local.buf = buf  # zero again (handed back only on success: a failure drops it)
         return self._best(ids[:size], scores[:size], k, constant)  # the kernel added the constant
 
     def _top_pruned(self, weighted: list[tuple[int, float]], k: int, constant: float
