@@ -67,39 +67,83 @@ def _seek(docs, p, end, d):
     return lo
 
 
+SHIFT = 6  # 64 postings per block of ``block_max`` (``bm25.BLOCK_SHIFT``)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _block_last(p, end):
+    """The last position of the block holding position ``p``, within a list ending at ``end``."""
+    last = (((p >> SHIFT) + 1) << SHIFT) - 1
+    return last if last < end else end - 1
+
+
 @numba.njit(cache=True, nogil=True)
-def top_k_maxscore(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, k, constant, out_ids, out_scores):
-    """The ``k`` best passages by (score desc, passage asc), document at a time with MaxScore pruning (Turtle &
-    Flood 1995), into ``out_*``; returns how many.
+def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, constant, out_ids, out_scores):
+    """The ``k`` best passages by (score desc, passage asc), document at a time with block-max MaxScore pruning
+    (Turtle & Flood 1995; Ding & Suel 2011; as PISA's ``block_max_maxscore``), into ``out_*``; returns how many.
 
     ``tids`` come in the order every path adds them (``BM25Index._ordered``: highest bound first) with their
     weights ``tw`` and bounds (weight × the term's largest score). A passage's score is its terms' weighted
     impacts summed in that order from 0.0, the δ ``constant`` added last: the same floats as numpy's paths.
+
     Once ``k`` passages are kept, the terms whose bounds together cannot lift a passage to the ``k``-th best
-    are not walked: they are only looked up (galloping search) for passages the others bring, and a passage
-    is left as soon as what its remaining terms can add falls short."""
+    are not walked: they are only looked up (galloping search) for passages the others bring. ``block_max[p >>
+    SHIFT]`` is at least every score (before a question's weight) of the postings at positions of that block,
+    whichever terms they belong to, so a passage's bound is what each term can add in the block where that
+    passage would be: passages whose bound falls short are passed over before any score is worked out, a
+    passage is left as soon as what its remaining terms can add falls short, and a lone walked list skips
+    whole blocks. Bounds are compared with room for rounding: pruning may keep a passage, never lose one."""
     m = tids.shape[0]
     cur = np.empty(m, dtype=np.int64)
+    shallow = np.empty(m, dtype=np.int64)
     end = np.empty(m, dtype=np.int64)
     val = np.zeros(m)
     has = np.zeros(m, dtype=np.bool_)
-    left = np.zeros(m + 1)  # left[i]: the most terms i… can add
+    nb = np.zeros(m + 1)  # the block bounds of the looked-up terms at the passage in hand, summed from the end
+    left = np.zeros(m + 1)
     for i in range(m):
         cur[i] = indptr[tids[i]]
+        shallow[i] = cur[i]
         end[i] = indptr[tids[i] + 1]
     for i in range(m - 1, -1, -1):
         left[i] = left[i + 1] + bounds[i]
+    none = np.iinfo(np.int32).max
     size = 0
-    theta = -np.inf  # the k-th best score kept, once k are
-    margin = 0.0  # bounds are compared with room for rounding: pruning may keep a passage, never lose one
-    essential = m  # terms 0… essential-1 are walked; the rest only looked up
+    theta = -np.inf
+    margin = 0.0
+    essential = m
     while True:
-        d = np.iinfo(np.int32).max
+        if size == k and essential == 1:  # one walked list: skip its blocks that cannot reach the k-th best
+            while cur[0] < end[0] and tw[0] * block_max[cur[0] >> SHIFT] + left[1] + constant < theta - margin:
+                cur[0] = _block_last(cur[0], end[0]) + 1
+        d = none
         for i in range(essential):
             if cur[i] < end[i] and docs[cur[i]] < d:
                 d = docs[cur[i]]
-        if d == np.iinfo(np.int32).max:
+        if d == none:
             break
+        if size == k:
+            ub = constant
+            for i in range(essential):
+                if cur[i] < end[i] and docs[cur[i]] == d:
+                    ub += tw[i] * block_max[cur[i] >> SHIFT]
+            nb[m] = 0.0
+            for i in range(m - 1, essential - 1, -1):
+                p = shallow[i]
+                if p < cur[i]:
+                    p = cur[i]
+                while p < end[i] and docs[_block_last(p, end[i])] < d:
+                    p = _block_last(p, end[i]) + 1
+                shallow[i] = p
+                nb[i] = nb[i + 1] + (tw[i] * block_max[p >> SHIFT] if p < end[i] else 0.0)
+            if ub + nb[essential] < theta - margin:
+                for i in range(essential):
+                    if cur[i] < end[i] and docs[cur[i]] == d:
+                        cur[i] += 1
+                continue
+        else:
+            for i in range(essential, m + 1):
+                nb[i] = left[i]
         partial = 0.0
         for i in range(essential):
             has[i] = False
@@ -115,10 +159,13 @@ def top_k_maxscore(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, k, const
         dropped = False
         for i in range(essential, m):
             has[i] = False
-            if size == k and partial + left[i] + constant < theta - margin:
+            if size == k and partial + nb[i] + constant < theta - margin:
                 dropped = True
                 break
-            p = _seek(docs, cur[i], end[i], d)
+            p = cur[i]
+            if shallow[i] > p:
+                p = shallow[i]
+            p = _seek(docs, p, end[i], d)
             cur[i] = p
             if p < end[i] and docs[p] == d:
                 f = np.float64(tf[p])

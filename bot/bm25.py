@@ -47,6 +47,7 @@ class BM25Params:
 
 
 BLOCK = 64  # passages per block when top() cuts the scores into blocks
+BLOCK_SHIFT = 6  # ``block_max`` holds the largest score of each 64 postings (``_numba_kernel.SHIFT``)
 PRUNE_MIN_POSTINGS = 20_000  # fewer postings than this: scoring them all is as fast as pruning
 
 
@@ -60,7 +61,9 @@ class BM25Index:
 
     Arrays (all plain numpy, saved as ``.npy``): ``indptr`` (terms + 1) delimits each term's slice
     of ``docs`` (passage ids, ascending) and ``tf`` (the term's count in each); ``idf`` and
-    ``max_weight`` (the largest score a term adds to any passage) per term; ``doc_len`` per passage.
+    ``max_weight`` (the largest score a term adds to any passage) per term; ``block_max`` the largest score of
+    each 64 postings (positions ``64·i`` to ``64·i + 63`` of ``docs``, whichever terms they belong to: the compiled
+    top-k's block bounds); ``doc_len`` per passage.
     The forward index ``fwd_indptr`` (passages + 1) / ``fwd_terms`` / ``fwd_tf`` lists each passage's
     distinct terms and their counts: it answers "which question words does this passage hold" and lets
     an incremental reindex reuse an unchanged file's tokens.
@@ -68,7 +71,7 @@ class BM25Index:
 
     def __init__(
         self, *, terms: list[str], idf, indptr, docs, tf, doc_len, fwd_indptr, fwd_terms, fwd_tf,
-        params: BM25Params, max_weight,
+        params: BM25Params, max_weight, block_max,
     ):
         self.terms = terms
         self.vocab = {t: i for i, t in enumerate(terms)}
@@ -86,6 +89,7 @@ class BM25Index:
         self.k1p1 = params.k1 + 1
         # each term's largest posting score: the most it can add to a passage (``top``'s pruning bound)
         self.max_weight = max_weight
+        self.block_max = block_max  # the largest score of each block of postings (the compiled top-k's bounds)
         self._local = threading.local()  # per-thread scratch scores for top()
 
     # -- building ---------------------------------------------------------------------------
@@ -156,7 +160,7 @@ class BM25Index:
             terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32, copy=False),
             tf=t_tf.astype(small, copy=False), doc_len=doc_len.astype(np.int32), fwd_indptr=fwd_indptr,
             fwd_terms=p_term.astype(np.int32), fwd_tf=tf.astype(small), params=params,
-            max_weight=_max_per_term(weights, indptr),
+            max_weight=_max_per_term(weights, indptr), block_max=_max_per_block(weights),
         )
 
     # -- scoring ----------------------------------------------------------------------------
@@ -265,14 +269,14 @@ class BM25Index:
         return float(constant)
 
     def _top_compiled(self, compiled, weighted: list[tuple[int, float]], k: int, constant: float):
-        """``top`` through the numba kernel (``kernel.py``): document at a time with MaxScore pruning, the
-        ``k`` best kept."""
+        """``top`` through the numba kernel (``kernel.py``): document at a time with block-max MaxScore
+        pruning, the ``k`` best kept."""
         ids, scores = np.zeros(k, dtype=np.int32), np.zeros(k)
         tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
         tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
         bounds = tw * self.max_weight[tids]
-        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, bounds, k,
-                        constant, ids, scores)
+        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, bounds,
+                        self.block_max, k, constant, ids, scores)
         return self._best(ids[:size], scores[:size], k, constant)  # the kernel added the constant
 
     def _top_pruned(self, weighted: list[tuple[int, float]], k: int, constant: float
@@ -509,6 +513,13 @@ def _max_per_term(weights: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     if len(indptr) <= 1:
         return np.zeros(0, dtype=np.float64)
     return np.maximum.reduceat(np.asarray(weights), np.asarray(indptr[:-1], dtype=np.int64)).astype(np.float64)
+
+
+def _max_per_block(weights: np.ndarray) -> np.ndarray:
+    """The largest weight of each ``1 << BLOCK_SHIFT`` postings (the last block may be shorter)."""
+    if not len(weights):
+        return np.zeros(0, dtype=np.float64)
+    return np.maximum.reduceat(np.asarray(weights), np.arange(0, len(weights), 1 << BLOCK_SHIFT)).astype(np.float64)
 
 
 def forward_from_tokens(term_ids, doc_ids, n_docs: int, n_terms: int):

@@ -1,7 +1,7 @@
 """An optional compiled top-k (numba, the ``speed`` extra): the same sums as ``bm25.BM25Index.top``'s numpy
 path, in the same order, so the same passages and scores — without numpy's per-call overheads, and document at
-a time with MaxScore pruning, so that long postings of common words are looked up, not walked, once ten
-passages are kept.
+a time with block-max MaxScore pruning, so that long postings of common words are looked up, not walked, once
+ten passages are kept, and passages that cannot reach them are passed over.
 
 Importing numba costs about half a second and compiling the kernel more (cached on disk after the first
 time), so it is for long-running processes: ``citebot slack`` and ``bench`` switch it on (``enable``); a
@@ -76,9 +76,9 @@ def disable() -> None:
 
 
 def _compile():
-    from ._numba_kernel import top_k_maxscore
+    from ._numba_kernel import top_k
 
-    return top_k_maxscore
+    return top_k
 
 
 def _warm(kernel) -> None:
@@ -86,5 +86,5 @@ def _warm(kernel) -> None:
     docs = np.array([0, 1], dtype=np.int32)
     for dtype in (np.uint8, np.uint16, np.uint32):  # every count type an index may hold (bm25.tf_dtype)
         kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
-               np.array([0], dtype=np.int64), np.array([1.0]), np.array([1.0]), 1, 0.0,
+               np.array([0], dtype=np.int64), np.array([1.0]), np.array([1.0]), np.array([1.5]), 1, 0.0,
                np.zeros(1, dtype=np.int32), np.zeros(1))

@@ -10,7 +10,7 @@
                             each corpus file's sha256/size/mtime/passage range/article count,
                             and the size, mtime and sha256 of every file below
         terms.json          the vocabulary, sorted; term id = position
-        idf.npy max_weight.npy indptr.npy docs.npy tf.npy doc_len.npy   postings (see bm25.py)
+        idf.npy max_weight.npy block_max.npy indptr.npy docs.npy tf.npy doc_len.npy   postings (see bm25.py)
         fwd_indptr.npy fwd_terms.npy fwd_tf.npy                  forward index
         article_of.npy section_of.npy parent_of.npy              the outline (structure.py)
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
@@ -53,7 +53,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .bm25 import BM25Index, BM25Params
+from .bm25 import BLOCK_SHIFT, BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
 from .lazymap import LazyMap
 from .model import Passage
@@ -62,12 +62,13 @@ from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, compute as compute_s
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 6  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
-# 5: list items marked (passages.jsonl's sixth field, is_item.npy); 6: stems.tsv, sorted, for stems.json
-ARRAYS = ("idf", "max_weight", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
+VERSION = 7  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
+# 5: list items marked (passages.jsonl's sixth field, is_item.npy); 6: stems.tsv, sorted, for stems.json;
+# 7: block_max.npy (the compiled top-k's block bounds)
+ARRAYS = ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
     "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32, "is_item": np.int8,
-    "idf": np.float64, "max_weight": np.float64, "indptr": np.int64, "docs": np.int32, "doc_len": np.int32,
+    "idf": np.float64, "max_weight": np.float64, "block_max": np.float64, "indptr": np.int64, "docs": np.int32, "doc_len": np.int32,
     "fwd_indptr": np.int64, "fwd_terms": np.int32,
 }
 COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # tf and fwd_tf: the narrowest that fits (bm25.tf_dtype)
@@ -218,7 +219,7 @@ def write(index_dir: Path, built: Built) -> Path:
 def _write_files(folder: Path, built: Built) -> None:
     b = built.bm25
     arrays = {
-        "idf": b.idf, "max_weight": b.max_weight, "indptr": b.indptr, "docs": b.docs, "tf": b.tf,
+        "idf": b.idf, "max_weight": b.max_weight, "block_max": b.block_max, "indptr": b.indptr, "docs": b.docs, "tf": b.tf,
         "doc_len": b.doc_len, "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
     }
     outline = built.structure or compute_structure(
@@ -515,6 +516,7 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         and len(arrays["indptr"]) == n_terms + 1
         and len(arrays["fwd_indptr"]) == n_docs + 1
         and int(arrays["indptr"][-1]) == len(arrays["docs"]) == len(arrays["tf"])
+        and len(arrays["block_max"]) == -(-len(arrays["docs"]) // (1 << BLOCK_SHIFT))
         and int(arrays["fwd_indptr"][-1]) == len(arrays["fwd_terms"]) == len(arrays["fwd_tf"])
         and _largest_id(arrays["docs"], arrays["indptr"], verify == "full") < n_docs
         and _largest_id(arrays["fwd_terms"], arrays["fwd_indptr"], verify == "full") < n_terms

@@ -19,7 +19,7 @@ from bot.tokenize import Tokenizer
 
 from .conftest import MARKDOWN_ARTICLE
 
-ARRAYS = ("idf", "max_weight", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
+ARRAYS = ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 
 
 @pytest.fixture
