@@ -91,8 +91,8 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
     SHIFT]`` is at least every score (before a question's weight) of the postings at positions of that block,
     whichever terms they belong to, so a passage's bound is what each term can add in the block where that
     passage would be: passages whose bound falls short are passed over before any score is worked out, a
-    passage is left as soon as what its remaining terms can add falls short, and a lone walked list skips
-    whole blocks. Bounds are compared with room for rounding: pruning may keep a passage, never lose one."""
+    passage is left as soon as what its remaining terms can add falls short, and a block of a walked list
+    that no other walked list reaches into is skipped whole when it cannot lift its passages. Bounds are compared with room for rounding: pruning may keep a passage, never lose one."""
     m = tids.shape[0]
     cur = np.empty(m, dtype=np.int64)
     shallow = np.empty(m, dtype=np.int64)
@@ -113,15 +113,29 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
     margin = 0.0
     essential = m
     while True:
-        if size == k and essential == 1:  # one walked list: skip its blocks that cannot reach the k-th best
-            while cur[0] < end[0] and tw[0] * block_max[cur[0] >> SHIFT] + left[1] + constant < theta - margin:
-                cur[0] = _block_last(cur[0], end[0]) + 1
         d = none
+        at = -1  # the walked list holding d, when only one does
+        after = none  # the next passage of the other walked lists
         for i in range(essential):
-            if cur[i] < end[i] and docs[cur[i]] < d:
-                d = docs[cur[i]]
+            if cur[i] < end[i]:
+                x = docs[cur[i]]
+                if x < d:
+                    after = d
+                    d = x
+                    at = i
+                elif x == d:
+                    at = -1
+                elif x < after:
+                    after = x
         if d == none:
             break
+        if size == k and at >= 0:
+            # up to ``after``, list ``at`` is the only walked one: its blocks there that cannot reach the k-th
+            # best, with every looked-up term at its largest, are skipped whole
+            last = _block_last(cur[at], end[at])
+            if docs[last] < after and tw[at] * block_max[cur[at] >> SHIFT] + left[essential] + constant < theta - margin:
+                cur[at] = last + 1
+                continue
         if size == k:
             ub = constant
             for i in range(essential):
