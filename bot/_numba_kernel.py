@@ -141,6 +141,11 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
             for i in range(essential):
                 if cur[i] < end[i] and docs[cur[i]] == d:
                     ub += tw[i] * block_max[cur[i] >> SHIFT]
+            if ub + left[essential] < theta - margin:  # short even with the looked-up terms at their largest
+                for i in range(essential):
+                    if cur[i] < end[i] and docs[cur[i]] == d:
+                        cur[i] += 1
+                continue
             nb[m] = 0.0
             for i in range(m - 1, essential - 1, -1):
                 p = shallow[i]
