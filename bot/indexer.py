@@ -124,26 +124,21 @@ class _Assembly:
         return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(store.ARRAY_DTYPES[n])
                             for n in OUTLINE_ARRAYS})
 
-    def add_tokens(self, words: list[str], ids: np.ndarray, lens: np.ndarray) -> None:
-        """Passages of a freshly read file (their lines already appended): their tokens as positions ``ids`` in
-        the file's distinct ``words``, ``lens`` tokens per passage (``_Read``)."""
+    def add_tokens(self, words: list[str], terms: np.ndarray, counts: np.ndarray, tf: np.ndarray,
+                   lens: np.ndarray) -> None:
+        """Passages of a freshly read file (their lines already appended), as its reader counted them
+        (``_Read``): each passage's ``counts[j]`` distinct terms, as positions ``terms`` in the file's distinct
+        ``words``, ``tf`` times each; ``lens`` tokens per passage."""
         self._flush()
         start = self._counted
         if not len(lens):
             return
         self._counted += len(lens)
-        vocab = self.vocab
-        for t in words:  # new words get the next ids, in order of first appearance
-            if t not in vocab:
-                vocab[t] = len(vocab)
-        remap = np.fromiter(map(vocab.__getitem__, words), dtype=np.int64, count=len(words))
-        ids = remap[ids]
-        lens = np.asarray(lens, dtype=np.int64)
-        local = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-        fwd_indptr, tids, tf = forward_from_tokens(ids, local, len(lens), len(vocab))
-        self.doc_len.append(lens)
-        self.pids.append(start + np.repeat(np.arange(len(lens), dtype=np.int64), np.diff(fwd_indptr)))
-        self.tids.append(tids)
+        add, vocab = self.vocab.setdefault, self.vocab  # new words get the next ids, in order of first appearance
+        remap = np.fromiter((add(t, len(vocab)) for t in words), dtype=np.int64, count=len(words))
+        self.doc_len.append(np.asarray(lens, dtype=np.int64))
+        self.pids.append(start + np.repeat(np.arange(len(lens), dtype=np.int64), counts))
+        self.tids.append(remap[terms])  # ascending within a passage by the file's numbering: from_forward sorts
         self.tfs.append(tf)
 
     def add_previous(self, prev: store.Loaded, start: int, end: int) -> None:
@@ -367,7 +362,9 @@ class _Read:
     lines: list[bytes]  # its passages (``store.encode_passage``)
     outline: dict  # ``structure.compute``'s arrays for them
     words: list[str]  # the distinct index terms of its passages, in order of first appearance
-    ids: np.ndarray  # every passage's tokens, as positions in ``words``
+    terms: np.ndarray  # each passage's distinct terms, as positions in ``words`` (``bm25.forward_from_tokens``)
+    counts: np.ndarray  # how many distinct terms each passage has
+    tf: np.ndarray  # each one's count in its passage
     lens: np.ndarray  # tokens per passage
     references: dict[str, dict[int, str]]
     missing: dict[str, list[int]]
@@ -417,7 +414,11 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
             flat.append(k)
         if tick and (j + 1) % TICK == 0:
             tick(j + 1)
-    return _Read(digest, lines, outline, list(position), np.array(flat, dtype=np.int64), lens, references,
+    # each passage's distinct terms and counts, worked out here (a worker process) rather than by the caller
+    fwd_indptr, terms, tf = forward_from_tokens(np.array(flat, dtype=np.int64),
+                                                np.repeat(np.arange(len(lens), dtype=np.int64), lens),
+                                                len(lens), len(position))
+    return _Read(digest, lines, outline, list(position), terms, np.diff(fwd_indptr), tf, lens, references,
                  missing, len(articles), seen)
 
 
@@ -463,7 +464,7 @@ def _read_in_workers(fresh: list, workers: int, tokenizer: Tokenizer):
 def _add_read(asm: _Assembly, r: _Read, tokenizer: Tokenizer) -> None:
     asm.add_outline(r.outline)
     asm.lines.extend(r.lines)
-    asm.add_tokens(r.words, r.ids, r.lens)
+    asm.add_tokens(r.words, r.terms, r.counts, r.tf, r.lens)
     asm.references.update(r.references)
     asm.missing.update(r.missing)
     if r.stems:
