@@ -77,6 +77,23 @@ def _block_last(p, end):
     return last if last < end else end - 1
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _weighted_impact(tf, p, d, norm, term_idf, k1p1, w):
+    """The score posting ``p`` (of passage ``d``) adds, times the question's weight ``w``: ``bm25._impacts``'s
+    float64 operations in the same order (1.0 · x is x)."""
+    f = np.float64(tf[p])
+    impact = term_idf * ((f * k1p1) / (norm[d] + f))
+    return impact if w == 1.0 else w * impact
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _pass_over(docs, cur, end, walked, d):
+    """Move the walked lists that are at passage ``d`` past it."""
+    for i in range(walked):
+        if cur[i] < end[i] and docs[cur[i]] == d:
+            cur[i] += 1
+
+
 @numba.njit(cache=True, nogil=True)
 def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, constant, out_ids, out_scores):
     """The ``k`` best passages by (score desc, passage asc), document at a time with block-max MaxScore pruning
@@ -92,7 +109,8 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
     whichever terms they belong to, so a passage's bound is what each term can add in the block where that
     passage would be: passages whose bound falls short are passed over before any score is worked out, a
     passage is left as soon as what its remaining terms can add falls short, and a block of a walked list
-    that no other walked list reaches into is skipped whole when it cannot lift its passages. Bounds are compared with room for rounding: pruning may keep a passage, never lose one."""
+    that no other walked list reaches into is skipped whole when it cannot lift its passages. Bounds are
+    compared with room for rounding: pruning may keep a passage, never lose one."""
     m = tids.shape[0]
     cur = np.empty(m, dtype=np.int64)
     shallow = np.empty(m, dtype=np.int64)
@@ -133,7 +151,8 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
             # up to ``after``, list ``at`` is the only walked one: its blocks there that cannot reach the k-th
             # best, with every looked-up term at its largest, are skipped whole
             last = _block_last(cur[at], end[at])
-            if docs[last] < after and tw[at] * block_max[cur[at] >> SHIFT] + left[essential] + constant < theta - margin:
+            if (docs[last] < after
+                    and tw[at] * block_max[cur[at] >> SHIFT] + left[essential] + constant < theta - margin):
                 cur[at] = last + 1
                 continue
         if size == k:
@@ -142,9 +161,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
                 if cur[i] < end[i] and docs[cur[i]] == d:
                     ub += tw[i] * block_max[cur[i] >> SHIFT]
             if ub + left[essential] < theta - margin:  # short even with the looked-up terms at their largest
-                for i in range(essential):
-                    if cur[i] < end[i] and docs[cur[i]] == d:
-                        cur[i] += 1
+                _pass_over(docs, cur, end, essential, d)
                 continue
             nb[m] = 0.0
             for i in range(m - 1, essential - 1, -1):
@@ -156,9 +173,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
                 shallow[i] = p
                 nb[i] = nb[i + 1] + (tw[i] * block_max[p >> SHIFT] if p < end[i] else 0.0)
             if ub + nb[essential] < theta - margin:
-                for i in range(essential):
-                    if cur[i] < end[i] and docs[cur[i]] == d:
-                        cur[i] += 1
+                _pass_over(docs, cur, end, essential, d)
                 continue
         else:
             for i in range(essential, m + 1):
@@ -168,12 +183,9 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
             has[i] = False
             p = cur[i]
             if p < end[i] and docs[p] == d:
-                f = np.float64(tf[p])
-                impact = idf[tids[i]] * ((f * k1p1) / (norm[d] + f))
-                v = impact if tw[i] == 1.0 else tw[i] * impact
-                val[i] = v
+                val[i] = _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
                 has[i] = True
-                partial += v
+                partial += val[i]
                 cur[i] = p + 1
         dropped = False
         for i in range(essential, m):
@@ -187,12 +199,9 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
             p = _seek(docs, p, end[i], d)
             cur[i] = p
             if p < end[i] and docs[p] == d:
-                f = np.float64(tf[p])
-                impact = idf[tids[i]] * ((f * k1p1) / (norm[d] + f))
-                v = impact if tw[i] == 1.0 else tw[i] * impact
-                val[i] = v
+                val[i] = _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
                 has[i] = True
-                partial += v
+                partial += val[i]
         if dropped:
             continue
         s = 0.0
