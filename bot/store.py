@@ -68,8 +68,8 @@ VERSION = 7  # 2: the outline arrays (structure.py); 3: text_len, stems.json, le
 ARRAYS = ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
     "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32, "is_item": np.int8,
-    "idf": np.float64, "max_weight": np.float64, "block_max": np.float64, "indptr": np.int64, "docs": np.int32, "doc_len": np.int32,
-    "fwd_indptr": np.int64, "fwd_terms": np.int32,
+    "idf": np.float64, "max_weight": np.float64, "block_max": np.float64, "indptr": np.int64, "docs": np.int32,
+    "doc_len": np.int32, "fwd_indptr": np.int64, "fwd_terms": np.int32,
 }
 COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # tf and fwd_tf: the narrowest that fits (bm25.tf_dtype)
 CURRENT = "current"
@@ -219,8 +219,8 @@ def write(index_dir: Path, built: Built) -> Path:
 def _write_files(folder: Path, built: Built) -> None:
     b = built.bm25
     arrays = {
-        "idf": b.idf, "max_weight": b.max_weight, "block_max": b.block_max, "indptr": b.indptr, "docs": b.docs, "tf": b.tf,
-        "doc_len": b.doc_len, "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
+        "idf": b.idf, "max_weight": b.max_weight, "block_max": b.block_max, "indptr": b.indptr, "docs": b.docs,
+        "tf": b.tf, "doc_len": b.doc_len, "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
     }
     outline = built.structure or compute_structure(
         built.passages.lines if isinstance(built.passages, PassageLines) else map(encode_passage, built.passages))
