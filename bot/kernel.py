@@ -32,8 +32,13 @@ def available() -> bool:
     return True
 
 
-def enable() -> bool:
-    """Compile (or load from numba's cache) the kernel; False when numba is not installed or turned off."""
+COUNT_TYPES = (np.uint8, np.uint16, np.uint32)  # every count type an index may hold (bm25.tf_dtype)
+
+
+def enable(count_types=COUNT_TYPES) -> bool:
+    """Compile (or load from numba's cache) the kernel for indexes whose counts are of ``count_types`` (each
+    costs about 4 s the first time on a machine; another type compiles when first met); False when numba is
+    not installed or turned off."""
     global _kernel
     with _lock:
         if _kernel is not None:
@@ -42,7 +47,7 @@ def enable() -> bool:
             return False
         try:
             _kernel = _compile()
-            _warm(_kernel)
+            _warm(_kernel, count_types)
         except Exception as e:  # a broken numba install must not stop the bot: numpy answers the same
             log.warning("the compiled top-k is unavailable (%s); using numpy", e)
             _kernel = None
@@ -81,10 +86,10 @@ def _compile():
     return top_k
 
 
-def _warm(kernel) -> None:
+def _warm(kernel, count_types) -> None:
     indptr = np.array([0, 2], dtype=np.int64)
     docs = np.array([0, 1], dtype=np.int32)
-    for dtype in (np.uint8, np.uint16, np.uint32):  # every count type an index may hold (bm25.tf_dtype)
+    for dtype in count_types:
         kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
                np.array([0], dtype=np.int64), np.array([1.0]), np.array([1.0]), np.array([1.5]), 1, 0.0,
                np.zeros(1, dtype=np.int32), np.zeros(1))

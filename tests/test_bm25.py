@@ -135,7 +135,7 @@ def test_compiled_top_k_equals_numpy(monkeypatch):
     queries = _queries(rng) + [{"w0": 1.0}, {"w5": 1.0, "unknown": 1.0}, {"w2999": 1.0}]
     monkeypatch.setattr(b, "PRUNE_MIN_POSTINGS", 10**18)
     numpy_top = [index.top(q, 10) for q in queries]
-    assert kernel.enable()
+    assert kernel.enable((index.tf.dtype,))
     try:
         compiled = [index.top(q, 10) for q in queries]
         assert index.top({"w2999": 1.0}, 10) == numpy_top[-1]  # fewer matches than k: the rest in order

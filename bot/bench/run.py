@@ -389,7 +389,7 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
 
         answer_ms = answer_p50()
         answer_numba_ms = None
-        if kernel.enable():
+        if kernel.enable((bm25.tf.dtype,)):
             engines["citebot numba"] = asdict(time_citebot(bm25, queries, "citebot numba"))
             answer_numba_ms = answer_p50()
             kernel.disable()
