@@ -44,6 +44,19 @@ def replace_root(scores, ids, size, s, d):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _keep(scores, ids, size, k, s, d):
+    """Offer (s, d) to the heap of the ``k`` best kept so far (``size`` of them): its size after, or -1 when
+    (s, d) ranks below all ``k``."""
+    if size < k:
+        push(scores, ids, size, s, d)
+        return size + 1
+    if not worse(s, d, scores[0], ids[0]):
+        replace_root(scores, ids, size, s, d)
+        return size
+    return -1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _seek(docs, p, end, d):
     """The first position at or after ``p`` (below ``end``) whose passage is ``d`` or later: galloping, then
     binary search."""
@@ -67,6 +80,7 @@ def _seek(docs, p, end, d):
     return lo
 
 
+SEED = 2048  # a first term with at most this many postings is scored first, in full (``top_k``)
 SHIFT = 6  # 64 postings per block of ``block_max`` (``bm25.BLOCK_SHIFT``)
 
 
@@ -87,9 +101,9 @@ def _weighted_impact(tf, p, d, norm, term_idf, k1p1, w):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _pass_over(docs, cur, end, walked, d):
-    """Move the walked lists that are at passage ``d`` past it."""
-    for i in range(walked):
+def _pass_over_from(docs, cur, end, lo, hi, d):
+    """Move the walked lists ``lo``… ``hi - 1`` that are at passage ``d`` past it."""
+    for i in range(lo, hi):
         if cur[i] < end[i] and docs[cur[i]] == d:
             cur[i] += 1
 
@@ -109,8 +123,10 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
     whichever terms they belong to, so a passage's bound is what each term can add in the block where that
     passage would be: passages whose bound falls short are passed over before any score is worked out, a
     passage is left as soon as what its remaining terms can add falls short, and a block of a walked list
-    that no other walked list reaches into is skipped whole when it cannot lift its passages. Bounds are
-    compared with room for rounding: pruning may keep a passage, never lose one."""
+    that no other walked list reaches into is skipped whole when it cannot lift its passages. A first term with
+    few postings (``SEED``) has its passages scored first, in full, which sets the k-th best high from the
+    start; they are then passed over. Bounds are compared with room for rounding: pruning may keep a passage,
+    never lose one."""
     m = tids.shape[0]
     cur = np.empty(m, dtype=np.int64)
     shallow = np.empty(m, dtype=np.int64)
@@ -123,18 +139,40 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
         cur[i] = indptr[tids[i]]
         shallow[i] = cur[i]
         end[i] = indptr[tids[i] + 1]
-    for i in range(m - 1, -1, -1):
-        left[i] = left[i + 1] + bounds[i]
     none = np.iinfo(np.int32).max
     size = 0
     theta = -np.inf
     margin = 0.0
+    first = 0  # 1 once the first term's passages are scored: they are passed over from then on
+    if m > 1 and end[0] - cur[0] <= SEED:
+        # the first term (the highest bound: usually the rarest) has its passages scored first, in full, so the
+        # k-th best starts near where it ends, not at the first k passages met
+        for p0 in range(cur[0], end[0]):
+            d = docs[p0]
+            s = 0.0
+            for i in range(m):
+                p = p0 if i == 0 else _seek(docs, cur[i], end[i], d)
+                if i:
+                    cur[i] = p
+                if p < end[i] and docs[p] == d:
+                    s += _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
+            size = max(size, _keep(out_scores, out_ids, size, k, s + constant, d))
+        for i in range(1, m):
+            cur[i] = indptr[tids[i]]
+        first = 1
+        if size == k:
+            theta = out_scores[0]
+            margin = 1e-9 * (abs(theta) + 1.0)
+    for i in range(m - 1, first - 1, -1):
+        left[i] = left[i + 1] + bounds[i]
     essential = m
+    while essential > first and size == k and left[essential - 1] + constant < theta - margin:
+        essential -= 1
     while True:
         d = none
         at = -1  # the walked list holding d, when only one does
         after = none  # the next passage of the other walked lists
-        for i in range(essential):
+        for i in range(first, essential):
             if cur[i] < end[i]:
                 x = docs[cur[i]]
                 if x < d:
@@ -147,6 +185,12 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
                     after = x
         if d == none:
             break
+        if first:
+            p = _seek(docs, cur[0], end[0], d)
+            cur[0] = p
+            if p < end[0] and docs[p] == d:
+                _pass_over_from(docs, cur, end, first, essential, d)
+                continue
         if size == k and at >= 0:
             # up to ``after``, list ``at`` is the only walked one: its blocks there that cannot reach the k-th
             # best, with every looked-up term at its largest, are skipped whole
@@ -157,11 +201,11 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
                 continue
         if size == k:
             ub = constant
-            for i in range(essential):
+            for i in range(first, essential):
                 if cur[i] < end[i] and docs[cur[i]] == d:
                     ub += tw[i] * block_max[cur[i] >> SHIFT]
             if ub + left[essential] < theta - margin:  # short even with the looked-up terms at their largest
-                _pass_over(docs, cur, end, essential, d)
+                _pass_over_from(docs, cur, end, first, essential, d)
                 continue
             nb[m] = 0.0
             for i in range(m - 1, essential - 1, -1):
@@ -173,13 +217,14 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
                 shallow[i] = p
                 nb[i] = nb[i + 1] + (tw[i] * block_max[p >> SHIFT] if p < end[i] else 0.0)
             if ub + nb[essential] < theta - margin:
-                _pass_over(docs, cur, end, essential, d)
+                _pass_over_from(docs, cur, end, first, essential, d)
                 continue
         else:
             for i in range(essential, m + 1):
                 nb[i] = left[i]
         partial = 0.0
-        for i in range(essential):
+        has[0] = False
+        for i in range(first, essential):
             has[i] = False
             p = cur[i]
             if p < end[i] and docs[p] == d:
@@ -208,17 +253,13 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
         for i in range(m):
             if has[i]:
                 s += val[i]
-        s += constant
-        if size < k:
-            push(out_scores, out_ids, size, s, d)
-            size += 1
-        elif not worse(s, d, out_scores[0], out_ids[0]):
-            replace_root(out_scores, out_ids, size, s, d)
-        else:
+        kept = _keep(out_scores, out_ids, size, k, s + constant, d)
+        if kept < 0:
             continue
+        size = kept
         if size == k:
             theta = out_scores[0]
             margin = 1e-9 * (abs(theta) + 1.0)
-            while essential > 0 and left[essential - 1] + constant < theta - margin:
+            while essential > first and left[essential - 1] + constant < theta - margin:
                 essential -= 1
     return size

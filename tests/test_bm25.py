@@ -131,8 +131,14 @@ def test_compiled_top_k_equals_numpy(monkeypatch):
     import bot.bm25 as b
     from bot import kernel
 
+    from bot._numba_kernel import SEED
+
     index, rng = _zipf_index(1)
-    queries = _queries(rng) + [{"w0": 1.0}, {"w5": 1.0, "unknown": 1.0}, {"w2999": 1.0}]
+    common = [{f"w{i}": 1.0, f"w{j}": 0.5, f"w{j + 1}": 0.3} for i in range(5) for j in range(5, 12, 3)]
+    queries = _queries(rng) + common + [{"w0": 1.0}, {"w5": 1.0, "unknown": 1.0}, {"w2999": 1.0}]
+    first = [index._ordered(index._weighted(q))[0][0] for q in queries if len(index._weighted(q)) > 1]
+    seeded = [int(index.indptr[t + 1] - index.indptr[t]) <= SEED for t in first]
+    assert any(seeded) and not all(seeded)  # the kernel's both ways in: its first term scored first or not
     monkeypatch.setattr(b, "PRUNE_MIN_POSTINGS", 10**18)
     numpy_top = [index.top(q, 10) for q in queries]
     assert kernel.enable((index.tf.dtype,))
