@@ -55,19 +55,39 @@ def enable(count_types=COUNT_TYPES) -> bool:
         return True
 
 
-def enable_in_background() -> None:
+def enable_in_background(count_types=COUNT_TYPES) -> None:
     """``enable`` on a daemon thread: a long-running front answers with numpy until the kernel is ready. The
     thread blocks SIGINT and SIGTERM, so they reach the main thread (Ctrl-C, a deploy's stop)."""
     if available():
-        threading.Thread(target=_enable_quietly, name="citebot-kernel", daemon=True).start()
+        threading.Thread(target=_enable_quietly, args=(tuple(count_types),), name="citebot-kernel",
+                         daemon=True).start()
 
 
-def _enable_quietly() -> None:
+def _enable_quietly(count_types) -> None:
     import signal
 
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    enable()
+    _compile_elsewhere(count_types)
+    enable(count_types)
+
+
+def _compile_elsewhere(count_types) -> None:
+    """Compile the kernel into numba's on-disk cache in a child process at low priority, so that this one
+    only loads it (under a second): compiling takes about 5 s a count type the first time on a machine, and
+    numba holds this process's GIL while it compiles, which would stall the answers being given meanwhile.
+    Any failure here only means ``enable`` compiles in-process, as before."""
+    import subprocess
+    import sys
+
+    names = ",".join(np.dtype(t).name for t in count_types)
+    code = ("import numpy as np, os; os.nice(10); from bot import kernel; "
+            f"kernel.enable(tuple(np.dtype(n) for n in {names!r}.split(',')))")
+    try:
+        subprocess.run([sys.executable, "-c", code], timeout=600, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as e:
+        log.debug("compiling the top-k in a child process failed (%s); compiling here", e)
 
 
 def enabled():

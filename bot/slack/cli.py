@@ -118,7 +118,9 @@ def cmd_slack(args) -> int:
         answerer = FollowingAnswerer(paths(args).corpus, paths(args).index, answerer=open_answerer(args))
         from .. import kernel
 
-        kernel.enable_in_background()  # the compiled top-k, when the speed extra is installed
+        # the compiled top-k, when the speed extra is installed, for this index's count type (another type,
+        # after a reindex, compiles when first met)
+        kernel.enable_in_background((answerer.answerer.index.bm25.tf.dtype,))
 
     from slack_sdk.errors import SlackApiError
 
