@@ -7,6 +7,8 @@ the next process: functions made inside another function were compiled anew in e
 import numba
 import numpy as np
 
+from .bm25 import BLOCK_SHIFT as SHIFT  # 64 postings per block of ``block_max``
+
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def worse(s1, d1, s2, d2):
@@ -81,7 +83,6 @@ def _seek(docs, p, end, d):
 
 
 SEED = 2048  # a first term with at most this many postings is scored first, in full (``top_k``)
-SHIFT = 6  # 64 postings per block of ``block_max`` (``bm25.BLOCK_SHIFT``)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -47,8 +47,11 @@ class BM25Params:
 
 
 BLOCK = 64  # passages per block when top() cuts the scores into blocks
-BLOCK_SHIFT = 6  # ``block_max`` holds the largest score of each 64 postings (``_numba_kernel.SHIFT``)
+BLOCK_SHIFT = 6  # ``block_max`` holds the largest score of each 64 postings (the compiled top-k's blocks too)
 PRUNE_MIN_POSTINGS = 20_000  # fewer postings than this: scoring them all is as fast as pruning
+
+
+COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # what ``tf_dtype`` gives: every count type an index may hold
 
 
 def tf_dtype(max_tf: int):

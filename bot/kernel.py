@@ -16,6 +16,8 @@ import threading
 
 import numpy as np
 
+from .bm25 import COUNT_DTYPES
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -32,12 +34,9 @@ def available() -> bool:
     return True
 
 
-COUNT_TYPES = (np.uint8, np.uint16, np.uint32)  # every count type an index may hold (bm25.tf_dtype)
-
-
-def enable(count_types=COUNT_TYPES) -> bool:
+def enable(count_types=COUNT_DTYPES) -> bool:
     """Compile (or load from numba's cache) the kernel for indexes whose counts are of ``count_types`` (each
-    costs about 4 s the first time on a machine; another type compiles when first met); False when numba is
+    costs about 5 s the first time on a machine; another type compiles when first met); False when numba is
     not installed or turned off."""
     global _kernel
     with _lock:
@@ -55,7 +54,7 @@ def enable(count_types=COUNT_TYPES) -> bool:
         return True
 
 
-def enable_in_background(count_types=COUNT_TYPES) -> None:
+def enable_in_background(count_types=COUNT_DTYPES) -> None:
     """``enable`` on a daemon thread: a long-running front answers with numpy until the kernel is ready. The
     thread blocks SIGINT and SIGTERM, so they reach the main thread (Ctrl-C, a deploy's stop)."""
     if available():

@@ -53,7 +53,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .bm25 import BLOCK_SHIFT, BM25Index, BM25Params
+from .bm25 import BLOCK_SHIFT, COUNT_DTYPES, BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
 from .lazymap import LazyMap
 from .model import Passage
@@ -71,7 +71,6 @@ ARRAY_DTYPES = {
     "idf": np.float64, "max_weight": np.float64, "block_max": np.float64, "indptr": np.int64, "docs": np.int32,
     "doc_len": np.int32, "fwd_indptr": np.int64, "fwd_terms": np.int32,
 }
-COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # tf and fwd_tf: the narrowest that fits (bm25.tf_dtype)
 CURRENT = "current"
 # Loading checks every file's size against the manifest, and its sha256 when it is at most this big,
 # or bigger but with another modification time than the one recorded when it was written (edited,
