@@ -24,7 +24,7 @@ from .errors import CitebotError, CorpusError
 from .lexicon import general_abbreviations, harvest
 from .model import Passage
 from .progress import Tick
-from .structure import compute as compute_structure
+from .structure import compute_rows
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -134,8 +134,7 @@ class _Assembly:
         if not len(lens):
             return
         self._counted += len(lens)
-        add, vocab = self.vocab.setdefault, self.vocab  # new words get the next ids, in order of first appearance
-        remap = np.fromiter((add(t, len(vocab)) for t in words), dtype=np.int64, count=len(words))
+        remap = np.array(_numbered(self.vocab, words), dtype=np.int64)
         self.doc_len.append(np.asarray(lens, dtype=np.int64))
         self.pids.append(start + np.repeat(np.arange(len(lens), dtype=np.int64), counts))
         self.tids.append(remap[terms])  # ascending within a passage by the file's numbering: from_forward sorts
@@ -164,8 +163,7 @@ class _Assembly:
         self._prev = prev
         self._copied.append((start, end, self._counted))
         if self._remap is None:
-            add, vocab = self.vocab.setdefault, self.vocab
-            self._remap = np.fromiter((add(t, len(vocab)) for t in b.terms), dtype=np.int64, count=len(b.terms))
+            self._remap = np.array(_numbered(self.vocab, b.terms), dtype=np.int64)
         new_start = self._counted
         o = prev.structure
         part = {n: np.asarray(a[start:end]) for n, a in o.arrays().items()}
@@ -198,6 +196,18 @@ class _Assembly:
                 pid_map[start:end] = np.arange(at, at + end - start)
             previous = (self._prev.bm25, self._remap, pid_map)
         return BM25Index.from_forward(list(self.vocab), fwd_indptr, tids, tfs, doc_len, params, previous=previous)
+
+
+def _numbered(vocab: dict[str, int], words: list[str]) -> list[int]:
+    """Each of ``words`` (distinct) as its id in ``vocab``; a word not there yet gets the next id, in order of first
+    appearance. Most words of a file are known: they are looked up in one pass (``map``), about ten times faster than
+    numbering them one by one (at 1M passages: 15M look-ups, the reading process's largest share)."""
+    ids = list(map(vocab.get, words))
+    if None in ids:
+        for i, k in enumerate(ids):
+            if k is None:
+                ids[i] = vocab.setdefault(words[i], len(vocab))
+    return ids
 
 
 def _sources_by_file(prev: store.Loaded, rels) -> dict[str, list[str]]:
@@ -393,25 +403,30 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
             missing[art.source] = gaps
     _validate(passages, references, missing)
     lines = [store.encode_passage(p) for p in passages]
-    outline = compute_structure(lines).arrays()
-    position: dict[str, int] = {}
+    outline = compute_rows((p.text, p.section, p.source, p.item) for p in passages).arrays()
+    position: dict[str, int] = {}  # stem → its position among the file's distinct terms
+    slot: dict[str, int] = {}  # word → its stem's position: a word met again costs one look-up
     flat: list[int] = []
     lens = np.zeros(len(passages), dtype=np.int64)
     seen: dict[str, str] = {}
+    remembered = tokenizer.remembered
     for j, p in enumerate(passages):
-        if stems:  # a worker: the words it stems anew go back to the caller's table, each once
-            raw = tokenizer.words(document_text(p))
-            new = {w for w in raw if not tokenizer.knows(w)}
-            toks = [tokenizer.stem(w) for w in raw]
-            seen.update((w, s) for w, s in zip(raw, toks) if w in new)
-        else:
-            toks = tokenizer(document_text(p))
-        lens[j] = len(toks)
-        for t in toks:
-            k = position.get(t)
-            if k is None:
-                k = position[t] = len(position)
-            flat.append(k)
+        raw = tokenizer.words(document_text(p))
+        ks = [slot.get(w, -1) for w in raw]
+        if -1 in ks:
+            for i, w in enumerate(raw):
+                if ks[i] < 0:
+                    k = slot.get(w)
+                    if k is None:
+                        t = remembered(w)
+                        if t is None:
+                            t = tokenizer.stem(w)
+                            if stems:  # a worker: the words it stems anew go back to the caller's table, each once
+                                seen[w] = t
+                        k = slot[w] = position.setdefault(t, len(position))
+                    ks[i] = k
+        lens[j] = len(ks)
+        flat.extend(ks)
         if tick and (j + 1) % TICK == 0:
             tick(j + 1)
     # each passage's distinct terms and counts, worked out here (a worker process) rather than by the caller

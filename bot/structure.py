@@ -80,12 +80,18 @@ def _groups(keys: np.ndarray, n: int, shift: int = 0) -> tuple[np.ndarray, np.nd
 def compute(lines: Iterable[bytes]) -> Structure:
     """The outline arrays from ``passages.jsonl`` lines (text, citations, article, section, source, and 1 for a
     list item)."""
+    return compute_rows((text, section, source, bool(is_item and is_item[0]))
+                        for text, _cites, _title, section, source, *is_item in map(json.loads, lines))
+
+
+def compute_rows(rows: Iterable[tuple]) -> Structure:
+    """The outline arrays from each passage's (text, section path, source, whether it is a list item), in
+    passage order: what ``compute`` reads from the lines, given by a reader that has the passages at hand."""
     articles: dict[str, int] = {}
     sections: dict[tuple, int] = {}
     art, sec, par, size, item = [], [], [], [], []
     labels: dict[tuple, int] = {}  # (source, *section path, label) -> the latest passage with that label
-    for pid, line in enumerate(lines):
-        text, _cites, _title, section, source, *is_item = json.loads(line)
+    for pid, (text, section, source, is_item) in enumerate(rows):
         a = articles.setdefault(source, len(articles))
         key = (source, *section)
         s = sections.setdefault(key, len(sections))
@@ -93,7 +99,7 @@ def compute(lines: Iterable[bytes]) -> Structure:
         sec.append(s)
         par.append(labels.get(key, -1))
         size.append(len(text))
-        item.append(1 if is_item and is_item[0] else 0)
+        item.append(1 if is_item else 0)
         labels[(*key, _label(text))] = pid
     return Structure(np.asarray(art, dtype=np.int32), np.asarray(sec, dtype=np.int32),
                      np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32),

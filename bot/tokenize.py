@@ -159,6 +159,12 @@ class Tokenizer:
         for w, s in stems.items():
             self._cache.setdefault(w, s)
 
+    @property
+    def remembered(self):
+        """The look-up of a remembered word's stem (``dict.get``: None when not remembered): a reader's fast path,
+        before ``stem``, which also remembers."""
+        return self._cache.get
+
     def knows(self, word: str) -> bool:
         """Whether ``word``'s stem is already remembered (stemming it costs no table lookup)."""
         return word in self._cache

@@ -15,6 +15,7 @@ _NUM_OR_RANGE = r"\d{1,4}(?:\s*[-–]\s*\d{1,4})?"
 TRAILING = re.compile(rf"(?<=\S)\s+({_NUM_OR_RANGE}(?:\s*,\s*{_NUM_OR_RANGE})*)\s*$")
 # "[1]", "[1, 3]", "[1-3]", "[2,4-6]" anywhere in a Markdown line.
 BRACKETED = re.compile(rf"\s*\[({_NUM_OR_RANGE}(?:\s*,\s*{_NUM_OR_RANGE})*)\]")
+DASH = re.compile(r"\s*[-–]\s*")
 
 
 def expand(spec: str) -> list[int]:
@@ -24,7 +25,7 @@ def expand(spec: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        bounds = re.split(r"\s*[-–]\s*", part)
+        bounds = DASH.split(part)
         lo, hi = int(bounds[0]), int(bounds[-1])
         if lo < 1 or hi < lo or hi - lo > MAX_RANGE or hi > MAX_CITATION:
             raise ValueError(f"not a citation: {spec!r}")

@@ -22,22 +22,32 @@ ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,4}[.)])\s+(.*)$")
 REF_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s+(.+)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 log = logging.getLogger(__name__)
-INLINE = [  # (characters one of which a match needs, pattern, replacement)
-    ("!", re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
-    ("]", re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
-    ("*_", re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    ("*_", re.compile(r"(?<!\w)([*_])(\S(?:.*?\S)?)\1(?!\w)"), r"\2"),
-    ("`", re.compile(r"`([^`]*)`"), r"\1"),
-    ("<", re.compile(r"<!--.*?-->"), ""),
-    ("<", re.compile(r"<[^>\s]+>"), ""),
+INLINE = [  # (strings one of which a match needs, pattern, replacement)
+    (("![",), re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
+    (("](",), re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
+    (("**", "__"), re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    (("*", "_"), re.compile(r"(?<!\w)([*_])(\S(?:.*?\S)?)\1(?!\w)"), r"\2"),
+    (("`",), re.compile(r"`([^`]*)`"), r"\1"),
+    (("<!--",), re.compile(r"<!--.*?-->"), ""),
+    (("<",), re.compile(r"<[^>\s]+>"), ""),
 ]
+# a line none of whose strings are in it (most lines: a citation's "[1]" is not a link) runs no pattern
+MARKUP = re.compile("|".join(re.escape(n) for needs, _, _ in INLINE for n in needs))
+QUOTE = re.compile(r"^(>\s?)+")
 
 
 def _inline(text: str) -> str:
+    if MARKUP.search(text) is None:
+        return text.strip()
     for needs, pattern, repl in INLINE:
-        if any(c in text for c in needs):  # most lines hold no markup: no pattern to run
+        if any(c in text for c in needs):
             text = pattern.sub(repl, text)
     return text.strip()
+
+
+def _unquoted(s: str) -> str:
+    """A stripped line without its ``>`` quote marks."""
+    return QUOTE.sub("", s).strip() if s.startswith(">") else s
 
 
 def _strip(text: str) -> tuple[str, list[int]]:
@@ -71,7 +81,7 @@ def parse(text: str, *, source: str) -> Article:
             continue
         if in_fence or not s:
             continue
-        s = re.sub(r"^(>\s?)+", "", s).strip()
+        s = _unquoted(s)
         if not s or set(s) <= set("-|: "):
             continue
         level, head = _heading(lines, i - 1)
@@ -124,7 +134,7 @@ def parse(text: str, *, source: str) -> Article:
         while i < len(lines) and lines[i].strip() and not ITEM.match(lines[i]) and _heading(lines, i)[1] is None:
             if FENCE.match(lines[i]) or (i + 1 < len(lines) and SETEXT.match(lines[i + 1])):
                 break
-            para.append(re.sub(r"^(>\s?)+", "", lines[i].strip()))
+            para.append(_unquoted(lines[i].strip()))
             i += 1
         texts, cites = [], []
         for part in para:
