@@ -170,3 +170,22 @@ def test_postings_sorted_by_packed_keys_equal_the_two_array_sorts():
     assert np.all(np.diff(post_terms) >= 0) and len(post_docs) == len(p_doc)
     assert sorted(zip(post_docs.tolist(), post_terms.tolist(), post_tf.tolist())) == sorted(
         zip(p_doc.tolist(), p_term.tolist(), tf.tolist()))
+
+
+@pytest.mark.parametrize("chunk", [64, 192, 1 << 16])
+def test_bounds_in_chunks_are_the_largest_posting_scores(monkeypatch, chunk):
+    """Each term's and each block's bound is the largest score among its postings, whatever the chunks the
+    bounds are worked out in (a term's postings split across chunks, chunks ending mid-term)."""
+    import bot.bm25 as b
+
+    monkeypatch.setattr(b, "BOUNDS_CHUNK", chunk)
+    index, _ = _zipf_index(2)
+    assert len(index.docs) > 20 * chunk or chunk == 1 << 16
+    rebuilt = BM25Index.from_forward(index.terms, index.fwd_indptr, index.fwd_terms, index.fwd_tf, index.doc_len,
+                                     index.params)
+    scores = np.concatenate([index.impacts(t, int(index.indptr[t]), int(index.indptr[t + 1]))
+                             for t in range(len(index.terms))])
+    per_term = [scores[index.indptr[t]: index.indptr[t + 1]].max() for t in range(len(index.terms))]
+    per_block = [scores[i: i + (1 << b.BLOCK_SHIFT)].max() for i in range(0, len(scores), 1 << b.BLOCK_SHIFT)]
+    assert rebuilt.max_weight.tolist() == per_term
+    assert rebuilt.block_max.tolist() == per_block
