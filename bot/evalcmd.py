@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .errors import ConfigError
@@ -108,5 +107,7 @@ def _index_for(args, env=os.environ):
     if not args.corpus or args.index or env.get("CITEBOT_INDEX"):
         yield args
         return
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="citebot-eval-") as tmp:
         yield argparse.Namespace(**{**vars(args), "index": str(Path(tmp) / "index")})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
 
@@ -139,6 +138,8 @@ def cmd_slack(args) -> int:
 
     app = build_app(answerer, client=client, signing_secret=settings.signing_secret, state=state,
                     workers=args.workers, deadline=args.deadline)
+    import signal
+
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
