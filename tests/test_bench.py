@@ -84,3 +84,16 @@ def test_pisa_is_timed_on_the_same_bags_of_words(tmp_path, capfd):
     assert "block_max_wand" in timing.note
     assert capfd.readouterr().out == ""
     assert not (tmp_path / "pisa").exists()
+
+
+def test_the_reindex_from_scratch_reads_every_file_of_a_kept_work_folder(tmp_path):
+    """``--workdir`` keeps the corpus and index of an earlier run; the corpus is written again, byte for byte, and a
+    plain reindex would reuse every file: the bench's "from scratch" must read them all again."""
+    from bot.bench.run import run_reindex
+
+    generate(tmp_path / "corpus", 200, questions=1)
+    files = len(list((tmp_path / "corpus").rglob("*.md")))
+    first = run_reindex(tmp_path / "corpus", tmp_path / "index")
+    generate(tmp_path / "corpus", 200, questions=1)  # what a second run does with the folder
+    again = run_reindex(tmp_path / "corpus", tmp_path / "index")
+    assert first[2] == again[2] == files == 4

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -68,6 +69,7 @@ class Report:
     answer_p50_ms: float
     bench_peak_rss_mb: float
     answer_numba_p50_ms: float | None = None  # the full answer with the compiled top-k (kernel.py), when installed
+    reindex_files_read: int | None = None  # files the from-scratch reindex read: every one
     engines: dict[str, dict] = field(default_factory=dict)  # engine -> Timing fields, or {"skipped": why}
     machine: dict = field(default_factory=dict)
 
@@ -103,18 +105,24 @@ def _citebot(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
 
 
-def run_reindex(corpus_dir: Path, index_dir: Path) -> tuple[float, float]:
-    """``citebot reindex`` in a child process: (wall seconds, peak RSS MiB)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(_citebot("reindex", "--corpus", str(corpus_dir), "--index", str(index_dir)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - t0
+def run_reindex(corpus_dir: Path, index_dir: Path) -> tuple[float, float, int | None]:
+    """``citebot reindex --full`` in a child process: (wall seconds, peak RSS MiB, files it read). ``--full``: a
+    ``--workdir`` kept from an earlier run holds an index, which a plain reindex would reuse (the corpus is written
+    again, the same bytes: each file's hash matches)."""
+    with tempfile.TemporaryFile() as out:  # a file, not a pipe: stderr is read to its end while stdout may fill
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(_citebot("reindex", "--full", "--corpus", str(corpus_dir), "--index", str(index_dir)),
+                                stdout=out, stderr=subprocess.PIPE)
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - t0
+        out.seek(0)
+        said = out.read().decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"citebot reindex failed ({proc.returncode}): {err.decode(errors='replace')}")
-    return seconds, _rss_mb(usage.ru_maxrss)
+    read = re.search(r"\(([\d,]+) read", said)  # "indexed … in 51.80 s (20,000 read by 2 processes) → …"
+    return seconds, _rss_mb(usage.ru_maxrss), int(read.group(1).replace(",", "")) if read else None
 
 
 def cold_ask(corpus_dir: Path, index_dir: Path, question: str, repeat: int = 3) -> float:
@@ -355,7 +363,7 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
             texts = list(generate(corpus_dir, passages, seed=seed, questions=questions).questions)
             name = f"synthetic, seed {seed}"
         log("reindex (child process)")
-        reindex_s, reindex_mb = run_reindex(corpus_dir, index_dir)
+        reindex_s, reindex_mb, reindex_read = run_reindex(corpus_dir, index_dir)
         inc_s = inc_read = None
         edited = _edit_one_article(corpus_dir)
         if edited is not None:
@@ -423,6 +431,7 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
         return Report(
             corpus=name, passages=bm25.n_docs, files=manifest["counts"]["files"], terms=len(bm25.terms),
             questions=len(queries), reindex_seconds=reindex_s, reindex_peak_rss_mb=reindex_mb,
+            reindex_files_read=reindex_read,
             index_bytes=index_bytes, load_seconds=load_s, cold_ask_seconds=cold_s,
             incremental_reindex_seconds=inc_s, incremental_files_read=inc_read,
             answer_p50_ms=answer_ms, answer_numba_p50_ms=answer_numba_ms,
@@ -438,7 +447,8 @@ def table(r: Report) -> str:
     """The report as a plain-text table (what ``citebot bench`` prints without --json)."""
     rows = [
         ("corpus", f"{r.corpus}: {r.passages:,} passages, {r.files:,} files, {r.terms:,} terms"),
-        ("reindex from scratch", f"{r.reindex_seconds:.2f} s, peak memory {r.reindex_peak_rss_mb:,.0f} MiB"),
+        ("reindex from scratch", f"{r.reindex_seconds:.2f} s, peak memory {r.reindex_peak_rss_mb:,.0f} MiB, "
+                                 f"{r.reindex_files_read} file(s) read"),
         ("reindex after editing one file",
          "n/a (one file)" if r.incremental_reindex_seconds is None
          else f"{r.incremental_reindex_seconds:.2f} s, {r.incremental_files_read} file(s) read"),
