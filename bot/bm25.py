@@ -401,8 +401,9 @@ def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
     posting passages, posting counts)``.
 
     Each triple is packed into one int64 key when the three fit in 62 bits (up to 2^24 passages × 2^22 terms with
-    counts below 2^16), and the keys sorted: at 1M passages (25M triples) that takes 4 s where sorting by two
-    arrays (``np.lexsort``, a stable ``argsort``) took 16. The pairs are distinct, so both orders are the same."""
+    counts below 2^16), and the keys sorted: at 1M passages (25M triples) that takes 1.6 s where sorting by two
+    arrays (``np.lexsort``, a stable ``argsort``) took 16. The pairs are distinct, so both orders are the same,
+    whatever the sort; numpy's stable one merges runs already in order (the passages come in order)."""
     t_bits = max(1, (n_terms - 1).bit_length())
     d_bits = max(1, (n_docs - 1).bit_length())
     c_bits = max(1, int(tf.max()).bit_length()) if len(tf) else 1
@@ -414,13 +415,13 @@ def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
         return p_term, tf, p_term[by_term], p_doc[by_term], tf[by_term]
     c_mask, t_mask, d_mask = (1 << c_bits) - 1, (1 << t_bits) - 1, (1 << d_bits) - 1
     key = (p_doc << (t_bits + c_bits)) | (p_term << c_bits) | tf
-    key.sort()
+    key.sort(kind="stable")  # the passages in order, each one's few terms not: 1.7 → 0.3 s at 1M (quicksort → stable)
     tf = key & c_mask
     p_term = (key >> c_bits) & t_mask
     p_doc = key >> (t_bits + c_bits)
     key = (p_term << (d_bits + c_bits)) | (p_doc << c_bits) | tf
     del p_doc
-    key.sort()
+    key.sort(kind="stable")  # each term's passages already ascending: 1.8 → 1.3 s at 1M
     return p_term, tf, key >> (d_bits + c_bits), (key >> c_bits) & d_mask, key & c_mask
 
 

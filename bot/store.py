@@ -273,9 +273,26 @@ def _write_files(folder: Path, built: Built) -> None:
     if dense_meta is not None:
         manifest["dense"] = dense_meta
     with open(folder / "manifest.json", "w", encoding="utf-8") as f:
-        f.write(json.dumps(manifest, indent=1, ensure_ascii=False))
+        f.write(_manifest_text(manifest))
         f.flush()
         os.fsync(f.fileno())
+
+
+def _manifest_text(manifest: dict) -> str:
+    """The manifest as JSON a person can read: a line per key, and per corpus file and index file. Each value is
+    encoded by ``json``'s C encoder; ``indent`` would have used its pure-Python one (1M passages, 20,000 files:
+    0.5 s of every reindex, a one-file edit's too)."""
+    def line(key, value, pad: str) -> str:
+        return f"{pad}{json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
+
+    parts = []
+    for key, value in manifest.items():
+        if key in ("corpus", "files") and isinstance(value, dict) and value:
+            rows = ",\n".join(line(k, v, "  ") for k, v in value.items())
+            parts.append(f" {json.dumps(key)}: {{\n{rows}\n }}")
+        else:
+            parts.append(line(key, value, " "))
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _fsync_dir(path: Path) -> None:
