@@ -52,7 +52,10 @@ import numpy as np
 from .bm25 import BM25Index
 from .structure import Structure
 
-CANDIDATES = 100  # passages re-scored with their article (50, 100, 300: same library scores)
+# passages re-scored with their article. 30 / 50 / 100 / 300: the same library scores; at 30 blind sets 5 and 6 (tuning
+# sets) gain Hit@1 +0.03 each and nothing falls (SciFact nDCG@10 0.6951 either way); at 1M passages the compiled top-k
+# keeps 30 in 0.5–0.9 ms where 100 took 0.8–1.3 (the fewer kept, the sooner the 30th best rises and prunes)
+CANDIDATES = 30
 
 
 @dataclass(frozen=True)
