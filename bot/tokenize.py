@@ -114,7 +114,7 @@ class Tokenizer:
         """A table of word → stem (``loader()`` returns it; anything with ``.get``) to look in before resorting
         to nltk's stemmer: the index's words (``store.read_stems``)."""
         with self._loading:
-            self._sources.insert(0, loader)
+            self._sources.append(loader)  # after the English table: most words a process stems at start are English
 
     def _open_tables(self) -> None:
         with self._loading:
