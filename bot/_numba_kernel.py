@@ -7,7 +7,7 @@ the next process: functions made inside another function were compiled anew in e
 import numba
 import numpy as np
 
-from .bm25 import BLOCK_SHIFT as SHIFT  # 64 postings per block of ``block_max``
+from .bm25 import BLOCK_SHIFT as SHIFT  # 16 postings per block of ``block_max``
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
