@@ -56,6 +56,7 @@ from .structure import Structure
 # sets) gain Hit@1 +0.03 each and nothing falls (SciFact nDCG@10 0.6951 either way); at 1M passages the compiled top-k
 # keeps 30 in 0.5–0.9 ms where 100 took 0.8–1.3 (the fewer kept, the sooner the 30th best rises and prunes)
 CANDIDATES = 30
+COUNTS_CACHED = 4_000_000  # (article, count) pairs kept for the terms asked about (``Levels._per_article``): ~50 MB
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Levels:
         # of an article's passages that are not the one being scored (0 for one-passage abstracts).
         self.article_share = 1.0 - 1.0 / max(float(self.art_len.mean()), 1.0) if self.n_articles else 0.0
         self._held: dict[str, dict[int, int]] = {}  # term → its articles' passage counts (``holding``)
+        self._counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term id → (articles, passage counts)
+        self._cached = 0  # articles held in ``_counts``, all terms together
 
     def article_scores(self, query: dict[str, float]) -> np.ndarray:
         """BM25 of ``query`` over articles: a term's frequency is the number of the article's passages holding
@@ -100,15 +103,30 @@ class Levels:
         if self.n_articles == 0:
             return out
         norm = self.w.k1 * (1 - self.w.b + self.w.b * self.art_len / float(self.art_len.mean()))
-        bm = self.bm25
-        for tid, weight in bm._weighted(query):
-            docs = bm.docs[bm.indptr[tid]: bm.indptr[tid + 1]]
-            counts = np.bincount(self.s.article_of[docs], minlength=self.n_articles)  # no sort
-            arts = np.flatnonzero(counts)
+        for tid, weight in self.bm25._weighted(query):
+            arts, counts = self._per_article(tid)
             idf = math.log((self.n_articles + 1) / len(arts))
-            c = counts[arts].astype(np.float64)
+            c = counts.astype(np.float64)
             out[arts] += weight * idf * c * (self.w.k1 + 1) / (c + norm[arts])
         return out
+
+    def _per_article(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """The articles holding term ``tid`` and how many of their passages do: worked out from its postings
+        (a common word's are long: 100,000 at 1M passages) once per process while ``COUNTS_CACHED`` allows, as
+        the article level and deciding both read them and a library's questions come back to the same words."""
+        got = self._counts.get(tid)
+        if got is None:
+            docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
+            counts = np.bincount(self.s.article_of[docs], minlength=self.n_articles)  # no sort
+            arts = np.flatnonzero(counts)
+            got = (arts, counts[arts])
+            if self._cached + len(arts) > COUNTS_CACHED:
+                self._counts.clear()
+                self._held.clear()
+                self._cached = 0
+            self._counts[tid] = got
+            self._cached += len(arts)
+        return got
 
     def holding(self, term: str) -> dict[int, int]:
         """Article → how many of its passages hold ``term`` ({} when the index lacks it); memoised, as a
@@ -118,10 +136,8 @@ class Levels:
             tid = self.bm25.term_id(term)
             got = {}
             if tid is not None:
-                docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
-                counts = np.bincount(self.s.article_of[docs], minlength=self.n_articles)  # no sort
-                arts = np.flatnonzero(counts)
-                got = dict(zip(arts.tolist(), counts[arts].tolist()))
+                arts, counts = self._per_article(tid)
+                got = dict(zip(arts.tolist(), counts.tolist()))
             if len(self._held) > 50_000:
                 self._held.clear()
             self._held[term] = got

@@ -59,6 +59,29 @@ def test_the_articles_holding_a_word_tell_topic_words_from_ask_words(loaded):
     assert levels.held_elsewhere("migrain", [a for a in range(4) if a != migraine])
 
 
+def test_a_word_s_articles_are_counted_from_its_postings_once_within_a_bound(loaded, monkeypatch):
+    """The article level and deciding read the same per-article counts; a word's are worked out from its postings
+    once a process (a common word's postings are long), and what is kept stays within ``COUNTS_CACHED``."""
+    import numpy as np
+
+    import bot.rank as rank
+
+    levels = Answerer(loaded).levels
+    query = {"migrain": 1.0, "dose": 1.0, "prophylaxi": 0.5}
+    counted = []
+    real = np.bincount
+    monkeypatch.setattr(rank.np, "bincount", lambda *a, **k: counted.append(1) or real(*a, **k))
+    first = levels.article_scores(query)
+    assert len(counted) == 3
+    assert levels.article_scores(query).tolist() == first.tolist() and len(counted) == 3  # counted once
+    assert levels.holding("dose") and len(counted) == 3  # deciding reads the same counts
+    kept = sum(len(a) for a, _ in levels._counts.values())
+    monkeypatch.setattr(rank, "COUNTS_CACHED", kept + 1)  # room for one more article only
+    levels.article_scores({"start": 1.0, "prednison": 1.0})
+    assert levels._cached == sum(len(a) for a, _ in levels._counts.values()) <= kept + 1
+    assert levels.article_scores(query).tolist() == first.tolist()
+
+
 def test_the_article_level_adds_to_the_topic_article_not_to_the_ask_word(loaded):
     """ "prophylaxis" is in three myositis passages, "migraine" in the migraine article: the article level
     widens the migraine passage's lead over the best myositis one; the ask-word "start" counts for neither."""
