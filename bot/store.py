@@ -108,10 +108,13 @@ class Built:
     lexicon: dict | None = None  # the lexicon built for this index (lexicon.to_json), so no process rebuilds it
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) made an encoder per call
+
+
 def encode_passage(p: Passage) -> bytes:
     """One line of passages.jsonl."""
     fields = [p.text, list(p.citations), p.article, list(p.section), p.source] + ([1] if p.item else [])
-    return (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
+    return (_ENCODE(fields) + "\n").encode("utf-8")
 
 
 def decode_passage(line: bytes, pid: int) -> Passage:
