@@ -53,8 +53,9 @@ from .bm25 import BM25Index
 from .structure import Structure
 
 # passages re-scored with their article. 30 / 50 / 100 / 300: the same library scores; at 30 blind sets 5 and 6 (tuning
-# sets) gain Hit@1 +0.03 each and nothing falls (SciFact nDCG@10 0.6951 either way); at 1M passages the compiled top-k
-# keeps 30 in 0.5–0.9 ms where 100 took 0.8–1.3 (the fewer kept, the sooner the 30th best rises and prunes)
+# sets) gain Hit@1 +0.03 each and no tuning-set score falls (SciFact nDCG@10 0.6951 either way); blind 10, run after
+# (not tuned on), shows one of its four lists no longer whole. At 1M passages the compiled top-k keeps 30 in 0.5–0.9 ms
+# where 100 took 0.8–1.3 (the fewer kept, the sooner the 30th best rises and prunes)
 CANDIDATES = 30
 COUNTS_CACHED = 4_000_000  # (article, count) pairs kept for the terms asked about (``Levels._per_article``): ~50 MB
 

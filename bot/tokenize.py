@@ -165,10 +165,6 @@ class Tokenizer:
         before ``stem``, which also remembers."""
         return self._cache.get
 
-    def knows(self, word: str) -> bool:
-        """Whether ``word``'s stem is already remembered (stemming it costs no table lookup)."""
-        return word in self._cache
-
     def known(self) -> dict[str, str]:
         """The word → stem pairs seen so far."""
         return dict(self._cache)
