@@ -407,7 +407,8 @@ def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
     Each triple is packed into one int64 key when the three fit in 62 bits (up to 2^24 passages × 2^22 terms with
     counts below 2^16), and the keys sorted: at 1M passages (25M triples) that takes 1.6 s where sorting by two
     arrays (``np.lexsort``, a stable ``argsort``) took 16. The pairs are distinct, so both orders are the same,
-    whatever the sort; numpy's stable one merges runs already in order (the passages come in order)."""
+    whatever the sort; numpy's stable one merges runs already in order (the passages come in order). The arrays given
+    are the caller's to give up: they are overwritten."""
     t_bits = max(1, (n_terms - 1).bit_length())
     d_bits = max(1, (n_docs - 1).bit_length())
     c_bits = max(1, int(tf.max()).bit_length()) if len(tf) else 1
@@ -418,15 +419,25 @@ def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
         by_term = np.argsort(p_term, kind="stable")
         return p_term, tf, p_term[by_term], p_doc[by_term], tf[by_term]
     c_mask, t_mask, d_mask = (1 << c_bits) - 1, (1 << t_bits) - 1, (1 << d_bits) - 1
-    key = (p_doc << (t_bits + c_bits)) | (p_term << c_bits) | tf
+    # in place where it can (the three arrays are the caller's to give up): each new 25M-entry array at 1M passages
+    # costs more to fault in than to fill, and the plain expressions made seventeen
+    key = np.left_shift(p_doc, t_bits + c_bits, out=p_doc)
+    key |= np.left_shift(p_term, c_bits, out=p_term)
+    key |= tf
     key.sort(kind="stable")  # the passages in order, each one's few terms not: 1.7 → 0.3 s at 1M (quicksort → stable)
-    tf = key & c_mask
-    p_term = (key >> c_bits) & t_mask
-    p_doc = key >> (t_bits + c_bits)
-    key = (p_term << (d_bits + c_bits)) | (p_doc << c_bits) | tf
-    del p_doc
+    tf = np.bitwise_and(key, c_mask, out=tf)
+    p_term = np.right_shift(key, c_bits, out=p_term)
+    p_term &= t_mask
+    key >>= t_bits + c_bits  # the passage of each
+    key <<= c_bits
+    key |= tf
+    key |= p_term << (d_bits + c_bits)
     key.sort(kind="stable")  # each term's passages already ascending: 1.8 → 1.3 s at 1M
-    return p_term, tf, key >> (d_bits + c_bits), (key >> c_bits) & d_mask, key & c_mask
+    post_term = key >> (d_bits + c_bits)
+    docs = key >> c_bits
+    docs &= d_mask
+    key &= c_mask
+    return p_term, tf, post_term, docs, key
 
 
 SPLICE_MAX = 0.02  # splice when at most this share of the postings are removed or added, else sort them all

@@ -83,9 +83,9 @@ class _Assembly:
         self.vocab: dict[str, int] = {}
         self.lines: list[bytes] = []
         self.doc_len: list[np.ndarray] = []
-        self.pids: list[np.ndarray] = []  # forward index entries: passage, term, count
-        self.tids: list[np.ndarray] = []
-        self.tfs: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []  # forward index: each passage's number of distinct terms,
+        self.tids: list[np.ndarray] = []  # then each one's term
+        self.tfs: list[np.ndarray] = []  # and count
         self.references: dict[str, dict[int, str]] = {}
         self.missing: dict[str, list[int]] = {}
         self.records: dict[str, dict] = {}
@@ -93,7 +93,7 @@ class _Assembly:
         self._prev: store.Loaded | None = None  # the previous version runs were copied from
         self._copied: list[tuple[int, int, int]] = []  # each run: (start, end) there, and where it starts here
         self._pending: tuple | None = None  # (previous index, start, end): a run of reused passages
-        self._counted = 0  # passages whose term counts are in doc_len/pids/tids/tfs
+        self._counted = 0  # passages whose term counts are in doc_len/counts/tids/tfs
         self.outline: list[dict[str, np.ndarray]] = []  # the outline arrays, part by part (structure.py)
         self._articles = self._sections = 0  # outline ids handed out so far
 
@@ -136,7 +136,7 @@ class _Assembly:
         self._counted += len(lens)
         remap = np.array(_numbered(self.vocab, words), dtype=np.int64)
         self.doc_len.append(np.asarray(lens, dtype=np.int64))
-        self.pids.append(start + np.repeat(np.arange(len(lens), dtype=np.int64), counts))
+        self.counts.append(np.asarray(counts, dtype=np.int64))
         self.tids.append(remap[terms])  # ascending within a passage by the file's numbering: from_forward sorts
         self.tfs.append(tf)
 
@@ -172,7 +172,7 @@ class _Assembly:
         lo, hi = int(b.fwd_indptr[start]), int(b.fwd_indptr[end])
         counts = np.diff(b.fwd_indptr[start : end + 1])
         self.doc_len.append(np.asarray(b.doc_len[start:end], dtype=np.int64))
-        self.pids.append(new_start + np.repeat(np.arange(end - start, dtype=np.int64), counts))
+        self.counts.append(counts)
         self.tids.append(self._remap[b.fwd_terms[lo:hi]])
         self.tfs.append(np.asarray(b.fwd_tf[lo:hi]))
 
@@ -183,12 +183,10 @@ class _Assembly:
     def index(self, params: BM25Params) -> BM25Index:
         self._flush()
         doc_len = np.concatenate(self.doc_len)
-        pids = np.concatenate(self.pids)
         fwd_indptr = np.zeros(len(doc_len) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pids, minlength=len(doc_len)), out=fwd_indptr[1:])
-        del pids
+        np.cumsum(np.concatenate(self.counts), out=fwd_indptr[1:])
         tids, tfs = np.concatenate(self.tids), np.concatenate(self.tfs)
-        self.pids = self.tids = self.tfs = []
+        self.counts = self.tids = self.tfs = []
         previous = None
         if self._prev is not None:  # an edit: the copied passages' postings are spliced, not sorted again
             pid_map = np.full(self._prev.bm25.n_docs, -1, dtype=np.int64)

@@ -162,8 +162,8 @@ def test_postings_sorted_by_packed_keys_equal_the_two_array_sorts():
         p_term += list(terms)
     p_doc, p_term = np.array(p_doc, dtype=np.int64), np.array(p_term, dtype=np.int64)
     tf = rng.integers(1, 300, size=len(p_doc)).astype(np.int64)
-    packed = _sorted_both_ways(p_doc, p_term, tf, 300, 500)
-    by_arrays = _sorted_both_ways(p_doc, p_term, tf, 2**40, 2**30)  # 70 bits: not packed
+    packed = _sorted_both_ways(p_doc.copy(), p_term.copy(), tf.copy(), 300, 500)  # it overwrites what it is given
+    by_arrays = _sorted_both_ways(p_doc.copy(), p_term.copy(), tf.copy(), 2**40, 2**30)  # 70 bits: not packed
     for a, b in zip(packed, by_arrays):
         assert np.array_equal(a, b)
     fwd_terms, fwd_tf, post_terms, post_docs, post_tf = packed
