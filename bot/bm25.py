@@ -516,7 +516,7 @@ def _norm(doc_len, params: BM25Params) -> np.ndarray:
     doc_len = np.asarray(doc_len)
     if not len(doc_len):
         return np.zeros(0)
-    avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len)
+    avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len) or 1.0  # 0: every passage is stop words only
     return params.k1 * (1 - params.b + params.b * doc_len.astype(np.float64) / avgdl)
 
 

@@ -114,6 +114,23 @@ def test_empty_and_furniture_only_files_are_indexed_as_nothing(corpus_dir, index
     assert sources == {"calcinosis-associated-conditions.txt"}
 
 
+def test_articles_of_stop_words_only_are_indexed_and_answered_without_warnings(tmp_path, index_dir, capfd):
+    """Passages whose every word is a stop word give an index of no terms (average length 0): it is built and a
+    question gets "not found", with nothing but the answer printed (no division by zero)."""
+    import warnings
+
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "a.md").write_text("# The\n\nthe and of it\n\n- and the [1]\n\n## References\n\n1. A.\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = reindex(d, index_dir)
+        loaded = store.load(index_dir, tokenizer=__import__("bot.tokenize").tokenize.Tokenizer().settings)
+        answer = Answerer(loaded).ask("what about it?")
+    assert stats.passages == 2 and stats.terms == 0 and not answer.answered
+    assert capfd.readouterr().err == ""
+
+
 def test_a_corpus_of_only_empty_files_is_a_clear_error(tmp_path, index_dir):
     d = tmp_path / "c"
     d.mkdir()
