@@ -57,7 +57,7 @@ from .structure import Structure
 # (not tuned on), shows one of its four lists no longer whole. At 1M passages the compiled top-k keeps 30 in 0.5–0.9 ms
 # where 100 took 0.8–1.3 (the fewer kept, the sooner the 30th best rises and prunes)
 CANDIDATES = 30
-COUNTS_CACHED = 4_000_000  # (article, count) pairs kept for the terms asked about (``Levels._per_article``): ~50 MB
+COUNTS_CACHED = 4_000_000  # (article, count) pairs kept for the terms asked about (``Levels._per_article``): 32 MB
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class Levels:
             docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
             counts = np.bincount(self.s.article_of[docs], minlength=self.n_articles)  # no sort
             arts = np.flatnonzero(counts)
-            got = (arts, counts[arts])
+            got = (arts.astype(np.int32), counts[arts].astype(np.int32))
             if self._cached + len(arts) > COUNTS_CACHED:
                 self._counts.clear()
                 self._held.clear()
