@@ -132,8 +132,6 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
     cur = np.empty(m, dtype=np.int64)
     shallow = np.empty(m, dtype=np.int64)
     end = np.empty(m, dtype=np.int64)
-    val = np.zeros(m)
-    has = np.zeros(m, dtype=np.bool_)
     nb = np.zeros(m + 1)  # the block bounds of the looked-up terms at the passage in hand, summed from the end
     left = np.zeros(m + 1)
     for i in range(m):
@@ -223,19 +221,14 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
         else:
             for i in range(essential, m + 1):
                 nb[i] = left[i]
-        partial = 0.0
-        has[0] = False
+        partial = 0.0  # the passage's score: its terms' weighted impacts in their order (the same floats as numpy's)
         for i in range(first, essential):
-            has[i] = False
             p = cur[i]
             if p < end[i] and docs[p] == d:
-                val[i] = _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
-                has[i] = True
-                partial += val[i]
+                partial += _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
                 cur[i] = p + 1
         dropped = False
         for i in range(essential, m):
-            has[i] = False
             if size == k and partial + nb[i] + constant < theta - margin:
                 dropped = True
                 break
@@ -245,16 +238,10 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
             p = _seek(docs, p, end[i], d)
             cur[i] = p
             if p < end[i] and docs[p] == d:
-                val[i] = _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
-                has[i] = True
-                partial += val[i]
+                partial += _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
         if dropped:
             continue
-        s = 0.0
-        for i in range(m):
-            if has[i]:
-                s += val[i]
-        kept = _keep(out_scores, out_ids, size, k, s + constant, d)
+        kept = _keep(out_scores, out_ids, size, k, partial + constant, d)
         if kept < 0:
             continue
         size = kept

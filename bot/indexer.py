@@ -24,7 +24,7 @@ from .errors import CitebotError, CorpusError
 from .lexicon import general_abbreviations, harvest
 from .model import Passage
 from .progress import Tick
-from .structure import compute_rows
+from .structure import of_passages
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class _Assembly:
         self._articles = self._sections = 0  # outline ids handed out so far
 
     def add_outline(self, part: dict[str, np.ndarray]) -> None:
-        """The outline of a freshly read file's passages (``structure.compute``'s arrays), numbered on from the rest."""
+        """The outline of a freshly read file's passages (``structure.of_passages``'s arrays), numbered on from the rest."""
         self._flush()
         self._append_outline(part, 0, 0, self._counted)
 
@@ -368,7 +368,7 @@ class _Read:
 
     digest: str
     lines: list[bytes]  # its passages (``store.encode_passage``)
-    outline: dict  # ``structure.compute``'s arrays for them
+    outline: dict  # ``structure.of_passages``'s arrays for them
     words: list[str]  # the distinct index terms of its passages, in order of first appearance
     terms: np.ndarray  # each passage's distinct terms, as positions in ``words`` (``bm25.forward_from_tokens``)
     counts: np.ndarray  # how many distinct terms each passage has
@@ -401,7 +401,7 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
             missing[art.source] = gaps
     _validate(passages, references, missing)
     lines = [store.encode_passage(p) for p in passages]
-    outline = compute_rows((p.text, p.section, p.source, p.item) for p in passages).arrays()
+    outline = of_passages(passages).arrays()
     position: dict[str, int] = {}  # stem → its position among the file's distinct terms
     slot: dict[str, int] = {}  # word → its stem's position: a word met again costs one look-up
     flat: list[int] = []

@@ -14,7 +14,6 @@ Siblings are the passages with the same ``parent_of`` (and ``section_of``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
@@ -78,28 +77,29 @@ def _groups(keys: np.ndarray, n: int, shift: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def compute(lines: Iterable[bytes]) -> Structure:
-    """The outline arrays from ``passages.jsonl`` lines (text, citations, article, section, source, and 1 for a
-    list item)."""
-    return compute_rows((text, section, source, bool(is_item and is_item[0]))
-                        for text, _cites, _title, section, source, *is_item in map(json.loads, lines))
+    """The outline arrays from ``passages.jsonl`` lines."""
+    from .store import decode_passage  # here: store imports this module
+
+    return of_passages(decode_passage(line, pid) for pid, line in enumerate(lines))
 
 
-def compute_rows(rows: Iterable[tuple]) -> Structure:
-    """The outline arrays from each passage's (text, section path, source, whether it is a list item), in
-    passage order: what ``compute`` reads from the lines, given by a reader that has the passages at hand."""
+def of_passages(passages: Iterable) -> Structure:
+    """The outline arrays of ``passages`` (``model.Passage``: text, section path, source, list item or not), in
+    passage order."""
     articles: dict[str, int] = {}
     sections: dict[tuple, int] = {}
     art, sec, par, size, item = [], [], [], [], []
     labels: dict[tuple, int] = {}  # (source, *section path, label) -> the latest passage with that label
-    for pid, (text, section, source, is_item) in enumerate(rows):
-        a = articles.setdefault(source, len(articles))
-        key = (source, *section)
+    for pid, p in enumerate(passages):
+        text = p.text
+        a = articles.setdefault(p.source, len(articles))
+        key = (p.source, *p.section)
         s = sections.setdefault(key, len(sections))
         art.append(a)
         sec.append(s)
         par.append(labels.get(key, -1))
         size.append(len(text))
-        item.append(1 if is_item else 0)
+        item.append(1 if p.item else 0)
         labels[(*key, _label(text))] = pid
     return Structure(np.asarray(art, dtype=np.int32), np.asarray(sec, dtype=np.int32),
                      np.asarray(par, dtype=np.int32), np.asarray(size, dtype=np.int32),
