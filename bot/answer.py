@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import assemble, intent, rerank
+from . import assemble, intent
 from .decide import Decider, held
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
@@ -129,7 +129,6 @@ class Settings:
     coverage_rank: float = 0.1  # share of the best score a passage's coverage adds when ranking (_by_coverage)
     new_topic: float = 1.5  # a follow-up starts a new topic when its own words favour another article this much
     dense_weight: float | None = None  # share of the dense score when the index has embeddings (None: dense.WEIGHT)
-    learned: bool = True  # the first passages re-ordered by the fitted model of data/rerank.json (rerank.py)
 
 
 class Answerer:
@@ -162,8 +161,6 @@ class Answerer:
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
-        self._describer = rerank.Describer(self)
-        self.sink: list | None = None  # when a list: each answer's (passage ids, features), or None, is added (learn.py)
 
     def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None,
              turns=()) -> list[tuple[int, float]]:
@@ -323,17 +320,6 @@ class Answerer:
                 return _to_front(ranked, i)
         return ranked
 
-    def _learned(self, ranked: list[tuple[int, float]], query: dict[str, float], judgement) -> list[tuple[int, float]]:
-        """The first ``rerank.DEPTH`` passages re-ordered by the fitted model (``rerank.py``)."""
-        fitted = rerank.model() if self.settings.learned else None
-        if not ranked or (fitted is None and self.sink is None):
-            return ranked
-        head = ranked[: rerank.DEPTH]
-        x = self._describer.matrix(query, head, judgement)
-        if self.sink is not None:
-            self.sink.append(([pid for pid, _ in head], x))
-        return rerank.reorder(ranked, x, fitted) if fitted is not None else ranked
-
     def _lead_second(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """An article's lead — its first passage, a paragraph, in an article of several — loses
         ``Settings.lead_share`` × the best score among the first ``RERANK_DEPTH``: a tie-breaker. The lead
@@ -442,29 +428,19 @@ class Answerer:
         depth = max(offset + max(top, assemble.CANDIDATES, assemble.SUPPORT_DEPTH),
                     self.settings.coverage_depth if abstain else 0,
                     RERANK_DEPTH, self.settings.kind_depth if judgement.wanted else 0)
-        ranked_rules = self._lead_second(self._by_coverage(
-            self._top(query, depth, text, context, topic if follows else None, turns=[turn, *ctx]), judgement))
-
-        def moved(ranked):  # the moves that bring a passage of the kind, list or detail asked for forward
-            if self.levels is not None:
-                ranked = lists_first(self.index.bm25, self.levels.s, ranked, query, RERANK_DEPTH)
-            ranked = self._kind_first(ranked, judgement)
-            return self._own_first(ranked, turn, topic, judgement) if follows else ranked
-
-        # a follow-up within its topic keeps the rules' order (the topic prior, its own detail first): re-ordered,
-        # leave-one-library-out conversations Hit@1 0.595 → 0.620 but Hit@3 0.810 → 0.772
-        learned = ranked_rules if follows else self._learned(ranked_rules, query, judgement)
-        if follows and self.sink is not None:
-            self.sink.append(None)
-        ranked_all = moved(learned)
+        ranked_all = self._by_coverage(self._top(query, depth, text, context, topic if follows else None,
+                                                 turns=[turn, *ctx]), judgement)
+        ranked_all = self._lead_second(ranked_all)
+        if self.levels is not None:
+            ranked_all = lists_first(self.index.bm25, self.levels.s, ranked_all, query, RERANK_DEPTH)
+        ranked_all = self._kind_first(ranked_all, judgement)
+        if follows:
+            ranked_all = self._own_first(ranked_all, turn, topic, judgement)
         ranked = ranked_all[offset : offset + top]
         if not ranked:
             return self._decline(question, "nothing more to show", "nothing_more")
         if abstain:
-            # deciding reads the order its threshold was measured on, without the learned re-ordering
-            # (``_learned``): with it, library out-of-scope declined 0.722 → 0.667
-            decided = ranked_all if learned is ranked_rules else moved(ranked_rules)
-            cov = self.decider.covered(judged, decided, judgement=judgement)
+            cov = self.decider.covered(judged, ranked_all, judgement=judgement)
             need = self.settings.min_coverage * (self.settings.follow_coverage if follows else 1.0)
             need -= self.settings.long_step * max(0, judgement.specific_concepts() - self.settings.long_question)
             if cov < need:

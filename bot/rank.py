@@ -96,16 +96,10 @@ class Levels:
         self._held: dict[str, dict[int, int]] = {}  # term → its articles' passage counts (``holding``)
         self._counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term id → (articles, passage counts)
         self._cached = 0  # articles held in ``_counts``, all terms together
-        self._last: tuple | None = None  # (query items, article scores) of the last ``article_scores``
 
     def article_scores(self, query: dict[str, float]) -> np.ndarray:
         """BM25 of ``query`` over articles: a term's frequency is the number of the article's passages holding
-        it, its idf is over articles. The last query's scores are kept: ranking and the learned re-ordering
-        (``rerank.py``) ask them of the same query in turn. Read-only to callers."""
-        key = tuple(query.items())
-        last = self._last
-        if last is not None and last[0] == key:
-            return last[1]
+        it, its idf is over articles."""
         out = np.zeros(self.n_articles, dtype=np.float64)
         if self.n_articles == 0:
             return out
@@ -115,8 +109,6 @@ class Levels:
             idf = math.log((self.n_articles + 1) / len(arts))
             c = counts.astype(np.float64)
             out[arts] += weight * idf * c * (self.w.k1 + 1) / (c + norm[arts])
-        out.flags.writeable = False
-        self._last = (key, out)  # one assignment: a thread reading it sees the old pair or the new one
         return out
 
     def _per_article(self, tid: int) -> tuple[np.ndarray, np.ndarray]:

@@ -140,7 +140,7 @@ def test_short_items_under_a_heading_show_together(seed):
     assert "▸ Mixed connective tissue disease [3]" in text and "• Systemic lupus erythematosus [3]" in text
     # bullets under a heading are its list however long they are ("Most commonly seen in limited cutaneous
     # systemic sclerosis … (Calcinosis, Raynaud's phenomenon, …)" is 170 characters); a paragraph stands alone
-    answer = seed.ask("What percentage of systemic sclerosis patients develop calcinosis?", top=4)
+    answer = seed.ask("What percentage of systemic sclerosis patients develop calcinosis?")
     bullets = next(b for b in answer.blocks if b.section[-1] == "Systemic Sclerosis")
     assert bullets.lead is None and len(bullets.items) == 8
     assert "Affects approximately 25% of patients with systemic sclerosis" in [i.text for i in bullets.items if i.matched]

@@ -207,8 +207,7 @@ def test_a_dose_question_searches_for_the_units_of_a_dose(tmp_path):
 
     question = "what dose of hydroxychloroquine in lupus?"
     with built_index(tmp_path, {"lupus.md": LUPUS, "steroids.md": STEROIDS}) as loaded:
-        # the lever alone: the learned re-ordering (rerank.py), which also weighs the kind asked for, is off
-        with_kind = Answerer(loaded, settings=replace(Answerer(loaded).settings, learned=False))
+        with_kind = Answerer(loaded)
         without = Answerer(loaded, settings=replace(with_kind.settings, kind_weight=0.0))
 
         def place(answerer) -> int:

@@ -10,10 +10,8 @@ from bot.tokenize import Tokenizer
 
 # ../shared/eval/dev.jsonl on the bundled article: issue 7's targets were Hit@1 0.85, Hit@3 0.95. Measured now
 # 0.914 / 0.971 (an article's lead no longer comes before the line about the point asked: answer._lead_second);
-# the gate is 0.02 under that, as the library gate is. With the learned re-ordering (bot/rerank.py) 0.886 / 0.971:
-# it is fitted on eleven sets over seven libraries and costs this set one first place, while libraries it was not
-# fitted on gain (leave-one-library-out, bot/learn.py).
-HIT1, HIT3 = 0.86, 0.95
+# the gate is 0.02 under that, as the library gate is.
+HIT1, HIT3 = 0.89, 0.95
 
 
 def test_dev_set_regression_gate(answerer, shared_dir):
@@ -32,8 +30,7 @@ def test_dev_set_regression_gate(answerer, shared_dir):
 # A 0.743 / 0.857 / 1.00 declined, B 0.839 / 0.935 / 0.89 declined (B's declines fell to 0.78 when the
 # "numeric" intent, which restated an evaluation question's wording, was removed from data/intents.tsv, and
 # came back with the unknown-word penalty; Hit@1 rose with the coverage re-ranking, answer.Settings).
-# With the learned re-ordering A is 0.800 / 0.829 / 1.00 (Hit@3 floor 0.81), B 0.903 / 0.968 / 0.89.
-HELDOUT_FLOORS = {"heldout_a.jsonl": (0.71, 0.81, 0.9), "heldout_b.jsonl": (0.80, 0.90, 0.85)}
+HELDOUT_FLOORS = {"heldout_a.jsonl": (0.71, 0.83, 0.9), "heldout_b.jsonl": (0.80, 0.90, 0.85)}
 
 
 @pytest.mark.parametrize("name", sorted(HELDOUT_FLOORS))
@@ -168,9 +165,9 @@ def test_follow_up_uses_earlier_turns(answerer):
     answer = conv.ask("and in children?")
     assert answer.answered and ("JDM" in answer.hits[0].passage.text or "juvenile" in answer.hits[0].passage.text)
     # the earlier turn shapes the rest of the answer: its antibodies, which the follow-up alone does not find
-    antibodies = lambda a: sum("antibody" in h.passage.text for h in a.hits)  # noqa: E731
+    assert any("antibody" in h.passage.text for h in answer.hits)
     alone = answerer.ask("and in children?")
-    assert antibodies(answer) >= 2 and antibodies(answer) > antibodies(alone)
+    assert not any("antibody" in h.passage.text for h in alone.hits)
 
 
 def test_english_frequency_list_and_specificity():

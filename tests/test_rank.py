@@ -189,8 +189,7 @@ def test_a_passage_of_the_kind_asked_for_gains_from_the_coverage_re_ranking(gout
     assert intent.satisfied(dose, terms(stated)) and not intent.satisfied(dose, terms(named))
 
     def first(unfit: float) -> int:
-        # the lever alone: the learned re-ordering, which weighs the kind asked for too, is off
-        return Answerer(gout, settings=Settings(unfit=unfit, coverage_rank=0.5, learned=False)).ask(
+        return Answerer(gout, settings=Settings(unfit=unfit, coverage_rank=0.5)).ask(
             "colchicine dose?", abstain=False).hits[0].passage.pid
 
     assert first(1.0) == named  # "dose" in the text: BM25 and coverage alone prefer it
