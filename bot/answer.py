@@ -18,6 +18,7 @@ treated"), one whose own words point at another article starts a new topic.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field, replace
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TOP = 3
 RERANK_DEPTH = 10  # passages re-scored by coverage (10 and 20: same scores on every tuning set; 10 is faster)
 MAX_TOP = 50
+SPELT_CACHED = 4096  # (short form, article) pairs whose spelling-out is kept (``Answerer._spelling``)
 # a short form is spelt out from the question's this many best articles: 1, 3 and 5 (and SPELT_SEEN 2 or 3) gave
 # the same tuning-set scores; 3 lets "before UBT" in a PPI question reach the H. pylori article, second there
 SPELL_ARTICLES = 3
@@ -161,6 +163,7 @@ class Answerer:
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
+        self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(self._spelling)
 
     def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None,
              turns=()) -> list[tuple[int, float]]:
@@ -219,7 +222,7 @@ class Answerer:
         ``rank.Levels.article_scores``, that spells it: ``expand.spelt_out``), as an abbreviation an article
         defines would. Scoped to that article: "RAI" is radioactive iodine beside Graves disease and relative
         adrenal insufficiency beside septic shock."""
-        from .expand import MAX_SHORT_FORMS, SHORT_FORM, spelt_out, word_runs
+        from .expand import MAX_SHORT_FORMS, SHORT_FORM
 
         vocab = self.index.bm25.vocab
         lo, hi = SHORT_FORM
@@ -230,20 +233,24 @@ class Answerer:
             return turn
         scores = self.levels.article_scores(self._weighted_query(turn, ctx))
         best = [int(a) for a in np.argsort(-scores, kind="stable")[:SPELL_ARTICLES] if scores[a] > 0]
-        article_of = self.levels.s.article_of
-        runs = {}
         alternates = dict(turn.alternates)
         for short in shorts:
             for a in best:  # the best article that spells it says what it means
-                if a not in runs:
-                    pids = range(*np.searchsorted(article_of, [a, a + 1]))
-                    runs[a] = word_runs(self._passage(pid).text for pid in pids)
-                words = spelt_out(short, runs[a], self.tokenizer.stopwords)
+                words = self._spelt(short, a)
                 stems = tuple(self.tokenizer(" ".join(words))) if words else ()
                 if stems and all(s in vocab for s in stems):
                     alternates[short] = (stems,)
                     break
         return replace(turn, alternates=alternates) if alternates != turn.alternates else turn
+
+    def _spelling(self, short: str, article: int) -> tuple[str, ...] | None:
+        """What ``short`` spells in ``article`` (``expand.spelt_out``). Asked through ``self._spelt``, which keeps
+        the last ``SPELT_CACHED`` (short form, article) pairs' answers: reading an article's passages again for
+        every question took a quarter of a library question's time."""
+        from .expand import spelt_out, word_runs
+
+        pids = range(*np.searchsorted(self.levels.s.article_of, [article, article + 1]))
+        return spelt_out(short, word_runs(self._passage(pid).text for pid in pids), self.tokenizer.stopwords)
 
     def _read(self, text: str, context) -> tuple:
         """The question and its earlier turns expanded (``expand.py``), short forms spelt out."""

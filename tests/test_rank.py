@@ -253,6 +253,19 @@ def test_a_short_form_no_article_defines_is_spelt_out_by_the_articles_asked_abou
     assert "rai" not in answerer._read("qzx vbk wqj pld RAI for graves", [])[0].alternates
 
 
+def test_a_short_form_s_spelling_is_read_off_its_article_once(shorthand, monkeypatch):
+    """The same short form asked about again in the same article reads none of the article's passages: the
+    spelling-out is kept (``Answerer._spelt``), with the same result."""
+    answerer = Answerer(shorthand)
+    question = "graves pt - who shouldnt get RAI?"
+    first = answerer._read(question, [])[0].alternates["rai"]
+    reads = []
+    passage = answerer._passage
+    monkeypatch.setattr(answerer, "_passage", lambda pid: reads.append(pid) or passage(pid))
+    assert answerer._read(question, [])[0].alternates["rai"] == first
+    assert reads == []
+
+
 def test_a_short_form_is_read_only_off_a_phrase_seen_often_and_unambiguous():
     from bot.expand import spelt_out, word_runs
 
