@@ -39,6 +39,7 @@ DEFAULT_TOP = 3
 RERANK_DEPTH = 10  # passages re-scored by coverage (10 and 20: same scores on every tuning set; 10 is faster)
 MAX_TOP = 50
 SPELT_CACHED = 4096  # (short form, article) pairs whose spelling-out is kept (``Answerer._spelling``)
+PASSAGES_CACHED = 4096  # decoded passages kept (``Answerer._passage``)
 # a short form is spelt out from the question's this many best articles: 1, 3 and 5 (and SPELT_SEEN 2 or 3) gave
 # the same tuning-set scores; 3 lets "before UBT" in a PPI question reach the H. pylori article, second there
 SPELL_ARTICLES = 3
@@ -164,6 +165,7 @@ class Answerer:
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
         self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(self._spelling)
+        self._passages = functools.lru_cache(maxsize=PASSAGES_CACHED)(self._read_passage)
 
     def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None,
              turns=()) -> list[tuple[int, float]]:
@@ -494,6 +496,11 @@ class Answerer:
                      for src, numbers in wanted.items() for n in sorted(numbers))
 
     def _passage(self, pid: int):
+        """Passage ``pid``; the last ``PASSAGES_CACHED`` read are kept (``Passage`` is immutable): a library's
+        questions come back to the same passages, and ranking, deciding and assembling each ask for them."""
+        return self._passages(pid)
+
+    def _read_passage(self, pid: int):
         with self._lock:
             return self.index.passages.get(pid)
 

@@ -253,6 +253,19 @@ def test_a_short_form_no_article_defines_is_spelt_out_by_the_articles_asked_abou
     assert "rai" not in answerer._read("qzx vbk wqj pld RAI for graves", [])[0].alternates
 
 
+def test_a_question_asked_again_reads_no_passage_again(shorthand, monkeypatch):
+    """Decoded passages are kept (``Answerer._passage``, the last ``PASSAGES_CACHED``): the same question asked
+    again gives the same answer without reading the passage file."""
+    answerer = Answerer(shorthand)
+    question = "hydrocortisone dose in septic shock?"
+    first = answerer.ask(question)
+    reads = []
+    get = shorthand.passages.get
+    monkeypatch.setattr(shorthand.passages, "get", lambda pid: reads.append(pid) or get(pid))
+    assert answerer.ask(question) == first
+    assert reads == []
+
+
 def test_a_short_form_s_spelling_is_read_off_its_article_once(shorthand, monkeypatch):
     """The same short form asked about again in the same article reads none of the article's passages: the
     spelling-out is kept (``Answerer._spelt``), with the same result."""
