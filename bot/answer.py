@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TOP = 3
 RERANK_DEPTH = 10  # passages re-scored by coverage (10 and 20: same scores on every tuning set; 10 is faster)
 MAX_TOP = 50
-SPELT_CACHED = 4096  # (short form, article) pairs whose spelling-out is kept (``Answerer._spelling``)
+SPELT_CACHED = 4096  # (short form, article) pairs whose spelling-out is kept (``_spelling``)
 PASSAGES_CACHED = 4096  # decoded passages kept (``Answerer._passage``)
 # a short form is spelt out from the question's this many best articles: 1, 3 and 5 (and SPELT_SEEN 2 or 3) gave
 # the same tuning-set scores; 3 lets "before UBT" in a PPI question reach the H. pylori article, second there
@@ -164,8 +164,12 @@ class Answerer:
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
-        self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(self._spelling)
-        self._passages = functools.lru_cache(maxsize=PASSAGES_CACHED)(self._read_passage)
+        # kept answers: functions of the index, not of ``self``, so that an answerer replaced after a reindex is
+        # freed (its index with it) as soon as it is dropped, not at the next cyclic collection
+        self._passages = functools.lru_cache(maxsize=PASSAGES_CACHED)(
+            functools.partial(_read_passage, index.passages, self._lock))
+        self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(
+            functools.partial(_spelling, self.levels, self._passages, self.tokenizer.stopwords))
 
     def _top(self, query: dict[str, float], k: int, text: str, context=(), topic: Topic | None = None,
              turns=()) -> list[tuple[int, float]]:
@@ -244,15 +248,6 @@ class Answerer:
                     alternates[short] = (stems,)
                     break
         return replace(turn, alternates=alternates) if alternates != turn.alternates else turn
-
-    def _spelling(self, short: str, article: int) -> tuple[str, ...] | None:
-        """What ``short`` spells in ``article`` (``expand.spelt_out``). Asked through ``self._spelt``, which keeps
-        the last ``SPELT_CACHED`` (short form, article) pairs' answers: reading an article's passages again for
-        every question took a quarter of a library question's time."""
-        from .expand import spelt_out, word_runs
-
-        pids = range(*np.searchsorted(self.levels.s.article_of, [article, article + 1]))
-        return spelt_out(short, word_runs(self._passage(pid).text for pid in pids), self.tokenizer.stopwords)
 
     def _read(self, text: str, context) -> tuple:
         """The question and its earlier turns expanded (``expand.py``), short forms spelt out."""
@@ -500,10 +495,6 @@ class Answerer:
         questions come back to the same passages, and ranking, deciding and assembling each ask for them."""
         return self._passages(pid)
 
-    def _read_passage(self, pid: int):
-        with self._lock:
-            return self.index.passages.get(pid)
-
     def coverage(self, turn, pid: int, plan=None) -> float:
         return self.decider.coverage(turn, pid, plan)
 
@@ -529,6 +520,22 @@ class Answerer:
                 seen.add(key)
                 out.append(Reference(source=h.passage.source, number=n, text=listed.get(n)))
         return tuple(out)
+
+
+def _read_passage(passages, lock, pid: int):
+    """Passage ``pid`` of a ``PassageStore`` (which seeks a shared file handle: one reader at a time)."""
+    with lock:
+        return passages.get(pid)
+
+
+def _spelling(levels, passage, stopwords, short: str, article: int) -> tuple[str, ...] | None:
+    """What ``short`` spells in ``article`` (``expand.spelt_out``), its passages read through ``passage``. Asked
+    through ``Answerer._spelt``, which keeps the last ``SPELT_CACHED`` (short form, article) pairs' answers:
+    reading an article's passages again for every question took a quarter of a library question's time."""
+    from .expand import spelt_out, word_runs
+
+    pids = range(*np.searchsorted(levels.s.article_of, [article, article + 1]))
+    return spelt_out(short, word_runs(passage(pid).text for pid in pids), stopwords)
 
 
 def _stored_lexicon(folder):

@@ -266,15 +266,34 @@ def test_a_question_asked_again_reads_no_passage_again(shorthand, monkeypatch):
     assert reads == []
 
 
+def test_an_answerer_dropped_frees_its_index_without_waiting_for_the_garbage_collector(shorthand):
+    """What an answerer keeps (passages, spellings) refers to the index, not back to the answerer: one replaced
+    after a reindex (``fresh.FollowingAnswerer``) is freed, and its index's files and maps with it, when dropped."""
+    import gc
+    import weakref
+
+    answerer = Answerer(shorthand)
+    answerer.ask("graves pt - who shouldnt get RAI?")
+    gone = weakref.ref(answerer)
+    gc.disable()
+    try:
+        del answerer
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
 def test_a_short_form_s_spelling_is_read_off_its_article_once(shorthand, monkeypatch):
     """The same short form asked about again in the same article reads none of the article's passages: the
     spelling-out is kept (``Answerer._spelt``), with the same result."""
+    from bot import expand
+
     answerer = Answerer(shorthand)
     question = "graves pt - who shouldnt get RAI?"
     first = answerer._read(question, [])[0].alternates["rai"]
-    reads = []
-    passage = answerer._passage
-    monkeypatch.setattr(answerer, "_passage", lambda pid: reads.append(pid) or passage(pid))
+    reads = []  # the articles' texts read to spell a short form out
+    word_runs = expand.word_runs
+    monkeypatch.setattr(expand, "word_runs", lambda texts: reads.append(texts) or word_runs(texts))
     assert answerer._read(question, [])[0].alternates["rai"] == first
     assert reads == []
 
