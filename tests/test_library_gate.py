@@ -19,13 +19,23 @@ GATED = ("hit@1", "hit@3", "declined", "conversations_hit@3", "completeness")
 MARGIN = 0.02
 
 
-def _library_report(library: Path, index: Path) -> evaluate.Report:
+def _report(folder: Path, index: Path) -> evaluate.Report:
+    """``folder/questions.jsonl`` asked as ``citebot eval`` asks it, of ``folder/corpus`` indexed in ``index``."""
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
-    loaded, warning = open_fresh(library / "corpus", index)
+    loaded, warning = open_fresh(folder / "corpus", index)
     assert warning is None, warning
-    return evaluate.evaluate(Answerer(loaded), evaluate.load_items(library / "questions.jsonl"))
+    try:
+        return evaluate.evaluate(Answerer(loaded), evaluate.load_items(folder / "questions.jsonl"))
+    finally:
+        loaded.passages.close()
+
+
+def _drops(now: dict, recorded: dict) -> list[str]:
+    """The gated numbers of ``now`` more than ``MARGIN`` below ``recorded``'s."""
+    return [f"{k}: {now[k]:.4f} < recorded {recorded[k]:.4f} - {MARGIN}"
+            for k in GATED if now[k] < recorded[k] - MARGIN]
 
 
 def test_recorded_scores_are_well_formed():
@@ -40,10 +50,8 @@ def test_library_set_regression_gate(shared_dir, tmp_path):
     if not (library / "questions.jsonl").is_file():
         pytest.skip(f"{library} is absent (the library set lives beside the clone, in ../shared/eval/library)")
     recorded = json.loads(SCORES.read_text(encoding="utf-8"))
-    measured = _library_report(library, tmp_path / "index")
-    now = measured.to_json()
-    drops = [f"{k}: {now[k]:.4f} < recorded {recorded[k]:.4f} - {MARGIN}"
-             for k in GATED if now[k] < recorded[k] - MARGIN]
+    measured = _report(library, tmp_path / "index")
+    drops = _drops(measured.to_json(), recorded)
     assert not drops, "\n".join([*drops, "", evaluate.format_report(measured, verbose=True)])
 
 
@@ -57,17 +65,9 @@ REPOSITORY_SCORES = DATA / "repository_libraries_scores.json"
 
 def pooled_report(index_root: Path) -> evaluate.Report:
     """Every item of ``REPOSITORY_SETS`` asked as ``citebot eval`` asks it, one report over all of them."""
-    from bot.answer import Answerer
-    from bot.indexer import open_fresh
-
     outcomes, context_off = [], []
     for name in REPOSITORY_SETS:
-        loaded, warning = open_fresh(DATA / name / "corpus", index_root / name)
-        assert warning is None, warning
-        try:
-            report = evaluate.evaluate(Answerer(loaded), evaluate.load_items(DATA / name / "questions.jsonl"))
-        finally:
-            loaded.passages.close()
+        report = _report(DATA / name, index_root / name)
         outcomes += report.outcomes
         context_off += report.context_off
     return evaluate.Report(outcomes=tuple(outcomes), context_off=tuple(context_off))
@@ -76,9 +76,7 @@ def pooled_report(index_root: Path) -> evaluate.Report:
 def test_repository_libraries_regression_gate(tmp_path):
     recorded = json.loads(REPOSITORY_SCORES.read_text(encoding="utf-8"))
     assert recorded["sets"] == list(REPOSITORY_SETS), "re-record after changing the gated sets"
-    now = pooled_report(tmp_path).to_json()
-    drops = [f"{k}: {now[k]:.4f} < recorded {recorded[k]:.4f} - {MARGIN}"
-             for k in GATED if now[k] < recorded[k] - MARGIN]
+    drops = _drops(pooled_report(tmp_path).to_json(), recorded)
     assert not drops, "\n".join(drops)
 
 
