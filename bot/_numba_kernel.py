@@ -110,12 +110,13 @@ def _pass_over_from(docs, cur, end, lo, hi, d):
 
 
 @numba.njit(cache=True, nogil=True)
-def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, constant, out_ids, out_scores):
+def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids, out_scores):
     """The ``k`` best passages by (score desc, passage asc), document at a time with block-max MaxScore pruning
     (Turtle & Flood 1995; Ding & Suel 2011; as PISA's ``block_max_maxscore``), into ``out_*``; returns how many.
 
     ``tids`` come in the order every path adds them (``BM25Index._ordered``: highest bound first) with their
-    weights ``tw`` and bounds (weight × the term's largest score). A passage's score is its terms' weighted
+    weights ``tw`` and bounds (weight × the term's largest score); ``bw`` is what ``block_max`` is multiplied by
+    for each (its weight, times a scale when the postings were bounded with other statistics: ``BM25Index.view``). A passage's score is its terms' weighted
     impacts summed in that order from 0.0, the δ ``constant`` added last: the same floats as numpy's paths.
 
     Once ``k`` passages are kept, the terms whose bounds together cannot lift a passage to the ``k``-th best
@@ -195,14 +196,14 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
             # best, with every looked-up term at its largest, are skipped whole
             last = _block_last(cur[at], end[at])
             if (docs[last] < after
-                    and tw[at] * block_max[cur[at] >> SHIFT] + left[essential] + constant < theta - margin):
+                    and bw[at] * block_max[cur[at] >> SHIFT] + left[essential] + constant < theta - margin):
                 cur[at] = last + 1
                 continue
         if size == k:
             ub = constant
             for i in range(first, essential):
                 if cur[i] < end[i] and docs[cur[i]] == d:
-                    ub += tw[i] * block_max[cur[i] >> SHIFT]
+                    ub += bw[i] * block_max[cur[i] >> SHIFT]
             if ub + left[essential] < theta - margin:  # short even with the looked-up terms at their largest
                 _pass_over_from(docs, cur, end, first, essential, d)
                 continue
@@ -214,7 +215,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bounds, block_max, k, con
                 while p < end[i] and docs[_block_last(p, end[i])] < d:
                     p = _block_last(p, end[i]) + 1
                 shallow[i] = p
-                nb[i] = nb[i + 1] + (tw[i] * block_max[p >> SHIFT] if p < end[i] else 0.0)
+                nb[i] = nb[i + 1] + (bw[i] * block_max[p >> SHIFT] if p < end[i] else 0.0)
             if ub + nb[essential] < theta - margin:
                 _pass_over_from(docs, cur, end, first, essential, d)
                 continue

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -81,7 +82,6 @@ class BM25Index:
         params: BM25Params, max_weight, block_max,
     ):
         self.terms = terms
-        self.vocab = {t: i for i, t in enumerate(terms)}
         self.idf = idf
         self.indptr = indptr
         self.docs = docs
@@ -97,7 +97,24 @@ class BM25Index:
         # each term's largest posting score: the most it can add to a passage (``top``'s pruning bound)
         self.max_weight = max_weight
         self.block_max = block_max  # the largest score of each block of postings (the compiled top-k's bounds)
+        self.bound_scale = None  # per term, what ``block_max`` is multiplied by to bound its scores (``view``)
         self._local = threading.local()  # per-thread scratch scores for top()
+
+    def view(self, *, idf, norm, max_weight, bound_scale) -> "BM25Index":
+        """The same postings scored with other collection statistics: a segment of a larger index
+        (``segments.py``) scores its passages with the whole index's ``idf`` (per term of this one) and ``norm``
+        (per passage of this one; ``inf`` for a passage that is gone: it then adds nothing). ``max_weight`` and
+        ``bound_scale`` (what ``block_max`` is multiplied by) must still bound every posting's score."""
+        v = object.__new__(BM25Index)
+        v.__dict__.update(self.__dict__)
+        v.idf, v.norm, v.max_weight, v.bound_scale = idf, norm, max_weight, bound_scale
+        v._local = threading.local()
+        return v
+
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        """term → id; made when first asked (a segment of a larger index is never asked: 1M passages, 35 ms)."""
+        return {t: i for i, t in enumerate(self.terms)}
 
     # -- building ---------------------------------------------------------------------------
 
@@ -211,7 +228,14 @@ class BM25Index:
         if any(w < 0 for _, w in weighted):
             return self._top_dense(query, k)
         weighted = self._ordered(weighted)
-        constant = self._constant(weighted)
+        return self.ranked(weighted, k, self._constant(weighted))
+
+    def ranked(self, weighted: list[tuple[int, float]], k: int, constant: float) -> list[tuple[int, float]]:
+        """``top`` of (term id, weight) pairs already in the order their scores are summed, all weights > 0, with
+        the δ ``constant`` given."""
+        k = min(int(k), self.n_docs)
+        if k <= 0:
+            return []
         from . import kernel
 
         compiled = kernel.enabled()
@@ -281,7 +305,8 @@ class BM25Index:
         tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
         tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
         bounds = tw * self.max_weight[tids]
-        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, bounds,
+        bw = tw if self.bound_scale is None else tw * self.bound_scale[tids]  # what block_max is multiplied by
+        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, bw, bounds,
                         self.block_max, k, constant, ids, scores)
         return self._best(ids[:size], scores[:size], k, constant)  # the kernel added the constant
 
@@ -397,6 +422,29 @@ class BM25Index:
     def doc_terms(self, pid: int) -> np.ndarray:
         """Term ids present in passage ``pid``, ascending (from the forward index)."""
         return self.fwd_terms[self.fwd_indptr[pid] : self.fwd_indptr[pid + 1]]
+
+    def term_docs(self, tid: int) -> np.ndarray:
+        """The passages holding term ``tid``, ascending."""
+        return self.docs[self.indptr[tid] : self.indptr[tid + 1]]
+
+    def impacts_for(self, tid: int, pids: np.ndarray) -> np.ndarray:
+        """The score term ``tid`` adds to each of passages ``pids`` (before a question's weight; 0 where it is
+        not held)."""
+        out = np.zeros(len(pids))
+        s, e = int(self.indptr[tid]), int(self.indptr[tid + 1])
+        docs = self.docs[s:e]
+        if not len(docs) or not len(pids):
+            return out
+        at = np.minimum(np.searchsorted(docs, pids), len(docs) - 1)
+        hit = docs[at] == pids
+        out[hit] = self.impacts_at(tid, s + at[hit], pids[hit])
+        return out
+
+    def forward(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Passages ``start``..``end`` of the forward index: each one's number of distinct terms, then their
+        term ids and counts (what an incremental build copies of an unchanged file)."""
+        lo, hi = int(self.fwd_indptr[start]), int(self.fwd_indptr[end])
+        return np.diff(self.fwd_indptr[start : end + 1]), self.fwd_terms[lo:hi], self.fwd_tf[lo:hi]
 
 
 def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from . import corpus, store
-from .bm25 import BM25Index, BM25Params, forward_from_tokens
+from .bm25 import BM25Index, BM25Params, _ranges, forward_from_tokens
 from .errors import CitebotError, CorpusError
 from .lexicon import general_abbreviations, harvest
 from .model import Passage
@@ -169,12 +169,11 @@ class _Assembly:
         part = {n: np.asarray(a[start:end]) for n, a in o.arrays().items()}
         self._append_outline(part, int(o.article_of[start]), int(o.section_of[start]), new_start - start)
         self._counted += end - start
-        lo, hi = int(b.fwd_indptr[start]), int(b.fwd_indptr[end])
-        counts = np.diff(b.fwd_indptr[start : end + 1])
+        counts, terms, tf = b.forward(start, end)
         self.doc_len.append(np.asarray(b.doc_len[start:end], dtype=np.int64))
         self.counts.append(counts)
-        self.tids.append(self._remap[b.fwd_terms[lo:hi]])
-        self.tfs.append(np.asarray(b.fwd_tf[lo:hi]))
+        self.tids.append(self._remap[terms])
+        self.tfs.append(np.asarray(tf))
 
     @property
     def n_passages(self) -> int:
@@ -188,7 +187,7 @@ class _Assembly:
         tids, tfs = np.concatenate(self.tids), np.concatenate(self.tfs)
         self.counts = self.tids = self.tfs = []
         previous = None
-        if self._prev is not None:  # an edit: the copied passages' postings are spliced, not sorted again
+        if isinstance(getattr(self._prev, "bm25", None), BM25Index):  # an edit: the copied passages' postings are spliced
             pid_map = np.full(self._prev.bm25.n_docs, -1, dtype=np.int64)
             for start, end, at in self._copied:
                 pid_map[start:end] = np.arange(at, at + end - start)
@@ -269,6 +268,13 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None
+    if _segmentable(plan, previous, old, dense):
+        try:
+            return _build_segmented(corpus_dir, plan, previous, old_sources, results, tokenizer, params, progress,
+                                    fingerprint, previous_stems, workers)
+        finally:
+            if results is not None:
+                results.close()
     try:
         for i, (cf, rec, data) in enumerate(plan):
             start = asm.n_passages
@@ -277,7 +283,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
                 asm.add_previous(previous, s, e)
                 for src in old_sources.get(cf.rel, ()):
                     if src in previous.references:
-                        asm.references[src] = previous.references[src]
+                        asm.references[src] = store.stored_references(previous, src)
                     if src in previous.missing:
                         asm.missing[src] = list(previous.missing[src])
                 articles, digest = rec["articles"], rec["sha256"]
@@ -300,34 +306,212 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
             results.close()  # a failed build stops the worker processes
     corpus.require_passages(asm.n_passages, corpus_dir, len(files))
     bm25 = asm.index(params)
-    # "long form (ABBR)" definitions; only lines with a parenthesis can hold one
-    abbreviations = harvest(store.decode_passage(line, 0).text for line in asm.lines if b"(" in line)
-    stemmed: set[str] = set()
-    abbreviations += general_abbreviations(tokenizer, bm25.vocab, abbreviations, stemmed)
+    harvested = {rel: pairs for rel, rec in asm.records.items() if (pairs := _harvest(asm.lines[slice(*rec["passages"])]))}
     embeddings = None
     if dense:
         from . import dense as dense_mod
 
         embeddings = dense_mod.embed_passages(asm.lines, previous)
+    return _finish(store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
+                               missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
+                               pipeline=fingerprint, files_read=read, files_reused=reused, workers=workers,
+                               embeddings=embeddings, structure=asm.structure(), harvested=harvested),
+                   tokenizer, previous, previous_stems)
+
+
+def _harvest(lines) -> list[list[str]]:
+    """The "long form (SHORT)" definitions of passages ``lines`` (encoded); only a line with a parenthesis can hold one."""
+    return harvest(store.decode_passage(line, 0).text for line in lines if b"(" in line)
+
+
+def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | None,
+            previous_stems: dict) -> store.Built:
+    """``built`` with what every build adds last: the abbreviations its files define (``harvested``, all files
+    together) and the general ones its vocabulary uses, its lexicon (the previous one when built from the same) and
+    its word → stem table."""
+    from dataclasses import replace
+
     from . import lexicon as lexmod
 
+    abbreviations = [list(p) for p in sorted({tuple(p) for pairs in built.harvested.values() for p in pairs})]
+    vocab = built.bm25.vocab
+    stemmed: set[str] = set()
+    abbreviations = abbreviations + general_abbreviations(tokenizer, vocab, abbreviations, stemmed)
     key = lexmod.key(tokenizer, abbreviations)
-    lexicon = store.read_lexicon(previous.folder) if previous is not None else None  # unchanged: reused
-    if lexicon is None or lexicon.get("key") != key:
-        lexicon = lexmod.to_json(lexmod.build(tokenizer, abbreviations=abbreviations), key)
+    lexicon = None
+    if previous is not None and previous.manifest.get("lexicon") == key:  # unchanged: the file's bytes reused
+        with contextlib.suppress(OSError):
+            lexicon = (previous.folder / "lexicon.json").read_bytes()
+    if lexicon is None:
+        lexicon = store.read_lexicon(previous.folder) if previous is not None else None  # unchanged: reused
+        if lexicon is None or lexicon.get("key") != key:
+            lexicon = lexmod.to_json(lexmod.build(tokenizer, abbreviations=abbreviations), key)
     # word → stem for the corpus's words (the previous index's for the files reused, while their stems are
     # still index terms) and the shipped word lists: a question then needs no stemmer (tokenize.py)
-    vocab = bm25.vocab
     stems = previous_stems
     listed = _stem_shipped_lists(tokenizer) | stemmed
     english = english_words(tokenizer)  # shipped in the package: not repeated in the index
     stems.update(tokenizer.known())
     stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
-    return store.Built(bm25=bm25, passages=store.PassageLines(asm.lines), references=asm.references,
-                       missing=asm.missing, corpus=asm.records, tokenizer=tokenizer.settings,
-                       abbreviations=abbreviations, pipeline=fingerprint, vocabulary=lexmod.vocabulary_fingerprint(),
-                       files_read=read, files_reused=reused, workers=workers,
-                       embeddings=embeddings, stems=stems, lexicon=lexicon, structure=asm.structure())
+    return replace(built, abbreviations=abbreviations, vocabulary=lexmod.vocabulary_fingerprint(), stems=stems,
+                   lexicon=lexicon, lexicon_key=key)
+
+
+# An edit writes segments (segments.py) instead of one new index when what it reads again, and what it takes
+# away from the base, are at most this share of the corpus's bytes; else everything is built as one index again
+# (which also folds the segments back into one).
+SEGMENT_SHARE = 0.05
+
+
+def _segments_of(previous: store.Loaded):
+    """The previous version's base segment and its folder, and where each of its passages is: (segment, id there)."""
+    from .segments import Segment, SegmentedIndex
+
+    b = previous.bm25
+    if isinstance(b, SegmentedIndex):
+        return b.segments[0], previous.folder / "seg0", b.seg_of, b.local_of
+    n = b.n_docs
+    ident = np.arange(n, dtype=np.int64)
+    return (Segment(bm25=b, pid=ident, gid=np.arange(len(b.terms), dtype=np.int64)), previous.folder,
+            np.zeros(n, dtype=np.int8), ident)
+
+
+def _segmentable(plan, previous: store.Loaded | None, old: dict, dense: bool) -> bool:
+    if previous is None or not old or dense or previous.embeddings is not None:
+        return False
+    if store.read_harvested(previous.folder) is None:  # an index written before harvested.json: one index again
+        return False
+    _, _, seg_of, _ = _segments_of(previous)
+    total = sum(cf.size for cf, _, _ in plan) or 1
+    kept = {cf.rel for cf, rec, _ in plan if rec is not None}
+    changed = sum(cf.size for cf, rec, _ in plan if rec is None)  # read again: the delta
+    for rel, rec in old.items():
+        s, e = rec["passages"]
+        in_delta = e > s and seg_of[s] != 0
+        if in_delta and rel in kept:
+            changed += rec["size"]  # carried in the delta
+        elif not in_delta and rel not in kept:
+            changed += rec["size"]  # gone from the base
+    return changed <= SEGMENT_SHARE * total
+
+
+def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old_sources: dict, results, tokenizer: Tokenizer,
+                     params: BM25Params, progress, fingerprint: str, previous_stems: dict, workers: int) -> store.Built:
+    """``build`` as segments: the previous base kept (its passages of files edited or removed since now gone), and
+    every other file — read now, or carried from the previous delta — indexed as a new delta."""
+    from bisect import bisect_left
+
+    from .segments import Segment, SegmentedIndex
+
+    base, base_folder, seg_of, local_of = _segments_of(previous)
+    b = base.bm25
+    base_pid = np.full(b.n_docs, -1, dtype=np.int64)
+    delta = _Assembly()  # the files not in the base, in corpus order
+    logical = _Assembly()  # the whole corpus's outline, in corpus order (only its outline is used)
+    doc_len: list[np.ndarray] = []
+    delta_pid: list[np.ndarray] = []
+    references: dict[str, dict[int, str]] = {}
+    missing: dict[str, list[int]] = {}
+    records: dict[str, dict] = {}
+    before = store.read_harvested(previous.folder) or {}
+    harvested: dict[str, list] = {}
+    o = previous.structure
+    outline = o.arrays()
+    n = read = reused = 0
+    run = None  # (start, end) of reused passages of the base that follow each other: copied as one
+
+    def flush() -> None:
+        nonlocal run
+        if run is not None:
+            s, e, at = run
+            logical._append_outline({k: a[s:e] for k, a in outline.items()}, int(o.article_of[s]),
+                                    int(o.section_of[s]), at - s)
+            doc_len.append(np.asarray(previous.bm25.doc_len[s:e], dtype=np.int64))
+            base_pid[local_of[s:e]] = np.arange(at, at + e - s)
+            run = None
+
+    for i, (cf, rec, _) in enumerate(plan):
+        start = n
+        if rec is not None:
+            s, e = rec["passages"]
+            if e > s and seg_of[s] == 0:
+                if run is not None and run[1] == s:
+                    run = (run[0], e, run[2])
+                else:
+                    flush()
+                    run = (s, e, n)
+            elif e > s:  # carried from the previous delta
+                flush()
+                delta.add_previous(previous, s, e)
+                logical._append_outline({k: a[s:e] for k, a in outline.items()}, int(o.article_of[s]),
+                                        int(o.section_of[s]), n - s)
+                doc_len.append(np.asarray(previous.bm25.doc_len[s:e], dtype=np.int64))
+                delta_pid.append(np.arange(n, n + e - s))
+            n += e - s
+            for src in old_sources.get(cf.rel, ()):
+                if src in previous.references:
+                    references[src] = store.stored_references(previous, src)
+                if src in previous.missing:
+                    missing[src] = list(previous.missing[src])
+            articles, digest = rec["articles"], rec["sha256"]
+            if cf.rel in before:
+                harvested[cf.rel] = before[cf.rel]
+            reused += 1
+        else:
+            flush()
+            r = next(results) if results is not None else _read_file(cf, _, tokenizer)
+            if pairs := _harvest(r.lines):
+                harvested[cf.rel] = pairs
+            _add_read(delta, r, tokenizer)
+            logical._append_outline(r.outline, 0, 0, n)
+            doc_len.append(np.asarray(r.lens, dtype=np.int64))
+            delta_pid.append(np.arange(n, n + len(r.lens)))
+            references.update(r.references)
+            missing.update(r.missing)
+            n += len(r.lens)
+            articles, digest = r.articles, r.digest
+            read += 1
+        records[cf.rel] = {"sha256": digest, "size": cf.size, "mtime_ns": cf.mtime_ns, "passages": [start, n],
+                           "articles": articles}
+        if progress:
+            progress(Tick(i + 1, len(plan), n))
+    flush()
+    corpus.require_passages(n, corpus_dir, len(plan))
+    # the base's terms some live passage still holds, and the delta's: the vocabulary, sorted, as a full build's
+    gone = np.flatnonzero(base_pid < 0)
+    live = np.diff(b.indptr) - np.bincount(b.fwd_terms[_ranges(b.fwd_indptr, gone)], minlength=len(b.terms)) > 0
+    segments = [(base, base_pid, base_folder)]
+    d_bm25 = delta.index(params) if delta.n_passages else None
+    extra: list[str] = []
+    if d_bm25 is not None:
+        extra = [t for t in d_bm25.terms if (k := b.vocab.get(t)) is None or not live[k]]  # sorted, as d_bm25's
+    at = np.array([bisect_left(b.terms, t) for t in extra], dtype=np.int64)  # where each goes among the base's
+    ranked = np.cumsum(live) - 1
+    gid_base = np.where(live, ranked + np.searchsorted(at, np.arange(len(live)), side="right"), -1)
+    gid_extra = np.r_[0, np.cumsum(live)][at] + np.arange(len(extra))
+    terms: list = [None] * (int(live.sum()) + len(extra))
+    for k in np.flatnonzero(live).tolist():
+        terms[gid_base[k]] = b.terms[k]
+    for j, t in enumerate(extra):
+        terms[gid_extra[j]] = t
+    specs = [store.SegmentSpec(pid=base_pid, gid=gid_base, folder=base_folder,
+                               manifest=None if base_folder != previous.folder else previous.manifest)]
+    segs = [Segment(bm25=b, pid=base_pid, gid=gid_base)]
+    if d_bm25 is not None:
+        where = {t: int(g) for t, g in zip(extra, gid_extra)}
+        gid_delta = np.array([where[t] if t in where else gid_base[b.vocab[t]] for t in d_bm25.terms], dtype=np.int64)
+        d_pid = np.concatenate(delta_pid)
+        specs.append(store.SegmentSpec(pid=d_pid, gid=gid_delta, built=store.Built(
+            bm25=d_bm25, passages=store.PassageLines(delta.lines), references={}, missing={}, corpus={},
+            tokenizer=tokenizer.settings, pipeline=fingerprint, structure=delta.structure())))
+        segs.append(Segment(bm25=d_bm25, pid=d_pid, gid=gid_delta))
+    index = SegmentedIndex(terms=terms, segments=segs, doc_len=np.concatenate(doc_len).astype(np.int32),
+                           params=params)
+    return _finish(store.Built(bm25=index, passages=store.PassageLines([]), references=references, missing=missing,
+                               corpus=records, tokenizer=tokenizer.settings, pipeline=fingerprint, files_read=read,
+                               files_reused=reused, workers=workers, structure=logical.structure(),
+                               segments=tuple(specs), harvested=harvested),
+                   tokenizer, previous, previous_stems)
 
 
 def _stem_shipped_lists(tokenizer: Tokenizer) -> set[str]:
@@ -351,7 +535,8 @@ def english_words(tokenizer: Tokenizer) -> set[str]:
     table = word_stems(tokenizer)
     if not table:
         return set()
-    return {k.decode("utf-8") for k in table.keys()}
+    body = table.data[table.body:].decode("utf-8")  # every line's key at once: 5 times faster than table.keys()
+    return {line.partition("\t")[0] for line in body.split("\n") if line}
 
 
 TICK = 2000  # passages tokenized between two progress ticks within one file
@@ -534,7 +719,7 @@ def reindex(corpus_dir: Path, index_dir: Path, *, tokenizer: Tokenizer | None = 
         folder = store.write(Path(index_dir), built)
     return Stats(
         files=len(built.corpus), articles=sum(r["articles"] for r in built.corpus.values()),
-        passages=len(built.passages), terms=len(built.bm25.terms), seconds=time.perf_counter() - t0,
+        passages=built.bm25.n_docs, terms=len(built.bm25.terms), seconds=time.perf_counter() - t0,
         folder=folder, missing=built.missing, files_read=built.files_read, files_reused=built.files_reused,
         workers=built.workers,
     )

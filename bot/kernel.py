@@ -110,5 +110,5 @@ def _warm(kernel, count_types) -> None:
     docs = np.array([0, 1], dtype=np.int32)
     for dtype in count_types:
         kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
-               np.array([0], dtype=np.int64), np.array([1.0]), np.array([1.0]), np.array([1.5]), 1, 0.0,
+               np.array([0], dtype=np.int64), np.array([1.0]), np.array([1.0]), np.array([1.0]), np.array([1.5]), 1, 0.0,
                np.zeros(1, dtype=np.int32), np.zeros(1))

@@ -19,6 +19,10 @@ class LazyMap(Mapping):
             found = self._made[key] = self._make(self._raw[key])
         return found
 
+    def stored(self, key):
+        """``key``'s value in its stored form (what ``make`` is given), not made."""
+        return self._raw[key]
+
     def __contains__(self, key) -> bool:
         return key in self._raw
 

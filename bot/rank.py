@@ -117,7 +117,7 @@ class Levels:
         the article level and deciding both read them and a library's questions come back to the same words."""
         got = self._counts.get(tid)
         if got is None:
-            docs = self.bm25.docs[self.bm25.indptr[tid]: self.bm25.indptr[tid + 1]]
+            docs = self.bm25.term_docs(tid)
             counts = np.bincount(self.s.article_of[docs], minlength=self.n_articles)  # no sort
             arts = np.flatnonzero(counts)
             got = (arts.astype(np.int32), counts[arts].astype(np.int32))
@@ -259,12 +259,7 @@ def redundancy(bm25: BM25Index, query: dict[str, float], groups, pids: np.ndarra
             tid = bm25.term_id(stem)
             w = query.get(stem, 0.0)
             if tid is not None and w:
-                s, e = bm25.indptr[tid], bm25.indptr[tid + 1]
-                docs = bm25.docs[s:e]
-                at = np.searchsorted(docs, pids)
-                at = np.minimum(at, len(docs) - 1)
-                hit = docs[at] == pids
-                c[hit] = w * bm25.impacts_at(tid, s + at[hit], pids[hit])
+                c = w * bm25.impacts_for(tid, pids)
             cache[stem] = c
         return c
 

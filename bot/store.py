@@ -17,6 +17,7 @@
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
         references.json     {source: {number: text}} and each article's missing numbers
         abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
+        harvested.json      the same per corpus file (files defining none left out), so an edit harvests its files only
         stems.tsv           word <TAB> stem of the corpus's words, sorted, so a question needs no stemmer (nltk);
                             searched in place (sortedtsv.py), nothing parsed at start
         lexicon.json        the lexicon built for this index, keyed by what it was built from (lexicon.py)
@@ -97,6 +98,7 @@ class Built:
     corpus: dict[str, dict]  # rel path -> {"sha256", "size", "mtime_ns", "passages": [start, end], "articles"}
     tokenizer: dict
     abbreviations: list = field(default_factory=list)  # [[short, long], …] harvested from the articles
+    harvested: dict = field(default_factory=dict)  # corpus file → the [[short, long], …] it defines (files defining any)
     pipeline: str = ""  # fingerprint of the code that turned files into tokens (indexer.pipeline_fingerprint)
     vocabulary: str = ""  # fingerprint of the shipped vocabulary it was built with (lexicon.vocabulary_fingerprint)
     files_read: int = 0  # corpus files parsed and tokenised by this build
@@ -105,7 +107,33 @@ class Built:
     embeddings: np.ndarray | None = None  # optional dense extra: float32 passages × dim (dense.py)
     structure: Structure | None = None  # the outline arrays (structure.py); computed from the passages when None
     stems: dict = field(default_factory=dict)  # word → stem of the corpus's words, so questions need no stemmer
-    lexicon: dict | None = None  # the lexicon built for this index (lexicon.to_json), so no process rebuilds it
+    lexicon: dict | bytes | None = None  # the lexicon built for this index (lexicon.to_json; as bytes: the previous
+    # version's file, unchanged), so no process rebuilds it
+    lexicon_key: str | None = None  # what it was built from (lexicon.key), recorded in the manifest
+    segments: tuple = ()  # a version in segments (segments.py): one SegmentSpec each; bm25 is then a SegmentedIndex
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """One segment of a version to write: an existing single-index folder hard-linked (``folder``), or a new one
+    (``built``); the corpus-wide id of each of its passages (``pid``) and terms (``gid``), -1 for none."""
+
+    pid: np.ndarray
+    gid: np.ndarray
+    folder: Path | None = None
+    built: "Built | None" = None
+    manifest: dict | None = None  # ``folder``'s manifest, when the caller has it read already
+
+
+class Stored(dict):
+    """An article's references as ``references.json`` stores them ({"number": text}, in number order): what an
+    edit copies of a file it reuses, written back as they are (20,000 articles: 0.1 s made and unmade)."""
+
+
+def stored_references(loaded: "Loaded", src: str):
+    """``loaded``'s references of ``src``, as ``Stored``, or its made ones when they are not lazily loaded."""
+    refs = loaded.references
+    return Stored(refs.stored(src)) if isinstance(refs, LazyMap) else refs[src]
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) made an encoder per call
@@ -218,33 +246,66 @@ def write(index_dir: Path, built: Built) -> Path:
     return final
 
 
+def _write_segments(folder: Path, built: Built) -> list[dict]:
+    """Each segment in its sub-folder (hard links to an existing index's files, or written anew) with its id maps
+    beside it; their manifest entries."""
+    out = []
+    for i, spec in enumerate(built.segments):
+        name = f"seg{i}"
+        sub = folder / name
+        sub.mkdir()
+        if spec.folder is not None:
+            for f in sorted(Path(spec.folder).iterdir()):
+                if f.is_file() and f.name != "manifest.json":
+                    os.link(f, sub / f.name)  # the same bytes and mtime: its manifest still vouches for them
+            # its manifest without the per-file corpus records (4 MB at 20,000 files, read at every load otherwise)
+            kept = {k: v for k, v in (spec.manifest or _read_manifest(Path(spec.folder))).items() if k != "corpus"}
+            (sub / "manifest.json").write_text(_manifest_text(kept), encoding="utf-8")
+        else:
+            _write_files(sub, spec.built)
+        np.save(folder / f"{name}.pid.npy", np.ascontiguousarray(spec.pid, dtype=np.int32), allow_pickle=False)
+        np.save(folder / f"{name}.gid.npy", np.ascontiguousarray(spec.gid, dtype=np.int32), allow_pickle=False)
+        out.append({"folder": name, "pid": f"{name}.pid.npy", "gid": f"{name}.gid.npy"})
+    return out
+
+
 def _write_files(folder: Path, built: Built) -> None:
     b = built.bm25
-    arrays = {
-        "idf": b.idf, "max_weight": b.max_weight, "block_max": b.block_max, "indptr": b.indptr, "docs": b.docs,
-        "tf": b.tf, "doc_len": b.doc_len, "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms, "fwd_tf": b.fwd_tf,
-    }
+    segments = _write_segments(folder, built) if built.segments else None
+    if segments is None:
+        arrays = {
+            "idf": b.idf, "max_weight": b.max_weight, "block_max": b.block_max, "indptr": b.indptr, "docs": b.docs,
+            "tf": b.tf, "doc_len": b.doc_len, "fwd_indptr": b.fwd_indptr, "fwd_terms": b.fwd_terms,
+            "fwd_tf": b.fwd_tf,
+        }
+    else:  # the postings, forward index and passages are the segments'; per passage and per term is here
+        arrays = {"doc_len": b.doc_len}
     outline = built.structure or of_passages(built.passages)
     arrays.update(outline.arrays())
     for name, arr in arrays.items():
         np.save(folder / f"{name}.npy", np.ascontiguousarray(arr, dtype=ARRAY_DTYPES.get(name, arr.dtype)),
                 allow_pickle=False)
     (folder / "terms.json").write_text(json.dumps(b.terms, ensure_ascii=False), encoding="utf-8")
-    offsets = np.zeros(len(built.passages) + 1, dtype=np.int64)
-    lines = built.passages.lines if isinstance(built.passages, PassageLines) else [
-        encode_passage(p) for p in built.passages]
-    np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=offsets[1:])
-    with open(folder / "passages.jsonl", "wb", buffering=1 << 20) as f:
-        f.writelines(lines)  # one call, not one a line (1M passages: 0.5 s)
-    np.save(folder / "passage_offsets.npy", offsets, allow_pickle=False)
+    if segments is None:
+        offsets = np.zeros(len(built.passages) + 1, dtype=np.int64)
+        lines = built.passages.lines if isinstance(built.passages, PassageLines) else [
+            encode_passage(p) for p in built.passages]
+        np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=offsets[1:])
+        with open(folder / "passages.jsonl", "wb", buffering=1 << 20) as f:
+            f.writelines(lines)  # one call, not one a line (1M passages: 0.5 s)
+        np.save(folder / "passage_offsets.npy", offsets, allow_pickle=False)
     refs = {
-        "references": {src: {str(n): t for n, t in sorted(r.items())} for src, r in built.references.items()},
+        "references": {src: r if isinstance(r, Stored) else {str(n): t for n, t in sorted(r.items())}
+                       for src, r in built.references.items()},
         "missing": built.missing,
     }
     (folder / "references.json").write_text(json.dumps(refs, ensure_ascii=False), encoding="utf-8")
     (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
+    (folder / HARVESTED).write_text(json.dumps(built.harvested, ensure_ascii=False), encoding="utf-8")
     (folder / STEMS).write_bytes(stems_table(built.stems))
-    if built.lexicon is not None:
+    if isinstance(built.lexicon, bytes):
+        (folder / "lexicon.json").write_bytes(built.lexicon)
+    elif built.lexicon is not None:
         (folder / "lexicon.json").write_text(json.dumps(built.lexicon, ensure_ascii=False), encoding="utf-8")
     dense_meta = None
     if built.embeddings is not None:
@@ -252,12 +313,14 @@ def _write_files(folder: Path, built: Built) -> None:
 
         dense_meta = dense.save(folder, built.embeddings)
     for p in folder.iterdir():
-        with open(p, "rb") as f:
-            os.fsync(f.fileno())
+        if p.is_file():  # a segment's folder fsyncs its own files
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
     files = {}
     for p in sorted(folder.iterdir()):
-        st = p.stat()
-        files[p.name] = {"bytes": st.st_size, "sha256": _sha256_file(p), "mtime_ns": st.st_mtime_ns}
+        if p.is_file():
+            st = p.stat()
+            files[p.name] = {"bytes": st.st_size, "sha256": _sha256_file(p), "mtime_ns": st.st_mtime_ns}
     from datetime import datetime, timezone
 
     manifest = {
@@ -266,7 +329,7 @@ def _write_files(folder: Path, built: Built) -> None:
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tokenizer": built.tokenizer,
         "bm25": b.params.to_json(),
-        "counts": {"passages": len(built.passages), "terms": len(b.terms), "files": len(built.corpus)},
+        "counts": {"passages": b.n_docs, "terms": len(b.terms), "files": len(built.corpus)},
         "pipeline": built.pipeline,
         "vocabulary": built.vocabulary,
         "corpus": built.corpus,
@@ -274,6 +337,10 @@ def _write_files(folder: Path, built: Built) -> None:
     }
     if dense_meta is not None:
         manifest["dense"] = dense_meta
+    if segments is not None:
+        manifest["segments"] = segments
+    if built.lexicon_key is not None:
+        manifest["lexicon"] = built.lexicon_key
     with open(folder / "manifest.json", "w", encoding="utf-8") as f:
         f.write(_manifest_text(manifest))
         f.flush()
@@ -364,6 +431,16 @@ class Loaded:
 
 
 STEMS = "stems.tsv"
+HARVESTED = "harvested.json"  # each corpus file's "long form (SHORT)" definitions: an edit harvests only what it reads
+
+
+def read_harvested(folder: Path) -> dict | None:
+    """``harvested.json`` of a version (None when it has none or it is unreadable)."""
+    try:
+        found = json.loads((Path(folder) / HARVESTED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def stems_table(stems: dict[str, str]) -> bytes:
@@ -494,39 +571,32 @@ def _largest_id(ids: np.ndarray, indptr: np.ndarray, whole: bool) -> int:
     return int(ids[ends].max()) if len(ends) else -1
 
 
-def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Loaded:
-    """Open one version, checking it first (``verify``: "auto" or "full", see ``ALWAYS_HASH_BYTES``)."""
-    if verify not in ("auto", "full"):
-        raise ValueError(f"verify must be 'auto' or 'full', not {verify!r}")
-    manifest = _manifest(folder)
-    if manifest.get("tokenizer") != tokenizer:
-        raise IndexFormatError(f"{folder}: built with other tokenizer settings; run `citebot reindex`")
-    try:
-        files = manifest["files"]
-        for name, meta in files.items():
-            _check_file(folder / name, meta, verify)
-        arrays = {}
-        for name in ARRAYS + OUTLINE_ARRAYS:
-            if f"{name}.npy" not in files:
-                raise IndexFormatError(f"{folder}: {name}.npy is not in the manifest; run `citebot reindex`")
-            arr = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
-            if arr.ndim != 1 or (arr.dtype not in COUNT_DTYPES if name in ("tf", "fwd_tf")
-                                 else arr.dtype != ARRAY_DTYPES[name]):
-                raise IndexFormatError(f"{folder}/{name}.npy has the wrong type; run `citebot reindex`")
-            arrays[name] = np.asarray(arr)  # a plain ndarray over the mapping: slicing a memmap is slower
-        terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
-        offsets = np.load(folder / "passage_offsets.npy", allow_pickle=False)
-        refs_doc = json.loads((folder / "references.json").read_text(encoding="utf-8"))
-        abbreviations = (json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
-                         if "abbreviations.json" in files else [])
-        params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})
-        from . import dense
+def _arrays(folder: Path, files: dict, names) -> dict[str, np.ndarray]:
+    arrays = {}
+    for name in names:
+        if f"{name}.npy" not in files:
+            raise IndexFormatError(f"{folder}: {name}.npy is not in the manifest; run `citebot reindex`")
+        arr = np.load(folder / f"{name}.npy", allow_pickle=False, mmap_mode="r")
+        if arr.ndim != 1 or (arr.dtype not in COUNT_DTYPES if name in ("tf", "fwd_tf")
+                             else arr.dtype != ARRAY_DTYPES[name]):
+            raise IndexFormatError(f"{folder}/{name}.npy has the wrong type; run `citebot reindex`")
+        arrays[name] = np.asarray(arr)  # a plain ndarray over the mapping: slicing a memmap is slower
+    return arrays
 
-        embeddings = dense.load(folder, manifest, len(offsets) - 1)
-    except IndexFormatError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise IndexFormatError(f"{folder}: unreadable index ({e}); run `citebot reindex`") from None
+
+def _outline(folder: Path, arrays: dict, n_docs: int) -> Structure:
+    outline = Structure(**{name: arrays.pop(name) for name in OUTLINE_ARRAYS})
+    if not all(len(a) == n_docs for a in outline.arrays().values()) or (
+            n_docs and (int(outline.parent_of.max()) >= n_docs or int(outline.parent_of.min()) < -1)):
+        raise IndexFormatError(f"{folder}: the outline arrays do not agree with the passages; run `citebot reindex`")
+    return outline
+
+
+def _single(folder: Path, manifest: dict, terms: list, params: BM25Params, verify: str):
+    """A single index's postings, passage offsets and outline (the files checked already)."""
+    files = manifest["files"]
+    arrays = _arrays(folder, files, ARRAYS + OUTLINE_ARRAYS)
+    offsets = np.load(folder / "passage_offsets.npy", allow_pickle=False)
     n_docs, n_terms = len(arrays["doc_len"]), len(terms)
     consistent = (
         n_docs == manifest["counts"]["passages"] == len(offsets) - 1
@@ -541,17 +611,87 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
     )
     if not consistent:
         raise IndexFormatError(f"{folder}: the index files do not agree with each other; run `citebot reindex`")
-    outline = Structure(**{name: arrays.pop(name) for name in OUTLINE_ARRAYS})
-    if not all(len(a) == n_docs for a in outline.arrays().values()) or (
-            n_docs and (int(outline.parent_of.max()) >= n_docs or int(outline.parent_of.min()) < -1)):
-        raise IndexFormatError(f"{folder}: the outline arrays do not agree with the passages; run `citebot reindex`")
-    bm25 = BM25Index(terms=terms, params=params, **arrays)
+    outline = _outline(folder, arrays, n_docs)
+    return BM25Index(terms=terms, params=params, **arrays), offsets, outline
+
+
+def _segmented(folder: Path, manifest: dict, terms: list, params: BM25Params, tokenizer: dict, verify: str):
+    """A version in segments (segments.py): each segment's index, checked as a single one, and the whole."""
+    from .segments import Segment, SegmentedIndex, SegmentedPassages
+
+    arrays = _arrays(folder, manifest["files"], ("doc_len",) + OUTLINE_ARRAYS)
+    doc_len = arrays.pop("doc_len")
+    n_docs = len(doc_len)
+    outline = _outline(folder, arrays, n_docs)
+    segments, stores = [], []
+    try:
+        for spec in manifest["segments"]:
+            sub = folder / spec["folder"]
+            sub_manifest = _read_manifest(sub)
+            if sub_manifest.get("tokenizer") != tokenizer or sub_manifest.get("bm25") != manifest.get("bm25"):
+                raise IndexFormatError(f"{sub}: a segment built with other settings; run `citebot reindex`")
+            for name, meta in sub_manifest["files"].items():
+                _check_file(sub / name, meta, verify)
+            sub_terms = json.loads((sub / "terms.json").read_text(encoding="utf-8"))
+            bm25, offsets, _ = _single(sub, sub_manifest, sub_terms, params, verify)
+            pid = np.load(folder / spec["pid"], allow_pickle=False)
+            gid = np.load(folder / spec["gid"], allow_pickle=False)
+            if not (pid.dtype == gid.dtype == np.int32 and pid.ndim == gid.ndim == 1 and len(pid) == bm25.n_docs
+                    and len(gid) == len(sub_terms) and (not len(pid) or -1 <= int(pid.min()) and int(pid.max()) < n_docs)
+                    and (not len(gid) or -1 <= int(gid.min()) and int(gid.max()) < len(terms))):
+                raise IndexFormatError(f"{folder}: segment {spec['folder']}'s id maps do not agree; run `citebot reindex`")
+            stores.append(PassageStore(sub / "passages.jsonl", offsets))
+            segments.append(Segment(bm25=bm25, pid=pid, gid=gid))
+        if sum(int((s.pid >= 0).sum()) for s in segments) != n_docs:
+            raise IndexFormatError(f"{folder}: the segments' passages do not make up the index; run `citebot reindex`")
+        index = SegmentedIndex(terms=terms, segments=segments, doc_len=doc_len, params=params)
+    except (ValueError, IndexError) as e:
+        for st in stores:
+            st.close()
+        raise IndexFormatError(f"{folder}: the segments do not agree ({e}); run `citebot reindex`") from None
+    except BaseException:
+        for st in stores:
+            st.close()
+        raise
+    return index, SegmentedPassages(stores, index.seg_of, index.local_of), outline
+
+
+def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Loaded:
+    """Open one version, checking it first (``verify``: "auto" or "full", see ``ALWAYS_HASH_BYTES``)."""
+    if verify not in ("auto", "full"):
+        raise ValueError(f"verify must be 'auto' or 'full', not {verify!r}")
+    manifest = _manifest(folder)
+    if manifest.get("tokenizer") != tokenizer:
+        raise IndexFormatError(f"{folder}: built with other tokenizer settings; run `citebot reindex`")
+    segmented = "segments" in manifest
+    try:
+        files = manifest["files"]
+        for name, meta in files.items():
+            _check_file(folder / name, meta, verify)
+        terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        refs_doc = json.loads((folder / "references.json").read_text(encoding="utf-8"))
+        abbreviations = (json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
+                         if "abbreviations.json" in files else [])
+        params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})
+        if segmented:
+            bm25, passages, outline = _segmented(folder, manifest, terms, params, tokenizer, verify)
+            embeddings = None
+        else:
+            bm25, offsets, outline = _single(folder, manifest, terms, params, verify)
+            from . import dense
+
+            embeddings = dense.load(folder, manifest, len(offsets) - 1)
+    except IndexFormatError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexFormatError(f"{folder}: unreadable index ({e}); run `citebot reindex`") from None
     # each article's numbers made ints when it is first cited (an answer cites a few of thousands of articles)
     references = LazyMap(refs_doc["references"], lambda r: {int(n): t for n, t in r.items()})
-    try:
-        passages = PassageStore(folder / "passages.jsonl", offsets)
-    except OSError as e:  # the version was pruned by two swaps while we loaded it: load() retries
-        raise IndexFormatError(f"{folder}/passages.jsonl is unreadable ({e.strerror}); run `citebot reindex`") from None
+    if not segmented:
+        try:
+            passages = PassageStore(folder / "passages.jsonl", offsets)
+        except OSError as e:  # the version was pruned by two swaps while we loaded it: load() retries
+            raise IndexFormatError(f"{folder}/passages.jsonl is unreadable ({e.strerror}); run `citebot reindex`") from None
     return Loaded(
         folder=folder, manifest=manifest, bm25=bm25,
         passages=passages,

@@ -127,6 +127,7 @@ def test_edits_splice_the_previous_postings_into_the_same_index(many, index_dir,
 
     reindex(many, index_dir)
     monkeypatch.setattr(bm25, "SPLICE_MAX", 1.0)  # these corpora are small: an edit is more than 2 % of them
+    monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.0)  # one index, not segments (test_segments.py)
     used = []
     real = bm25._spliced
     monkeypatch.setattr(bm25, "_spliced", lambda *a: used.append(real(*a)) or used[-1])
@@ -217,9 +218,12 @@ def test_a_same_size_edit_is_read_again_not_reused(many, index_dir, tmp_path, re
     assert_same_index(load(index_dir), full_rebuild(many, tmp_path))
 
 
-def test_a_file_added_first_moves_every_reused_outline_and_equals_a_full_rebuild(many, index_dir, tmp_path):
+def test_a_file_added_first_moves_every_reused_outline_and_equals_a_full_rebuild(many, index_dir, tmp_path,
+                                                                                monkeypatch):
     """A new file that sorts before the others: every reused passage moves, and so must its parent link
-    (the seed article's lists hang from their lead-ins), its article and its section numbers."""
+    (the seed article's lists hang from their lead-ins), its article and its section numbers. (One index here;
+    ``test_segments.py`` makes the same edit in segments.)"""
+    monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.0)
     reindex(many, index_dir)
     (many / "0-first.md").write_text(MARKDOWN_ARTICLE.replace("Gout", "Pseudogout"), encoding="utf-8")
     stats = reindex(many, index_dir)

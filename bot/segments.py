@@ -1,0 +1,236 @@
+"""An index in segments: a one-file edit writes a small segment instead of copying the whole index.
+
+A full build writes one index (``bm25.BM25Index``, ``store.py``). An edit that changes little (``indexer``'s
+``SEGMENT_SHARE``) writes a new version made of two *segments*, each a complete index of its own in a sub-folder:
+
+* ``seg0``, the **base**: the last full build's files, hard-linked, not copied (at 1M passages, 500 MB that an
+  edit used to rewrite). Passages of files edited or removed since are *gone*: they stay in its postings but
+  score nothing.
+* ``seg1``, the **delta**: every file read since the base was built (edited or added), indexed on its own.
+
+The version itself holds what is per passage or per term of the whole corpus, rewritten at each edit (a few MB
+at 1M passages): the vocabulary (``terms.json``, sorted, only terms a live passage holds), each passage's length
+and outline, in corpus order; and per segment, the corpus-wide id of each of its passages (``-1``: gone) and of
+each of its terms. A passage's id is its place in the corpus, as in a full build, so everything that reads
+passages by id (the outline, the answer's assembly, references) reads the same ids whichever way it was built.
+
+Scores use the whole corpus's statistics (live passages, their mean length, each term's live passages), so
+they are the ones a full rebuild gives: every posting is scored with the same expression and the same idf and
+length norm (``view``); only the order in which a passage's terms are summed may differ from a full build's
+(within 1e-12). Each segment's top ``k`` is exact, so their merge is. Pruning bounds were worked out with the
+segment's own statistics at its build: with the corpus's they are scaled by the ratio of the idfs and, when the
+mean length grew, of the mean lengths (a BM25 score can grow by no more), so they still bound every score.
+
+When the delta and the gone passages grow past the share, the next edit builds one index again (``indexer``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .bm25 import BM25Index, BM25Params, _norm
+
+GONE = -1
+
+
+class Segment(NamedTuple):
+    """One segment: its own index and, per passage and per term of it, the corpus-wide id (``GONE``: none)."""
+
+    bm25: BM25Index
+    pid: np.ndarray  # int32 per passage of the segment: its id in the corpus, or GONE
+    gid: np.ndarray  # int32 per term of the segment: its id in ``terms``, or GONE (no live passage holds it)
+
+
+def live_df(seg: Segment, n_terms: int) -> np.ndarray:
+    """Per corpus-wide term, how many of the segment's live passages hold it."""
+    b = seg.bm25
+    df = np.diff(b.indptr).astype(np.int64)
+    gone = np.flatnonzero(seg.pid < 0)
+    if len(gone):
+        starts, ends = b.fwd_indptr[gone], b.fwd_indptr[gone + 1]
+        held = np.concatenate([b.fwd_terms[s:e] for s, e in zip(starts.tolist(), ends.tolist())])
+        df -= np.bincount(held, minlength=len(df))
+    out = np.zeros(n_terms, dtype=np.int64)
+    known = seg.gid >= 0
+    out[seg.gid[known]] = df[known]
+    return out
+
+
+class SegmentedIndex:
+    """The ``BM25Index`` interface (what ranking, deciding and building read) over segments."""
+
+    def __init__(self, *, terms: list[str], segments: list[Segment], doc_len: np.ndarray, params: BM25Params):
+        self.terms = terms
+        self.segments = segments
+        self.params = params
+        self.k1p1 = params.k1 + 1
+        self.doc_len = doc_len
+        self.n_docs = n = int(len(doc_len))
+        self.norm = _norm(doc_len, params)
+        n_terms = len(terms)
+        df = sum(live_df(s, n_terms) for s in segments)
+        self.idf = np.log((n + 1) / np.maximum(df, 1)).astype(np.float64)  # as BM25Index.from_forward
+        avgdl = float(np.asarray(doc_len).sum(dtype=np.int64)) / max(n, 1) or 1.0
+        self.seg_of = np.full(n, GONE, dtype=np.int8)  # each passage's segment and its id there
+        self.local_of = np.full(n, GONE, dtype=np.int64)
+        self.max_weight = np.zeros(n_terms)  # per term, a bound on its score in any passage: the order terms are summed in
+        self._views: list[BM25Index] = []
+        self._local_tid: list[np.ndarray] = []  # per segment: corpus-wide term id → its id there (GONE: none)
+        for i, seg in enumerate(segments):
+            b = seg.bm25
+            live = np.flatnonzero(seg.pid >= 0)
+            self.seg_of[seg.pid[live]] = i
+            self.local_of[seg.pid[live]] = live
+            known = seg.gid >= 0
+            g = np.where(known, seg.gid, 0)
+            idf = np.where(known, self.idf[g], b.idf)
+            own_avgdl = float(np.asarray(b.doc_len).sum(dtype=np.int64)) / max(b.n_docs, 1) or 1.0
+            scale = np.where(known, idf / b.idf, 1.0) * max(1.0, avgdl / own_avgdl)
+            norm = np.full(b.n_docs, np.inf)
+            norm[live] = self.norm[seg.pid[live]]
+            view = b.view(idf=idf, norm=norm, max_weight=b.max_weight * scale, bound_scale=scale)
+            self._views.append(view)
+            local = np.full(n_terms, GONE, dtype=np.int64)
+            local[seg.gid[known]] = np.flatnonzero(known)
+            self._local_tid.append(local)
+            np.maximum.at(self.max_weight, seg.gid[known], view.max_weight[known])
+        if n and (self.seg_of < 0).any():
+            raise ValueError("a passage of the index is in no segment")
+
+    vocab = BM25Index.vocab  # made when first asked: not by the check of a version just written
+    # the same as a single index's: the question's terms, their order and the δ part
+    _weighted = BM25Index._weighted
+    _ordered = BM25Index._ordered
+    _constant = BM25Index._constant
+    term_id = BM25Index.term_id
+    _top_dense = BM25Index._top_dense
+
+    @property
+    def count_types(self) -> tuple:
+        return tuple({v.tf.dtype for v in self._views})
+
+    def _local(self, i: int, weighted: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        local = self._local_tid[i]
+        return [(int(local[t]), w) for t, w in weighted if local[t] >= 0]
+
+    def top(self, query, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (passage id, score), best first, ties by passage id: each segment's best, merged."""
+        k = min(int(k), self.n_docs)
+        if k <= 0:
+            return []
+        weighted = self._weighted(query)
+        if any(w < 0 for _, w in weighted):
+            return self._top_dense(query, k)
+        weighted = self._ordered(weighted)
+        constant = self._constant(weighted)
+        found: list[tuple[float, int]] = []
+        for i, (seg, view) in enumerate(zip(self.segments, self._views)):
+            local = self._local(i, weighted)
+            if not local:
+                continue
+            if len(found) >= k:  # the base's best are in: a small segment that cannot reach them is not read
+                found.sort()
+                bound = constant + sum(w * float(view.max_weight[t]) for t, w in local)
+                if bound * (1 + 1e-9) < -found[k - 1][0]:
+                    continue
+            pid = seg.pid
+            found += [(-s, int(pid[d])) for d, s in view.ranked(local, k, constant)
+                      if s > constant and pid[d] >= 0]  # a gone passage scores the constant
+        found.sort()
+        out = [(d, -s) for s, d in found[:k]]
+        if len(out) < k:  # fewer than k passages hold a question term: the first others, at the constant
+            held = {d for d, _ in out}
+            out += [(d, float(constant)) for d in range(min(self.n_docs, k + len(held))) if d not in held][: k - len(out)]
+        return out
+
+    def scores(self, query) -> np.ndarray:
+        """Scores of every passage (as ``BM25Index.scores``)."""
+        out = np.zeros(self.n_docs, dtype=np.float64)
+        weighted = self._ordered(self._weighted(query))
+        for i, (seg, view) in enumerate(zip(self.segments, self._views)):
+            for tid, weight in self._local(i, weighted):
+                s, e = view.indptr[tid], view.indptr[tid + 1]
+                pids = seg.pid[view.docs[s:e]]
+                live = pids >= 0
+                out[pids[live]] += (weight * view.impacts(tid, s, e))[live]
+        constant = self._constant(weighted)
+        if constant:
+            out += constant
+        return out
+
+    def term_docs(self, tid: int) -> np.ndarray:
+        """The passages holding term ``tid``, ascending."""
+        parts = []
+        for i, (seg, view) in enumerate(zip(self.segments, self._views)):
+            t = self._local_tid[i][tid]
+            if t >= 0:
+                pids = seg.pid[view.term_docs(t)]
+                parts.append(pids[pids >= 0])
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+
+    def impacts_for(self, tid: int, pids: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(pids))
+        pids = np.asarray(pids, dtype=np.int64)
+        for i, view in enumerate(self._views):
+            t = self._local_tid[i][tid]
+            sel = np.flatnonzero(self.seg_of[pids] == i)
+            if t >= 0 and len(sel):
+                out[sel] = view.impacts_for(t, self.local_of[pids[sel]])
+        return out
+
+    def doc_terms(self, pid: int) -> np.ndarray:
+        """Term ids present in passage ``pid``, ascending (both vocabularies are sorted, so the ids map in order)."""
+        i = int(self.seg_of[pid])
+        return self.segments[i].gid[self._views[i].doc_terms(int(self.local_of[pid]))]
+
+    def forward(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``BM25Index.forward`` of passages ``start``..``end``, their runs read from the segments holding them."""
+        counts, terms, tfs = [], [], []
+        at = start
+        while at < end:
+            i, lo = int(self.seg_of[at]), int(self.local_of[at])
+            run = at + 1  # passages that follow each other in one segment
+            while run < end and self.seg_of[run] == i and self.local_of[run] == lo + (run - at):
+                run += 1
+            c, t, f = self._views[i].forward(lo, lo + run - at)
+            counts.append(c)
+            terms.append(self.segments[i].gid[t])
+            tfs.append(f)
+            at = run
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint8)
+        return np.concatenate(counts), np.concatenate(terms), np.concatenate(tfs)
+
+
+class SegmentedPassages:
+    """``store.PassageStore``'s interface over the segments' passage files, by corpus-wide passage id."""
+
+    def __init__(self, stores: list, seg_of: np.ndarray, local_of: np.ndarray):
+        self._stores, self._seg_of, self._local_of = stores, seg_of, local_of
+
+    def __len__(self) -> int:
+        return len(self._seg_of)
+
+    def get(self, pid: int):
+        from dataclasses import replace
+
+        p = self._stores[int(self._seg_of[pid])].get(int(self._local_of[pid]))
+        return replace(p, pid=pid)
+
+    def lines(self, start: int, end: int) -> list[bytes]:
+        out: list[bytes] = []
+        at = start
+        while at < end:
+            i, lo = int(self._seg_of[at]), int(self._local_of[at])
+            run = at + 1
+            while run < end and self._seg_of[run] == i and self._local_of[run] == lo + (run - at):
+                run += 1
+            out += self._stores[i].lines(lo, lo + run - at)
+            at = run
+        return out
+
+    def close(self) -> None:
+        for s in self._stores:
+            s.close()
