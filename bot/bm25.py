@@ -111,6 +111,11 @@ class BM25Index:
         v._local = threading.local()
         return v
 
+    @property
+    def count_types(self) -> tuple:
+        """The count types of its postings (what the compiled top-k is compiled for: ``kernel.enable``)."""
+        return (self.tf.dtype,)
+
     @cached_property
     def vocab(self) -> dict[str, int]:
         """term → id; made when first asked (a segment of a larger index is never asked: 1M passages, 35 ms)."""

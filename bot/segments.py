@@ -162,13 +162,15 @@ class SegmentedIndex:
 
     def term_docs(self, tid: int) -> np.ndarray:
         """The passages holding term ``tid``, ascending."""
-        parts = []
+        out = None
         for i, (seg, view) in enumerate(zip(self.segments, self._views)):
             t = self._local_tid[i][tid]
             if t >= 0:
-                pids = seg.pid[view.term_docs(t)]
-                parts.append(pids[pids >= 0])
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+                pids = seg.pid[view.term_docs(t)]  # ascending: a segment keeps its passages' order
+                pids = pids[pids >= 0]
+                # merged by insertion (a delta's few among the base's many), not sorted again
+                out = pids if out is None else np.insert(out, np.searchsorted(out, pids), pids)
+        return np.zeros(0, dtype=np.int32) if out is None else out
 
     def impacts_for(self, tid: int, pids: np.ndarray) -> np.ndarray:
         out = np.zeros(len(pids))
@@ -214,10 +216,10 @@ class SegmentedPassages:
         return len(self._seg_of)
 
     def get(self, pid: int):
-        from dataclasses import replace
+        from .store import decode_passage
 
-        p = self._stores[int(self._seg_of[pid])].get(int(self._local_of[pid]))
-        return replace(p, pid=pid)
+        lo = int(self._local_of[pid])
+        return decode_passage(self._stores[int(self._seg_of[pid])].lines(lo, lo + 1)[0], pid)
 
     def lines(self, start: int, end: int) -> list[bytes]:
         out: list[bytes] = []

@@ -63,9 +63,10 @@ from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, of_passages
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 8  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
+VERSION = 9  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
 # 5: list items marked (passages.jsonl's sixth field, is_item.npy); 6: stems.tsv, sorted, for stems.json;
-# 7: block_max.npy (the compiled top-k's block bounds); 8: its blocks of 16 postings, not 64
+# 7: block_max.npy (the compiled top-k's block bounds); 8: its blocks of 16 postings, not 64; 9: segments
+# (segments.py: a version may be a base and a delta in sub-folders), harvested.json, the lexicon's key
 ARRAYS = ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
     "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32, "is_item": np.int8,

@@ -138,7 +138,9 @@ def cold_ask(corpus_dir: Path, index_dir: Path, question: str, repeat: int = 3) 
 
 def bags_of_words(bm25) -> list[list[str]]:
     """Each passage's tokens (as a multiset, order lost) from the forward index."""
-    terms, ptr, ft, ff = bm25.terms, bm25.fwd_indptr, bm25.fwd_terms, bm25.fwd_tf
+    terms = bm25.terms
+    counts, ft, ff = bm25.forward(0, bm25.n_docs)  # (an index in segments reads each segment's part)
+    ptr = np.r_[0, np.cumsum(counts)]
     out = []
     for d in range(bm25.n_docs):
         s, e = int(ptr[d]), int(ptr[d + 1])
@@ -397,7 +399,7 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
 
         answer_ms = answer_p50()
         answer_numba_ms = None
-        if kernel.enable((bm25.tf.dtype,)):
+        if kernel.enable(bm25.count_types):
             engines["citebot numba"] = asdict(time_citebot(bm25, queries, "citebot numba"))
             answer_numba_ms = answer_p50()
             kernel.disable()
@@ -423,10 +425,10 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
             engines["pisa"] = b if isinstance(b, dict) else asdict(b)
             del bags
         else:
-            for name in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa"):
-                engines[name] = {"skipped": "--no-baselines"}
+            for engine in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa"):
+                engines[engine] = {"skipped": "--no-baselines"}
         manifest = loaded.manifest
-        index_bytes = sum(m["bytes"] for m in manifest["files"].values()) + (loaded.folder / "manifest.json").stat().st_size
+        index_bytes = sum(f.stat().st_size for f in loaded.folder.rglob("*") if f.is_file())  # segments too
         loaded.passages.close()
         return Report(
             corpus=name, passages=bm25.n_docs, files=manifest["counts"]["files"], terms=len(bm25.terms),

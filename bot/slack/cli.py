@@ -119,7 +119,7 @@ def cmd_slack(args) -> int:
 
         # the compiled top-k, when the speed extra is installed, for this index's count type (another type,
         # after a reindex, compiles when first met)
-        kernel.enable_in_background((answerer.answerer.index.bm25.tf.dtype,))
+        kernel.enable_in_background(answerer.answerer.index.bm25.count_types)
 
     from slack_sdk.errors import SlackApiError
 
