@@ -115,16 +115,13 @@ class SegmentedIndex:
         local = self._local_tid[i]
         return [(int(local[t]), w) for t, w in weighted if local[t] >= 0]
 
-    def top(self, query, k: int) -> list[tuple[int, float]]:
+    top = BM25Index.top  # the question's terms weighed and ordered as a single index's, then ``ranked`` here
+
+    def ranked(self, weighted: list[tuple[int, float]], k: int, constant: float) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score), best first, ties by passage id: each segment's best, merged."""
         k = min(int(k), self.n_docs)
         if k <= 0:
             return []
-        weighted = self._weighted(query)
-        if any(w < 0 for _, w in weighted):
-            return self._top_dense(query, k)
-        weighted = self._ordered(weighted)
-        constant = self._constant(weighted)
         found: list[tuple[float, int]] = []
         for i, (seg, view) in enumerate(zip(self.segments, self._views)):
             local = self._local(i, weighted)
