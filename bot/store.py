@@ -253,6 +253,18 @@ def write(index_dir: Path, built: Built) -> Path:
     return final
 
 
+def _link(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source``; a copy with its mtime where the file system has no hard links."""
+    try:
+        os.link(source, target)
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise
+        import shutil
+
+        shutil.copy2(source, target)
+
+
 def _write_segments(folder: Path, built: Built) -> list[dict]:
     """Each segment in its sub-folder (hard links to an existing index's files, or written anew) with its id maps
     beside it; their manifest entries."""
@@ -264,7 +276,7 @@ def _write_segments(folder: Path, built: Built) -> list[dict]:
         if spec.folder is not None:
             for f in sorted(Path(spec.folder).iterdir()):
                 if f.is_file() and f.name != "manifest.json":
-                    os.link(f, sub / f.name)  # the same bytes and mtime: its manifest still vouches for them
+                    _link(f, sub / f.name)  # the same bytes and mtime: its manifest still vouches for them
             # its manifest without the per-file corpus records (4 MB at 20,000 files, read at every load otherwise)
             kept = {k: v for k, v in (spec.manifest or _read_manifest(Path(spec.folder))).items() if k != "corpus"}
             (sub / "manifest.json").write_text(_manifest_text(kept), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -181,3 +182,20 @@ def test_a_damaged_segment_is_refused_and_rebuilt(library, index_dir, monkeypatc
     loaded, warning = indexer.open_fresh(library, index_dir)
     assert warning is None and loaded.bm25.n_docs == json.loads((folder / "manifest.json").read_text())[
         "counts"]["passages"]
+
+
+def test_without_hard_links_the_base_is_copied(library, index_dir, tmp_path, monkeypatch):
+    """A file system that refuses hard links (some network and FUSE mounts): the base's files are copied with their
+    times, and the edit still succeeds and answers as a full rebuild."""
+    reindex(library, index_dir)
+
+    def refuse(*_):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    f = _synth(library)[7]
+    f.write_text(f.read_text(encoding="utf-8") + "\n- one more bullet [1]\n", encoding="utf-8")
+    reindex(library, index_dir)
+    seg = load(index_dir)
+    assert "segments" in seg.manifest
+    assert_answers_as_a_full_rebuild(seg, full_rebuild(library, tmp_path / "full"))
