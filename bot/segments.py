@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .bm25 import BM25Index, BM25Params, _norm
+from .bm25 import BM25Index, BM25Params, _norm, _ranges
 
 GONE = -1
 
@@ -49,9 +49,7 @@ def live_df(seg: Segment, n_terms: int) -> np.ndarray:
     df = np.diff(b.indptr).astype(np.int64)
     gone = np.flatnonzero(seg.pid < 0)
     if len(gone):
-        starts, ends = b.fwd_indptr[gone], b.fwd_indptr[gone + 1]
-        held = np.concatenate([b.fwd_terms[s:e] for s, e in zip(starts.tolist(), ends.tolist())])
-        df -= np.bincount(held, minlength=len(df))
+        df -= np.bincount(b.fwd_terms[_ranges(b.fwd_indptr, gone)], minlength=len(df))
     out = np.zeros(n_terms, dtype=np.int64)
     known = seg.gid >= 0
     out[seg.gid[known]] = df[known]
@@ -95,7 +93,8 @@ class SegmentedIndex:
             local = np.full(n_terms, GONE, dtype=np.int64)
             local[seg.gid[known]] = np.flatnonzero(known)
             self._local_tid.append(local)
-            np.maximum.at(self.max_weight, seg.gid[known], view.max_weight[known])
+            g = seg.gid[known]  # distinct within a segment
+            self.max_weight[g] = np.maximum(self.max_weight[g], view.max_weight[known])
         if n and (self.seg_of < 0).any():
             raise ValueError("a passage of the index is in no segment")
 
