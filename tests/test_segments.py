@@ -34,6 +34,15 @@ def library(corpus_dir):
     return corpus_dir
 
 
+@pytest.fixture
+def small(corpus_dir, monkeypatch):
+    """The seed article, a Markdown article and 12 synthetic ones, with edits of up to half of it in segments."""
+    (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    generate(corpus_dir / "synth", 600, seed=5, questions=1)
+    monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.5)
+    return corpus_dir
+
+
 def load(index_dir) -> store.Loaded:
     return store.load(index_dir, tokenizer=Tokenizer().settings)
 
@@ -121,81 +130,78 @@ def test_a_one_file_edit_writes_segments_and_links_the_base(library, index_dir, 
 
 @pytest.mark.parametrize("how", ["file added first", "file removed", "edited twice", "edited, then a base file",
                                  "a word repeated 300 times"])
-def test_edits_in_segments_answer_as_a_full_rebuild(library, index_dir, tmp_path, monkeypatch, how):
+def test_edits_in_segments_answer_as_a_full_rebuild(small, index_dir, tmp_path, how):
     """Each kind of edit, and edits that follow each other (the delta carried over, more base passages gone)."""
-    monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.5)
-    reindex(library, index_dir)
-    synth = _synth(library)
+    reindex(small, index_dir)
+    synth = _synth(small)
     steps = {
-        "file added first": [lambda: (library / "0-first.md").write_text(
+        "file added first": [lambda: (small / "0-first.md").write_text(
             MARKDOWN_ARTICLE.replace("Gout", "Pseudogout"), encoding="utf-8")],
         "file removed": [lambda: synth[3].unlink()],
         "edited twice": [lambda: synth[5].write_text(synth[5].read_text() + "\n- one more bullet [1]\n"),
                          lambda: synth[5].write_text(synth[5].read_text().replace("- one more bullet [1]\n", ""))],
         "edited, then a base file": [
             lambda: synth[5].write_text(synth[5].read_text() + "\n- one more bullet [1]\n"),
-            lambda: sorted(library.glob("*.txt"))[0].write_text("Calcinosis\n\nOnly this line is left.\n")],
-        "a word repeated 300 times": [lambda: (library / "zzz.md").write_text(
+            lambda: sorted(small.glob("*.txt"))[0].write_text("Calcinosis\n\nOnly this line is left.\n")],
+        "a word repeated 300 times": [lambda: (small / "zzz.md").write_text(
             "# Repeats\n\n" + "gout " * 300 + "[1]\n\n## References\n\n1. A. B.\n", encoding="utf-8")],
     }[how]
     for i, step in enumerate(steps):
         step()
-        assert reindex(library, index_dir).files_read == (how != "file removed")
+        assert reindex(small, index_dir).files_read == (how != "file removed")
         seg = load(index_dir)
         assert "segments" in seg.manifest
-        assert_answers_as_a_full_rebuild(seg, full_rebuild(library, tmp_path / f"full{i}"))
+        assert_answers_as_a_full_rebuild(seg, full_rebuild(small, tmp_path / f"full{i}"))
 
 
-def test_past_the_share_an_edit_builds_one_index_again(library, index_dir, tmp_path, monkeypatch):
+def test_past_the_share_an_edit_builds_one_index_again(small, index_dir, tmp_path, monkeypatch):
     """Segments are folded back into one index when the delta and the gone passages outgrow the share."""
-    monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.5)
-    reindex(library, index_dir)
-    synth = _synth(library)
+    reindex(small, index_dir)
+    synth = _synth(small)
     synth[1].write_text(synth[1].read_text() + "\n- one more bullet [1]\n")
-    reindex(library, index_dir)
+    reindex(small, index_dir)
     assert "segments" in load(index_dir).manifest
     monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.001)
     synth[2].write_text(synth[2].read_text() + "\n- another bullet [1]\n")
-    reindex(library, index_dir)
+    reindex(small, index_dir)
     one = load(index_dir)
     assert "segments" not in one.manifest
-    full = full_rebuild(library, tmp_path / "full")
+    full = full_rebuild(small, tmp_path / "full")
     for name in ("idf", "docs", "tf", "indptr", "fwd_terms", "block_max"):
         assert np.array_equal(getattr(one.bm25, name), getattr(full.bm25, name)), name
     assert one.bm25.terms == full.bm25.terms
 
 
-def test_a_damaged_segment_is_refused_and_rebuilt(library, index_dir, monkeypatch):
+def test_a_damaged_segment_is_refused_and_rebuilt(small, index_dir):
     """A segment's id map or file that does not agree: the version is refused with the file named, and the
     next ``open_fresh`` rebuilds (the previous version keeps answering meanwhile)."""
-    monkeypatch.setattr(indexer, "SEGMENT_SHARE", 0.5)
-    reindex(library, index_dir)
-    synth = _synth(library)
+    reindex(small, index_dir)
+    synth = _synth(small)
     synth[1].write_text(synth[1].read_text() + "\n- one more bullet [1]\n")
-    reindex(library, index_dir)
+    reindex(small, index_dir)
     folder = load(index_dir).folder
     pid = np.load(folder / "seg1.pid.npy")
     pid[0] = len(pid) * 1000  # a passage id out of range, the file's size unchanged
     np.save(folder / "seg1.pid.npy", pid)
     with pytest.raises(IndexFormatError, match="seg1.pid.npy"):
         load(index_dir)
-    loaded, warning = indexer.open_fresh(library, index_dir)
+    loaded, warning = indexer.open_fresh(small, index_dir)
     assert warning is None and loaded.bm25.n_docs == json.loads((folder / "manifest.json").read_text())[
         "counts"]["passages"]
 
 
-def test_without_hard_links_the_base_is_copied(library, index_dir, tmp_path, monkeypatch):
+def test_without_hard_links_the_base_is_copied(small, index_dir, tmp_path, monkeypatch):
     """A file system that refuses hard links (some network and FUSE mounts): the base's files are copied with their
     times, and the edit still succeeds and answers as a full rebuild."""
-    reindex(library, index_dir)
+    reindex(small, index_dir)
 
     def refuse(*_):
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", refuse)
-    f = _synth(library)[7]
+    f = _synth(small)[7]
     f.write_text(f.read_text(encoding="utf-8") + "\n- one more bullet [1]\n", encoding="utf-8")
-    reindex(library, index_dir)
+    reindex(small, index_dir)
     seg = load(index_dir)
     assert "segments" in seg.manifest
-    assert_answers_as_a_full_rebuild(seg, full_rebuild(library, tmp_path / "full"))
+    assert_answers_as_a_full_rebuild(seg, full_rebuild(small, tmp_path / "full"))
