@@ -13,7 +13,7 @@ import pytest
 from bot import indexer, kernel, store
 from bot.answer import Answerer
 from bot.bench.synth import generate
-from bot.errors import IndexFormatError
+from bot.errors import CorpusError, IndexFormatError
 from bot.indexer import reindex
 from bot.render import as_json
 from bot.segments import SegmentedIndex
@@ -205,3 +205,21 @@ def test_without_hard_links_the_base_is_copied(small, index_dir, tmp_path, monke
     seg = load(index_dir)
     assert "segments" in seg.manifest
     assert_answers_as_a_full_rebuild(seg, full_rebuild(small, tmp_path / "full"))
+
+
+def test_an_undecodable_edit_fails_naming_the_line_and_the_segments_keep_answering(small, index_dir):
+    """A bad article met by an edit in segments: the reindex fails naming the file and line, the current version
+    (itself in segments) stays, and ``open_fresh`` answers from it with a warning naming the file."""
+    reindex(small, index_dir)
+    synth = _synth(small)
+    synth[1].write_text(synth[1].read_text() + "\n- one more bullet [1]\n")
+    reindex(small, index_dir)
+    before = store.resolve(index_dir)
+    bad = synth[2]
+    bad.write_bytes(bad.read_bytes() + b"\n- \xff broken\n")
+    with pytest.raises(CorpusError, match=r"line \d+: not UTF-8") as e:
+        reindex(small, index_dir)
+    assert str(bad) in str(e.value) and store.resolve(index_dir) == before
+    loaded, warning = indexer.open_fresh(small, index_dir)
+    assert bad.name in warning and "segments" in loaded.manifest
+    assert Answerer(loaded).ask("How is calcinosis treated?", abstain=False).hits
