@@ -28,7 +28,8 @@ QUESTIONS = ("How is calcinosis treated?", "gout flare colchicine dose", "which 
 
 @pytest.fixture
 def library(corpus_dir):
-    """The seed article, a Markdown article and 40 synthetic ones: one file is a few % of the corpus."""
+    """The seed article, a Markdown article and 40 synthetic ones: an edited file, counted as read and as gone
+    from the base, is under 5 % of the corpus."""
     (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
     generate(corpus_dir / "synth", 2000, seed=5, questions=1)
     return corpus_dir
@@ -47,7 +48,7 @@ def load(index_dir) -> store.Loaded:
     return store.load(index_dir, tokenizer=Tokenizer().settings)
 
 
-def _queries(bm25, n: int = 80) -> list[list[str]]:
+def _queries(bm25, n: int = 50) -> list[list[str]]:
     rng = random.Random(11)
     words = bm25.terms
     return [[rng.choice(words) for _ in range(rng.randint(1, 5))] for _ in range(n)] + [["zzznotaword"]]
@@ -74,7 +75,7 @@ def assert_answers_as_a_full_rebuild(seg: store.Loaded, full: store.Loaded) -> N
     q = {t: 1.0 + i / 7 for i, t in enumerate(f.terms[::97])}
     assert np.allclose(s.scores(q), f.scores(q), rtol=0, atol=1e-9)
     pids = np.arange(f.n_docs)
-    for tid in range(0, len(f.terms), 13):
+    for tid in range(0, len(f.terms), 29):
         assert np.array_equal(s.term_docs(tid), f.term_docs(tid))
         assert np.allclose(s.impacts_for(tid, pids), f.impacts_for(tid, pids), rtol=0, atol=1e-12)
     for pid in range(f.n_docs):
