@@ -268,10 +268,10 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None
-    if _segmentable(plan, previous, old, dense):
+    if _segmentable(plan, previous, old, dense, params):
         try:
-            return _build_segmented(corpus_dir, plan, previous, old_sources, results, tokenizer, params, progress,
-                                    fingerprint, previous_stems, workers)
+            return _build_segmented(corpus_dir, plan, previous, old, old_sources, results, tokenizer, params,
+                                    progress, fingerprint, previous_stems, workers)
         finally:
             if results is not None:
                 results.close()
@@ -357,9 +357,9 @@ def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | N
                    lexicon=lexicon, lexicon_key=key)
 
 
-# An edit writes segments (segments.py) instead of one new index when what it reads again, and what it takes
-# away from the base, are at most this share of the corpus's bytes; else everything is built as one index again
-# (which also folds the segments back into one).
+# An edit writes segments (segments.py) instead of one new index when the delta's files and the base's gone ones
+# (this edit's and earlier edits') are at most this share of the corpus's bytes; else everything is built as one
+# index again (which also folds the segments back into one).
 SEGMENT_SHARE = 0.05
 
 
@@ -376,26 +376,34 @@ def _segments_of(previous: store.Loaded):
             np.zeros(n, dtype=np.int8), ident)
 
 
-def _segmentable(plan, previous: store.Loaded | None, old: dict, dense: bool) -> bool:
-    if previous is None or not old or dense or previous.embeddings is not None:
-        return False
-    if store.read_harvested(previous.folder) is None:  # an index written before harvested.json: one index again
-        return False
+def _gone_bytes(plan, previous: store.Loaded, old: dict) -> tuple[int, int]:
+    """(bytes of the files the delta would hold, bytes of the base's files gone, before and by this edit)."""
     _, _, seg_of, _ = _segments_of(previous)
-    total = sum(cf.size for cf, _, _ in plan) or 1
     kept = {cf.rel for cf, rec, _ in plan if rec is not None}
-    changed = sum(cf.size for cf, rec, _ in plan if rec is None)  # read again: the delta
+    delta = sum(cf.size for cf, rec, _ in plan if rec is None)  # read again
+    gone = int(previous.manifest.get("gone_bytes", 0))  # by earlier edits
     for rel, rec in old.items():
         s, e = rec["passages"]
         in_delta = e > s and seg_of[s] != 0
         if in_delta and rel in kept:
-            changed += rec["size"]  # carried in the delta
+            delta += rec["size"]  # carried in the delta
         elif not in_delta and rel not in kept:
-            changed += rec["size"]  # gone from the base
-    return changed <= SEGMENT_SHARE * total
+            gone += rec["size"]  # gone from the base now
+    return delta, gone
 
 
-def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old_sources: dict, results, tokenizer: Tokenizer,
+def _segmentable(plan, previous: store.Loaded | None, old: dict, dense: bool, params: BM25Params) -> bool:
+    if previous is None or not old or dense or previous.embeddings is not None:
+        return False
+    if previous.manifest.get("bm25") != params.to_json():  # the base was scored otherwise: one index again
+        return False
+    if store.read_harvested(previous.folder) is None:  # an index written before harvested.json: one index again
+        return False
+    total = sum(cf.size for cf, _, _ in plan) or 1
+    return sum(_gone_bytes(plan, previous, old)) <= SEGMENT_SHARE * total
+
+
+def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, old_sources: dict, results, tokenizer: Tokenizer,
                      params: BM25Params, progress, fingerprint: str, previous_stems: dict, workers: int) -> store.Built:
     """``build`` as segments: the previous base kept (its passages of files edited or removed since now gone), and
     every other file — read now, or carried from the previous delta — indexed as a new delta."""
@@ -510,7 +518,8 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old_sources
     return _finish(store.Built(bm25=index, passages=store.PassageLines([]), references=references, missing=missing,
                                corpus=records, tokenizer=tokenizer.settings, pipeline=fingerprint, files_read=read,
                                files_reused=reused, workers=workers, structure=logical.structure(),
-                               segments=tuple(specs), harvested=harvested),
+                               segments=tuple(specs), harvested=harvested,
+                               gone_bytes=_gone_bytes(plan, previous, old)[1]),
                    tokenizer, previous, previous_stems)
 
 

@@ -85,7 +85,8 @@ class SegmentedIndex:
             g = np.where(known, seg.gid, 0)
             idf = np.where(known, self.idf[g], b.idf)
             own_avgdl = float(np.asarray(b.doc_len).sum(dtype=np.int64)) / max(b.n_docs, 1) or 1.0
-            scale = np.where(known, idf / b.idf, 1.0) * max(1.0, avgdl / own_avgdl)
+            # (1 + 1e-9): room for the rounding of the ratios, so a bound is never a hair under a score
+            scale = np.where(known, idf / b.idf, 1.0) * max(1.0, avgdl / own_avgdl) * (1 + 1e-9)
             norm = np.full(b.n_docs, np.inf)
             norm[live] = self.norm[seg.pid[live]]
             view = b.view(idf=idf, norm=norm, max_weight=b.max_weight * scale, bound_scale=scale)

@@ -118,6 +118,7 @@ class Built:
     # version's file, unchanged), so no process rebuilds it
     lexicon_key: str | None = None  # what it was built from (lexicon.key), recorded in the manifest
     segments: tuple = ()  # a version in segments (segments.py): one SegmentSpec each; bm25 is then a SegmentedIndex
+    gone_bytes: int = 0  # in segments: the bytes of the base's files gone since it was built (indexer.SEGMENT_SHARE)
 
 
 @dataclass(frozen=True)
@@ -279,9 +280,13 @@ def _write_segments(folder: Path, built: Built) -> list[dict]:
                     _link(f, sub / f.name)  # the same bytes and mtime: its manifest still vouches for them
             # its manifest without the per-file corpus records (4 MB at 20,000 files, read at every load otherwise)
             kept = {k: v for k, v in (spec.manifest or _read_manifest(Path(spec.folder))).items() if k != "corpus"}
-            (sub / "manifest.json").write_text(_manifest_text(kept), encoding="utf-8")
+            with open(sub / "manifest.json", "w", encoding="utf-8") as f:
+                f.write(_manifest_text(kept))
+                f.flush()
+                os.fsync(f.fileno())
         else:
             _write_files(sub, spec.built)
+        _fsync_dir(sub)  # its entries (the links) as well as its files
         np.save(folder / f"{name}.pid.npy", np.ascontiguousarray(spec.pid, dtype=np.int32), allow_pickle=False)
         np.save(folder / f"{name}.gid.npy", np.ascontiguousarray(spec.gid, dtype=np.int32), allow_pickle=False)
         out.append({"folder": name, "pid": f"{name}.pid.npy", "gid": f"{name}.gid.npy"})
@@ -358,6 +363,7 @@ def _write_files(folder: Path, built: Built) -> None:
         manifest["dense"] = dense_meta
     if segments is not None:
         manifest["segments"] = segments
+        manifest["gone_bytes"] = built.gone_bytes
     if built.lexicon_key is not None:
         manifest["lexicon"] = built.lexicon_key
     with open(folder / "manifest.json", "w", encoding="utf-8") as f:
@@ -662,6 +668,12 @@ def _single(folder: Path, manifest: dict, terms: list, params: BM25Params, verif
     return BM25Index(terms=terms, params=params, **arrays), offsets, outline
 
 
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether the ids other than -1 are strictly ascending."""
+    kept = ids[ids >= 0]
+    return bool(np.all(kept[1:] > kept[:-1]))
+
+
 def _segmented(folder: Path, manifest: dict, terms: list, params: BM25Params, tokenizer: dict, verify: str):
     """A version in segments (segments.py): each segment's index, checked as a single one, and the whole."""
     from .segments import Segment, SegmentedIndex, SegmentedPassages
@@ -669,6 +681,8 @@ def _segmented(folder: Path, manifest: dict, terms: list, params: BM25Params, to
     arrays = _arrays(folder, manifest["files"], ("doc_len",) + OUTLINE_ARRAYS)
     doc_len = arrays.pop("doc_len")
     n_docs = len(doc_len)
+    if n_docs != manifest["counts"]["passages"]:
+        raise IndexFormatError(f"{folder}: doc_len.npy does not agree with the manifest; run `citebot reindex`")
     outline = _outline(folder, arrays, n_docs)
     segments, stores = [], []
     try:
@@ -685,7 +699,8 @@ def _segmented(folder: Path, manifest: dict, terms: list, params: BM25Params, to
             gid = np.load(folder / spec["gid"], allow_pickle=False)
             if not (pid.dtype == gid.dtype == np.int32 and pid.ndim == gid.ndim == 1 and len(pid) == bm25.n_docs
                     and len(gid) == len(sub_terms) and (not len(pid) or -1 <= int(pid.min()) and int(pid.max()) < n_docs)
-                    and (not len(gid) or -1 <= int(gid.min()) and int(gid.max()) < len(terms))):
+                    and (not len(gid) or -1 <= int(gid.min()) and int(gid.max()) < len(terms))
+                    and _ascending(pid) and _ascending(gid)):  # both keep their order: sorted corpus, sorted vocabulary
                 raise IndexFormatError(f"{folder}: segment {spec['folder']}'s id maps do not agree; run `citebot reindex`")
             stores.append(PassageStore(sub / "passages.jsonl", offsets))
             segments.append(Segment(bm25=bm25, pid=pid, gid=gid))
@@ -717,6 +732,9 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
             _check_file(folder / name, meta, verify)
         terms = _read_json(folder / "terms.json")
         refs_doc = _read_json(folder / "references.json")
+        # each article's numbers made ints when it is first cited (an answer cites a few of thousands of articles)
+        references = LazyMap(refs_doc["references"], lambda r: {int(n): t for n, t in r.items()})
+        missing = refs_doc.get("missing", {})
         abbreviations = (json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
                          if "abbreviations.json" in files else [])
         params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})
@@ -732,8 +750,6 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         raise
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexFormatError(f"{folder}: unreadable index ({e}); run `citebot reindex`") from None
-    # each article's numbers made ints when it is first cited (an answer cites a few of thousands of articles)
-    references = LazyMap(refs_doc["references"], lambda r: {int(n): t for n, t in r.items()})
     if not segmented:
         try:
             passages = PassageStore(folder / "passages.jsonl", offsets)
@@ -742,6 +758,6 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
     return Loaded(
         folder=folder, manifest=manifest, bm25=bm25,
         passages=passages,
-        references=references, missing=refs_doc.get("missing", {}), abbreviations=abbreviations,
+        references=references, missing=missing, abbreviations=abbreviations,
         embeddings=embeddings, structure=outline,
     )

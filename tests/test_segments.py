@@ -224,3 +224,29 @@ def test_an_undecodable_edit_fails_naming_the_line_and_the_segments_keep_answeri
     loaded, warning = indexer.open_fresh(small, index_dir)
     assert bad.name in warning and "segments" in loaded.manifest
     assert Answerer(loaded).ask("How is calcinosis treated?", abstain=False).hits
+
+
+def test_passages_gone_by_earlier_edits_count_towards_the_share(library, index_dir):
+    """Files removed one at a time: each edit alone is under the share, but the base's gone files add up, and
+    once they pass it the next edit builds one index again (the gone postings are not kept for ever)."""
+    reindex(library, index_dir)
+    synth = _synth(library)
+    synth[3].unlink()
+    reindex(library, index_dir)
+    first = load(index_dir)
+    assert "segments" in first.manifest and first.manifest["gone_bytes"] > 0
+    synth[4].unlink()  # this one alone is under the share too
+    reindex(library, index_dir)
+    assert "segments" not in load(index_dir).manifest
+
+
+def test_other_scoring_parameters_build_one_index_again(small, index_dir):
+    """The base was scored with other BM25 parameters (an upgrade changed them): the edit is not written as
+    segments, whose base would keep the old ones, but as one index scored with the new."""
+    from bot.bm25 import BM25Params
+
+    reindex(small, index_dir)
+    reindex(small, index_dir, params=BM25Params(k1=1.5))
+    loaded = load(index_dir)
+    assert "segments" not in loaded.manifest and loaded.manifest["bm25"]["k1"] == 1.5
+    assert loaded.bm25.params.k1 == 1.5
