@@ -403,12 +403,11 @@ def _segmentable(plan, previous: store.Loaded | None, old: dict, dense: bool, pa
     return sum(_gone_bytes(plan, previous, old)) <= SEGMENT_SHARE * total
 
 
-def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, old_sources: dict, results, tokenizer: Tokenizer,
-                     params: BM25Params, progress, fingerprint: str, previous_stems: dict, workers: int) -> store.Built:
+def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, old_sources: dict, results,
+                     tokenizer: Tokenizer, params: BM25Params, progress, fingerprint: str, previous_stems: dict,
+                     workers: int) -> store.Built:
     """``build`` as segments: the previous base kept (its passages of files edited or removed since now gone), and
     every other file — read now, or carried from the previous delta — indexed as a new delta."""
-    from bisect import bisect_left
-
     from .segments import Segment, SegmentedIndex
 
     base, base_folder, seg_of, local_of = _segments_of(previous)
@@ -438,7 +437,7 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, 
             base_pid[local_of[s:e]] = np.arange(at, at + e - s)
             run = None
 
-    for i, (cf, rec, _) in enumerate(plan):
+    for i, (cf, rec, data) in enumerate(plan):
         start = n
         if rec is not None:
             s, e = rec["passages"]
@@ -467,7 +466,7 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, 
             reused += 1
         else:
             flush()
-            r = next(results) if results is not None else _read_file(cf, _, tokenizer)
+            r = next(results) if results is not None else _read_file(cf, data, tokenizer)
             if pairs := _harvest(r.lines):
                 harvested[cf.rel] = pairs
             _add_read(delta, r, tokenizer)
@@ -485,29 +484,12 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, 
             progress(Tick(i + 1, len(plan), n))
     flush()
     corpus.require_passages(n, corpus_dir, len(plan))
-    # the base's terms some live passage still holds, and the delta's: the vocabulary, sorted, as a full build's
-    gone = np.flatnonzero(base_pid < 0)
-    live = np.diff(b.indptr) - np.bincount(b.fwd_terms[_ranges(b.fwd_indptr, gone)], minlength=len(b.terms)) > 0
-    segments = [(base, base_pid, base_folder)]
     d_bm25 = delta.index(params) if delta.n_passages else None
-    extra: list[str] = []
-    if d_bm25 is not None:
-        extra = [t for t in d_bm25.terms if (k := b.vocab.get(t)) is None or not live[k]]  # sorted, as d_bm25's
-    at = np.array([bisect_left(b.terms, t) for t in extra], dtype=np.int64)  # where each goes among the base's
-    ranked = np.cumsum(live) - 1
-    gid_base = np.where(live, ranked + np.searchsorted(at, np.arange(len(live)), side="right"), -1)
-    gid_extra = np.r_[0, np.cumsum(live)][at] + np.arange(len(extra))
-    terms: list = [None] * (int(live.sum()) + len(extra))
-    for k in np.flatnonzero(live).tolist():
-        terms[gid_base[k]] = b.terms[k]
-    for j, t in enumerate(extra):
-        terms[gid_extra[j]] = t
+    terms, gid_base, gid_delta = _vocabulary(b, base_pid, d_bm25)
     specs = [store.SegmentSpec(pid=base_pid, gid=gid_base, folder=base_folder,
                                manifest=None if base_folder != previous.folder else previous.manifest)]
     segs = [Segment(bm25=b, pid=base_pid, gid=gid_base)]
     if d_bm25 is not None:
-        where = {t: int(g) for t, g in zip(extra, gid_extra)}
-        gid_delta = np.array([where[t] if t in where else gid_base[b.vocab[t]] for t in d_bm25.terms], dtype=np.int64)
         d_pid = np.concatenate(delta_pid)
         specs.append(store.SegmentSpec(pid=d_pid, gid=gid_delta, built=store.Built(
             bm25=d_bm25, passages=store.PassageLines(delta.lines), references={}, missing={}, corpus={},
@@ -521,6 +503,31 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, 
                                segments=tuple(specs), harvested=harvested,
                                gone_bytes=_gone_bytes(plan, previous, old)[1]),
                    tokenizer, previous, previous_stems)
+
+
+def _vocabulary(b: BM25Index, base_pid: np.ndarray, delta: BM25Index | None):
+    """The corpus's vocabulary as a full build's (sorted; only terms a live passage holds): the base's terms some
+    live passage still holds with the delta's, and each segment's term → its id there (-1: none)."""
+    from bisect import bisect_left
+
+    gone = np.flatnonzero(base_pid < 0)
+    live = np.diff(b.indptr) - np.bincount(b.fwd_terms[_ranges(b.fwd_indptr, gone)], minlength=len(b.terms)) > 0
+    extra: list[str] = []  # the delta's terms no live base passage holds: sorted, as the delta's vocabulary is
+    if delta is not None:
+        extra = [t for t in delta.terms if (k := b.vocab.get(t)) is None or not live[k]]
+    at = np.array([bisect_left(b.terms, t) for t in extra], dtype=np.int64)  # where each goes among the base's
+    gid_base = np.where(live, np.cumsum(live) - 1 + np.searchsorted(at, np.arange(len(live)), side="right"), -1)
+    gid_extra = np.r_[0, np.cumsum(live)][at] + np.arange(len(extra))
+    terms: list = [None] * (int(live.sum()) + len(extra))
+    for k in np.flatnonzero(live).tolist():
+        terms[gid_base[k]] = b.terms[k]
+    for j, t in enumerate(extra):
+        terms[gid_extra[j]] = t
+    gid_delta = None
+    if delta is not None:
+        where = {t: int(g) for t, g in zip(extra, gid_extra)}
+        gid_delta = np.array([where[t] if t in where else gid_base[b.vocab[t]] for t in delta.terms], dtype=np.int64)
+    return terms, gid_base, gid_delta
 
 
 def _stem_shipped_lists(tokenizer: Tokenizer) -> set[str]:
