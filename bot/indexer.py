@@ -268,9 +268,10 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None
-    if _segmentable(plan, previous, old, dense, params):
+    segmenting = _segment_start(plan, previous, old, dense, params)
+    if segmenting is not None:
         try:
-            return _build_segmented(corpus_dir, plan, previous, old, old_sources, results, tokenizer, params,
+            return _build_segmented(corpus_dir, plan, previous, segmenting, old_sources, results, tokenizer, params,
                                     progress, fingerprint, previous_stems, workers)
         finally:
             if results is not None:
@@ -376,9 +377,9 @@ def _segments_of(previous: store.Loaded):
             np.zeros(n, dtype=np.int8), ident)
 
 
-def _gone_bytes(plan, previous: store.Loaded, old: dict) -> tuple[int, int]:
-    """(bytes of the files the delta would hold, bytes of the base's files gone, before and by this edit)."""
-    _, _, seg_of, _ = _segments_of(previous)
+def _gone_bytes(plan, previous: store.Loaded, old: dict, seg_of: np.ndarray) -> tuple[int, int]:
+    """(bytes of the files the delta would hold, bytes of the base's files gone, before and by this edit); ``seg_of``:
+    the segment of each of ``previous``'s passages."""
     kept = {cf.rel for cf, rec, _ in plan if rec is not None}
     delta = sum(cf.size for cf, rec, _ in plan if rec is None)  # read again
     gone = int(previous.manifest.get("gone_bytes", 0))  # by earlier edits
@@ -392,25 +393,31 @@ def _gone_bytes(plan, previous: store.Loaded, old: dict) -> tuple[int, int]:
     return delta, gone
 
 
-def _segmentable(plan, previous: store.Loaded | None, old: dict, dense: bool, params: BM25Params) -> bool:
+def _segment_start(plan, previous: store.Loaded | None, old: dict, dense: bool, params: BM25Params):
+    """What an edit in segments starts from — ``_segments_of(previous)``, the bytes of the base's files gone, each
+    file's harvested definitions — or None when this edit builds one index."""
     if previous is None or not old or dense or previous.embeddings is not None:
-        return False
+        return None
     if previous.manifest.get("bm25") != params.to_json():  # the base was scored otherwise: one index again
-        return False
-    if store.read_harvested(previous.folder) is None:  # an index written before harvested.json: one index again
-        return False
-    total = sum(cf.size for cf, _, _ in plan) or 1
-    return sum(_gone_bytes(plan, previous, old)) <= SEGMENT_SHARE * total
+        return None
+    before = store.read_harvested(previous.folder)
+    if before is None:  # an index written before harvested.json: one index again
+        return None
+    split = _segments_of(previous)
+    delta, gone = _gone_bytes(plan, previous, old, split[2])
+    if delta + gone > SEGMENT_SHARE * (sum(cf.size for cf, _, _ in plan) or 1):
+        return None
+    return split, gone, before
 
 
-def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, old_sources: dict, results,
+def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, start: tuple, old_sources: dict, results,
                      tokenizer: Tokenizer, params: BM25Params, progress, fingerprint: str, previous_stems: dict,
                      workers: int) -> store.Built:
     """``build`` as segments: the previous base kept (its passages of files edited or removed since now gone), and
     every other file — read now, or carried from the previous delta — indexed as a new delta."""
     from .segments import Segment, SegmentedIndex
 
-    base, base_folder, seg_of, local_of = _segments_of(previous)
+    (base, base_folder, seg_of, local_of), gone_bytes, before = start
     b = base.bm25
     base_pid = np.full(b.n_docs, -1, dtype=np.int64)
     delta = _Assembly()  # the files not in the base, in corpus order
@@ -420,7 +427,6 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, 
     references: dict[str, dict[int, str]] = {}
     missing: dict[str, list[int]] = {}
     records: dict[str, dict] = {}
-    before = store.read_harvested(previous.folder) or {}
     harvested: dict[str, list] = {}
     o = previous.structure
     outline = o.arrays()
@@ -501,7 +507,7 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, old: dict, 
                                corpus=records, tokenizer=tokenizer.settings, pipeline=fingerprint, files_read=read,
                                files_reused=reused, workers=workers, structure=logical.structure(),
                                segments=tuple(specs), harvested=harvested,
-                               gone_bytes=_gone_bytes(plan, previous, old)[1]),
+                               gone_bytes=gone_bytes),
                    tokenizer, previous, previous_stems)
 
 

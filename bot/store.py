@@ -550,12 +550,7 @@ def _manifest(folder: Path) -> dict:
     """The version's manifest, checked; read once per process while the file is the same (the staleness check
     and the load that follows it both need it: 0.5 MB of JSON at 100k passages). Callers must not change it."""
     global _last_manifest
-    path = folder / "manifest.json"
-    try:
-        st = path.stat()
-        ident = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-    except OSError:
-        ident = None
+    ident = _identity(folder / "manifest.json")
     if ident is not None and _last_manifest is not None and _last_manifest[0] == ident:
         return _last_manifest[1]
     manifest = _read_manifest(folder)
