@@ -58,7 +58,7 @@ class Stats:
 # What turns a corpus file into passages and tokens. An incremental reindex reuses a file's tokens
 # only when this fingerprint is the one recorded in the previous index; any change to these modules
 # (or to document_text) therefore means one full rebuild.
-PIPELINE_MODULES = ("corpus", "model", "indexer", "tokenize", "parse")
+PIPELINE_MODULES = ("corpus", "model", "indexer", "tokenize", "parse", "lexicon")  # lexicon: harvest, harvested.json
 
 
 def pipeline_fingerprint() -> str:
@@ -307,7 +307,17 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
             results.close()  # a failed build stops the worker processes
     corpus.require_passages(asm.n_passages, corpus_dir, len(files))
     bm25 = asm.index(params)
-    harvested = {rel: pairs for rel, rec in asm.records.items() if (pairs := _harvest(asm.lines[slice(*rec["passages"])]))}
+    # each file's "long form (SHORT)" definitions: a reused file's as recorded (harvest is in the fingerprint)
+    before = store.read_harvested(previous.folder) if old else None
+    reused_files = {cf.rel for cf, rec, _ in plan if rec is not None}
+    harvested = {}
+    for rel, rec in asm.records.items():
+        if before is not None and rel in reused_files:
+            pairs = before.get(rel, [])
+        else:
+            pairs = _harvest(asm.lines[slice(*rec["passages"])])
+        if pairs:
+            harvested[rel] = pairs
     embeddings = None
     if dense:
         from . import dense as dense_mod
