@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from . import corpus, store
-from .bm25 import BM25Index, BM25Params, _ranges, forward_from_tokens
+from .bm25 import BM25Index, BM25Params, forward_from_tokens
 from .errors import CitebotError, CorpusError
 from .lexicon import general_abbreviations, harvest
 from .model import Passage
@@ -526,8 +526,9 @@ def _vocabulary(b: BM25Index, base_pid: np.ndarray, delta: BM25Index | None):
     live passage still holds with the delta's, and each segment's term → its id there (-1: none)."""
     from bisect import bisect_left
 
-    gone = np.flatnonzero(base_pid < 0)
-    live = np.diff(b.indptr) - np.bincount(b.fwd_terms[_ranges(b.fwd_indptr, gone)], minlength=len(b.terms)) > 0
+    from .segments import Segment, live_df
+
+    live = live_df(Segment(bm25=b, pid=base_pid, gid=np.arange(len(b.terms))), len(b.terms)) > 0
     extra: list[str] = []  # the delta's terms no live base passage holds: sorted, as the delta's vocabulary is
     if delta is not None:
         extra = [t for t in delta.terms if (k := b.vocab.get(t)) is None or not live[k]]

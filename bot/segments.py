@@ -56,6 +56,18 @@ def live_df(seg: Segment, n_terms: int) -> np.ndarray:
     return out
 
 
+def runs(seg_of: np.ndarray, local_of: np.ndarray, start: int, end: int):
+    """Passages ``start``..``end`` as runs that follow each other in one segment: (segment, first id there, end)."""
+    at = start
+    while at < end:
+        i, lo = int(seg_of[at]), int(local_of[at])
+        run = at + 1
+        while run < end and seg_of[run] == i and local_of[run] == lo + (run - at):
+            run += 1
+        yield i, lo, lo + run - at
+        at = run
+
+
 class SegmentedIndex:
     """The ``BM25Index`` interface (what ranking, deciding and building read) over segments."""
 
@@ -187,17 +199,11 @@ class SegmentedIndex:
     def forward(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``BM25Index.forward`` of passages ``start``..``end``, their runs read from the segments holding them."""
         counts, terms, tfs = [], [], []
-        at = start
-        while at < end:
-            i, lo = int(self.seg_of[at]), int(self.local_of[at])
-            run = at + 1  # passages that follow each other in one segment
-            while run < end and self.seg_of[run] == i and self.local_of[run] == lo + (run - at):
-                run += 1
-            c, t, f = self._views[i].forward(lo, lo + run - at)
+        for i, lo, hi in runs(self.seg_of, self.local_of, start, end):
+            c, t, f = self._views[i].forward(lo, hi)
             counts.append(c)
             terms.append(self.segments[i].gid[t])
             tfs.append(f)
-            at = run
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint8)
         return np.concatenate(counts), np.concatenate(terms), np.concatenate(tfs)
@@ -220,14 +226,8 @@ class SegmentedPassages:
 
     def lines(self, start: int, end: int) -> list[bytes]:
         out: list[bytes] = []
-        at = start
-        while at < end:
-            i, lo = int(self._seg_of[at]), int(self._local_of[at])
-            run = at + 1
-            while run < end and self._seg_of[run] == i and self._local_of[run] == lo + (run - at):
-                run += 1
-            out += self._stores[i].lines(lo, lo + run - at)
-            at = run
+        for i, lo, hi in runs(self._seg_of, self._local_of, start, end):
+            out += self._stores[i].lines(lo, hi)
         return out
 
     def close(self) -> None:
