@@ -28,7 +28,8 @@ from .lazymap import LazyMap
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "3"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words)
+FORMAT = "4"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
+# 4: general abbreviations in lower case and plural)
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,13 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                     lex.link(name, member)
                     lex.broader.add((member.stems, name.stems))
     for short, long, *general in abbreviations or ():
+        target = Variant(tuple(tokenizer(long)))
+        needs = general and _needs_capitals(short)
         stems = tuple(tokenizer(short))
-        caps = _as_word(short) if general and _needs_capitals(short) else None
-        lex.link(Variant(stems, caps_only=caps), Variant(tuple(tokenizer(long))))
+        for form in (short, *(_plurals(short) if general else ())):
+            own = stems if form == short else tuple(tokenizer(form))
+            if form == short or own != stems:  # a plural the stemmer makes singular ("ODs" → od) is the same key
+                lex.link(Variant(own, caps_only=_as_word(form) if needs else None), target)
     return lex
 
 
@@ -245,9 +250,30 @@ _LETTERS = re.compile(r"[a-z]+")  # the third field of an abbreviation pair take
 
 
 def _needs_capitals(short: str) -> bool:
-    """A general abbreviation matches a question only as written ("EF", "US", "IM": "us" and "im" are
-    words) unless it is mixed-case or lower-case in the table ("mcg")."""
-    return any(c.isupper() for c in short)
+    """Whether a general abbreviation matches a question only as written: when it has capitals in the table
+    and its lower-case form is an English word too ("CAD", "US", "ED": "cad", "us" and "ed" are more common
+    than ``english.RARE`` in ``data/english_freq.tsv``), or it has one or two letters ("K", "Na", "PE").
+    Otherwise clinical chat's lower case matches as well: "etoh", "uti", "cxr", "pcn" are rare or no words."""
+    from .english import RARE
+
+    if not any(c.isupper() for c in short):
+        return False
+    letters = re.sub(r"[^A-Za-z]", "", short)
+    return len(letters) <= 2 or _english_words().get(letters.lower(), 0.0) > RARE
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words() -> dict[str, float]:
+    from . import english
+
+    return english.parse(english.freq_text())
+
+
+def _plurals(short: str) -> tuple[str, ...]:
+    """An abbreviation's plural as clinicians write it ("LFTs", "DTs", "BPs"): the abbreviation and a lower-case
+    "s", for one that ends in a capital letter; the stemmer leaves most of these whole ("lfts"). It needs the
+    capitals when the abbreviation does ("PTs", not "pts": patients)."""
+    return (short + "s",) if short[-1:].isupper() and short[:1].isupper() else ()
 
 
 @functools.lru_cache(maxsize=1)

@@ -161,6 +161,40 @@ def test_general_abbreviations_reach_the_words_the_articles_use(heart):
     assert cad not in heart.expand("a cad of a doctor").alternates.get("cad", ())
 
 
+WITHDRAWAL = """\
+# Alcohol withdrawal
+
+- Delirium tremens begins 48 to 96 hours after the last drink [1]
+- Phenytoin does not prevent alcohol withdrawal seizures [1]
+- Check liver function tests before starting naltrexone [1]
+- Prothrombin time is prolonged in liver failure [1]
+
+## References
+
+1. Schuckit MA. Recognition and management of withdrawal delirium. N Engl J Med. 2014.
+"""
+
+
+@pytest.fixture
+def withdrawal(tmp_path):
+    yield from _answering(tmp_path, {"aws.md": WITHDRAWAL})
+
+
+def test_general_abbreviations_match_in_lower_case_and_plural_unless_that_is_a_word(withdrawal):
+    """Clinical chat writes the table's "EtOH" as "etoh" and "DT" as "DTs": an abbreviation whose lower-case
+    form is rare in English matches in any case, and in its plural; one that is a word ("cad") or of two letters
+    ("PT") needs its capitals, in the plural too ("pts" is patients, not prothrombin times)."""
+    a = withdrawal
+    stems = a.tokenizer
+    assert tuple(stems("alcohol")) in a.expand("etoh w/d seizures - is phenytoin any use?").alternates["etoh"]
+    assert tuple(stems("delirium tremens")) in a.expand("when do DTs show up?").alternates["dts"]
+    assert tuple(stems("liver function test")) in a.expand("pt w high lfts").alternates["lfts"]
+    assert "pts" not in a.expand("pts in withdrawal").alternates
+    assert tuple(stems("prothrombin time")) in a.expand("PTs in liver failure").alternates["pts"]
+    ans = a.ask("etoh w/d seizures - is phenytoin any use?")
+    assert ans.answered and ans.hits[0].passage.text.startswith("Phenytoin does not prevent")
+
+
 def test_an_article_s_own_definition_overrides_the_general_table(heart):
     """The article defines DM as dermatomyositis: the table's other meanings are not added for it, not even
     diabetes mellitus, which the article names; a meaning whose words no article uses never is ("deep masseter")."""
