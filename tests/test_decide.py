@@ -168,6 +168,7 @@ WITHDRAWAL = """\
 - Phenytoin does not prevent alcohol withdrawal seizures [1]
 - Check liver function tests before starting naltrexone [1]
 - Prothrombin time is prolonged in liver failure [1]
+- Thiamine prophylaxis prevents Wernicke encephalopathy [1]
 
 ## References
 
@@ -193,6 +194,14 @@ def test_general_abbreviations_match_in_lower_case_and_plural_unless_that_is_a_w
     assert tuple(stems("prothrombin time")) in a.expand("PTs in liver failure").alternates["pts"]
     ans = a.ask("etoh w/d seizures - is phenytoin any use?")
     assert ans.answered and ans.hits[0].passage.text.startswith("Phenytoin does not prevent")
+
+
+def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
+    """"ppx" is prophylaxis as "tx" is treatment (data/shorthand.tsv)."""
+    a = withdrawal
+    assert tuple(a.tokenizer("prophylaxis")) in a.expand("wernicke ppx?").alternates["ppx"]
+    ans = a.ask("is ppx needed for wernicke's?")
+    assert ans.answered and ans.hits[0].passage.text.startswith("Thiamine prophylaxis")
 
 
 def test_an_article_s_own_definition_overrides_the_general_table(heart):
