@@ -97,3 +97,36 @@ def test_the_reindex_from_scratch_reads_every_file_of_a_kept_work_folder(tmp_pat
     generate(tmp_path / "corpus", 200, questions=1)  # what a second run does with the folder
     again = run_reindex(tmp_path / "corpus", tmp_path / "index")
     assert first[2] == again[2] == files == 4
+
+
+def test_engines_take_turns_so_a_slow_spell_falls_on_all_alike(monkeypatch):
+    """Two identical engines on a machine that grows slower as the run goes on: timed one after the other, the
+    second seems much slower than the first; taking turns (``interleaved``), they come out alike. Each turn is
+    ``TURN`` questions, the first answered once off the clock; ``switch`` runs before every turn."""
+    from bot.bench import run as bench
+
+    clock = [0.0]
+    calls: list[str] = []
+    switches: list[str] = []
+
+    def engine(name):
+        def search(item):
+            calls.append(name)
+            clock[0] += 1.0 + len(calls) / 100  # each call a little slower than the one before
+        return bench.Prepared(name, search, list(range(50)), switch=lambda: switches.append(name))
+
+    def gap(seconds):
+        a, b = (sum(v) / len(v) for v in (seconds["a"], seconds["b"]))
+        return abs(a - b) / min(a, b)
+
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
+    one_after_other = {**bench.interleaved([engine("a")]), **bench.interleaved([engine("b")])}
+    assert gap(one_after_other) > 0.3
+    calls.clear()
+    switches.clear()
+    clock[0] = 0.0
+    taking_turns = bench.interleaved([engine("a"), engine("b")])
+    assert len(taking_turns["a"]) == len(taking_turns["b"]) == 50
+    assert gap(taking_turns) < 0.05
+    assert calls[:11] == ["a"] * 11 and calls[11:22] == ["b"] * 11 and calls[22:33] == ["b"] * 11  # who starts rotates
+    assert switches[:4] == ["a", "b", "b", "a"] and len(switches) == 10

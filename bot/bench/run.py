@@ -12,6 +12,10 @@ top 10 passages for those token lists:
 
 The baselines are given the index's own passages as bags of words rebuilt from its forward index, so
 all three score identical token multisets (rank-bm25's scores are checked against ours on the way).
+With the bench extra, bm25s's numba ``retrieve()``, tantivy and PISA are timed too. Every engine is built
+first, then all are timed together, taking turns ten questions at a time (``interleaved``), so that this
+shared machine's changes of speed within a run fall on all of them alike; rank-bm25, a sample, is timed
+apart.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 TOP_K = 10
+ENGINES = ("citebot", "citebot numba", "rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")  # the report's order
 
 
 @dataclass(frozen=True)
@@ -156,20 +162,66 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return cut[np.argsort(-scores[cut], kind="stable")]
 
 
-def _timed(run, items) -> list[float]:
-    """Seconds ``run(item)`` takes for each item, after three warm-up calls (page cache, scratch arrays)."""
-    for item in items[:3]:
-        run(item)
-    seconds = []
-    for item in items:
-        t0 = time.perf_counter()
-        run(item)
-        seconds.append(time.perf_counter() - t0)
+@dataclass
+class Prepared:
+    """An engine built and ready to be timed: ``search(item)`` ranks one question (``items``: the questions in the
+    form it takes them); ``switch()`` puts process-wide state in place before each of its turns, off the clock
+    (the numba kernel on or off); ``close()`` removes what it built."""
+
+    name: str
+    search: Callable
+    items: list
+    build_seconds: float | None = None
+    note: str = ""
+    switch: Callable | None = None
+    close: Callable | None = None
+
+    def timing(self, seconds: list[float]) -> Timing:
+        return Timing.of(self.name, seconds, build_seconds=self.build_seconds, note=self.note)
+
+
+TURN = 10  # questions an engine answers in a row when engines take turns (``interleaved``)
+
+
+def interleaved(engines: list[Prepared]) -> dict[str, list[float]]:
+    """Seconds per question for each engine, the engines taking turns: ``TURN`` questions each, who goes first
+    rotating, the first question of each turn answered once off the clock (its caches warmed as a loop of its own
+    keeps them). This shared machine's speed drifts within a run as well as between runs (one engine's p50 by up to
+    1.6× from one run to the next): timed one engine after another, a slow spell fell on whichever engine it met;
+    taking turns, it falls on all of them alike, so the ratios between engines hold."""
+    seconds: dict[str, list[float]] = {e.name: [] for e in engines}
+    n = len(engines)
+    count = min((len(e.items) for e in engines), default=0)
+    for turn, start in enumerate(range(0, count, TURN)):
+        for e in engines[turn % n:] + engines[: turn % n]:
+            if e.switch:
+                e.switch()
+            batch = e.items[start : start + TURN]
+            e.search(batch[0])
+            for item in batch:
+                t0 = time.perf_counter()
+                e.search(item)
+                seconds[e.name].append(time.perf_counter() - t0)
     return seconds
 
 
+def _alone(prepared: Prepared | dict) -> Timing | dict:
+    """One engine timed by itself (a skipped one's reason as it is), what it built removed after."""
+    if isinstance(prepared, dict):
+        return prepared
+    try:
+        return prepared.timing(interleaved([prepared])[prepared.name])
+    finally:
+        if prepared.close:
+            prepared.close()
+
+
+def prepare_citebot(bm25, queries: list[list[str]], name: str = "citebot", switch=None) -> Prepared:
+    return Prepared(name, lambda q: bm25.top(q, TOP_K), queries, switch=switch)
+
+
 def time_citebot(bm25, queries: list[list[str]], name: str = "citebot") -> Timing:
-    return Timing.of(name, _timed(lambda q: bm25.top(q, TOP_K), queries))
+    return _alone(prepare_citebot(bm25, queries, name))
 
 
 def time_rank_bm25(bags, queries, bm25, limit: int) -> Timing:
@@ -206,17 +258,21 @@ def _bm25s(bags, bm25, **kw):
     return retriever, time.perf_counter() - t0
 
 
-def time_bm25s(bags, queries, bm25) -> Timing | dict:
+def prepare_bm25s(bags, queries, bm25) -> Prepared | dict:
     try:
         import bm25s
     except ImportError:
         return {"skipped": "bm25s not installed"}
     retriever, build = _bm25s(bags, bm25)
-    seconds = _timed(lambda q: _top(retriever.get_scores(q), TOP_K), queries)
-    return Timing.of("bm25s", seconds, build_seconds=build, note=f"bm25s {bm25s.__version__}, float32 scores")
+    return Prepared("bm25s", lambda q: _top(retriever.get_scores(q), TOP_K), queries, build_seconds=build,
+                    note=f"bm25s {bm25s.__version__}, float32 scores")
 
 
-def time_bm25s_numba(bags, queries, bm25) -> Timing | dict:
+def time_bm25s(bags, queries, bm25) -> Timing | dict:
+    return _alone(prepare_bm25s(bags, queries, bm25))
+
+
+def prepare_bm25s_numba(bags, queries, bm25) -> Prepared | dict:
     """bm25s at its fastest: ``retrieve()`` with the numba backend (``pip install -e '.[bench]'``)."""
     try:
         import bm25s
@@ -226,12 +282,15 @@ def time_bm25s_numba(bags, queries, bm25) -> Timing | dict:
     retriever, build = _bm25s(bags, bm25, backend="numba")
     vocab = retriever.vocab_dict
     ids = [[vocab[t] for t in q if t in vocab] or [0] for q in queries]
-    seconds = _timed(lambda q: retriever.retrieve([q], k=TOP_K, show_progress=False, n_threads=1), ids)
-    return Timing.of("bm25s numba", seconds, build_seconds=build,
-                     note=f"bm25s {bm25s.__version__} retrieve(), numba backend, one thread")
+    return Prepared("bm25s numba", lambda q: retriever.retrieve([q], k=TOP_K, show_progress=False, n_threads=1),
+                    ids, build_seconds=build, note=f"bm25s {bm25s.__version__} retrieve(), numba backend, one thread")
 
 
-def time_tantivy(bags, queries, work: Path) -> Timing | dict:
+def time_bm25s_numba(bags, queries, bm25) -> Timing | dict:
+    return _alone(prepare_bm25s_numba(bags, queries, bm25))
+
+
+def prepare_tantivy(bags, queries, work: Path) -> Prepared | dict:
     """tantivy (Rust, block-max WAND) through its Python bindings, on the same stems (its own BM25:
     Okapi, k1 1.2, b 0.75, so scores differ; the timing is the point)."""
     try:
@@ -257,11 +316,14 @@ def time_tantivy(bags, queries, work: Path) -> Timing | dict:
     term_queries = [tantivy.Query.boolean_query(
         [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", t)) for t in dict.fromkeys(q)])
         for q in queries]
-    seconds = _timed(lambda q: searcher.search(q, TOP_K), term_queries)
     size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
-    shutil.rmtree(folder, ignore_errors=True)
-    return Timing.of("tantivy", seconds, build_seconds=build,
-                     note=f"tantivy {getattr(tantivy, '__version__', '')}, index {size / 1e6:,.1f} MB, one thread")
+    return Prepared("tantivy", lambda q: searcher.search(q, TOP_K), term_queries, build_seconds=build,
+                    note=f"tantivy {getattr(tantivy, '__version__', '')}, index {size / 1e6:,.1f} MB, one thread",
+                    close=lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def time_tantivy(bags, queries, work: Path) -> Timing | dict:
+    return _alone(prepare_tantivy(bags, queries, work))
 
 
 @contextlib.contextmanager
@@ -282,7 +344,7 @@ def _quiet():
             os.close(copy)
 
 
-def time_pisa(bags, queries, bm25, work: Path) -> Timing | dict:
+def prepare_pisa(bags, queries, bm25, work: Path) -> Prepared | dict:
     """PISA (C++, through ``pyterrier-pisa``): its block-max WAND over block_simdbp postings, built from the same
     bags of words (stemmer off, term counts as given), BM25 with citebot's k1 and b (Okapi, no δ: scores
     differ, the timing is the point). Timed through its retrieval call itself, one query and one thread at a
@@ -312,12 +374,14 @@ def time_pisa(bags, queries, bm25, work: Path) -> Timing | dict:
                                   query_weighted=0, pretokenised=True, result_qidxs=qidx, result_docnos=docnos,
                                   result_ranks=ranks, result_scores=scores)
 
-    seconds = _timed(search, queries)
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-    shutil.rmtree(folder, ignore_errors=True)
-    return Timing.of("pisa", seconds, build_seconds=build,
-                     note=f"pyterrier-pisa {getattr(pyterrier_pisa, '__version__', '')}, {algorithm}, index "
-                          f"{size / 1e6:,.1f} MB, one thread")
+    return Prepared("pisa", search, queries, build_seconds=build,
+                    note=f"pyterrier-pisa {getattr(pyterrier_pisa, '__version__', '')}, {algorithm}, index "
+                         f"{size / 1e6:,.1f} MB, one thread", close=lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def time_pisa(bags, queries, bm25, work: Path) -> Timing | dict:
+    return _alone(prepare_pisa(bags, queries, bm25, work))
 
 
 def _edit_one_article(corpus_dir: Path) -> Path | None:
@@ -380,11 +444,9 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
         cold_s = cold_ask(corpus_dir, index_dir, texts[0])
         bm25 = loaded.bm25
         queries = [tok(t) for t in texts]
-        log(f"timing {len(queries)} questions")
         from .. import kernel
 
         kernel.disable()
-        engines = {"citebot": asdict(time_citebot(bm25, queries))}
         answerer = Answerer(loaded, tokenizer=tok)
 
         def answer_p50() -> float:
@@ -397,36 +459,50 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
                 ans.append(time.perf_counter() - t0)
             return float(np.percentile(np.asarray(ans) * 1000, 50))
 
+        log("whole answers")
         answer_ms = answer_p50()
         answer_numba_ms = None
-        if kernel.enable(bm25.count_types):
-            engines["citebot numba"] = asdict(time_citebot(bm25, queries, "citebot numba"))
+        types = bm25.count_types
+        compiled = kernel.enable(types)
+        if compiled:
             answer_numba_ms = answer_p50()
+        kernel.disable()
+        prepared = [prepare_citebot(bm25, queries, switch=kernel.disable)]
+        others: dict[str, dict] = {}  # engines timed apart (rank_bm25, sampled) or skipped, by name
+        if compiled:
+            prepared.append(prepare_citebot(bm25, queries, "citebot numba", switch=lambda: kernel.enable(types)))
+        else:
+            others["citebot numba"] = {"skipped": "numba not installed (pip install -e '.[speed]')"}
+        try:
+            if baselines:
+                log("rebuilding bags of words for the baselines")
+                bags = bags_of_words(bm25)
+                limit = baseline_questions or (len(queries) if bm25.n_docs <= 20_000 else max(5, 2_000_000 // bm25.n_docs))
+                log("rank_bm25")  # its 0.1–2 s a question: a sample, timed by itself
+                others["rank_bm25"] = asdict(time_rank_bm25(bags, queries, bm25, limit))
+                for name, make in (("bm25s", lambda: prepare_bm25s(bags, queries, bm25)),
+                                   ("bm25s numba", lambda: prepare_bm25s_numba(bags, queries, bm25)),
+                                   ("tantivy", lambda: prepare_tantivy(bags, queries, work)),
+                                   ("pisa", lambda: prepare_pisa(bags, queries, bm25, work))):
+                    log(f"building {name}")
+                    got = make()
+                    if isinstance(got, dict):
+                        others[name] = got
+                    else:
+                        prepared.append(got)
+                del bags
+            else:
+                others.update({name: {"skipped": "--no-baselines"}
+                               for name in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")})
+            log(f"timing {len(queries)} questions, the engines taking turns")
+            seconds = interleaved(prepared)
+        finally:
             kernel.disable()
-        else:
-            engines["citebot numba"] = {"skipped": "numba not installed (pip install -e '.[speed]')"}
-        if baselines:
-            log("rebuilding bags of words for the baselines")
-            bags = bags_of_words(bm25)
-            limit = baseline_questions or (len(queries) if bm25.n_docs <= 20_000 else max(5, 2_000_000 // bm25.n_docs))
-            log("rank_bm25")
-            engines["rank_bm25"] = asdict(time_rank_bm25(bags, queries, bm25, limit))
-            log("bm25s")
-            b = time_bm25s(bags, queries, bm25)
-            engines["bm25s"] = b if isinstance(b, dict) else asdict(b)
-            log("bm25s numba retrieve()")
-            b = time_bm25s_numba(bags, queries, bm25)
-            engines["bm25s numba"] = b if isinstance(b, dict) else asdict(b)
-            log("tantivy")
-            b = time_tantivy(bags, queries, work)
-            engines["tantivy"] = b if isinstance(b, dict) else asdict(b)
-            log("pisa")
-            b = time_pisa(bags, queries, bm25, work)
-            engines["pisa"] = b if isinstance(b, dict) else asdict(b)
-            del bags
-        else:
-            for engine in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa"):
-                engines[engine] = {"skipped": "--no-baselines"}
+            for e in prepared:
+                if e.close:
+                    e.close()
+        timed = {e.name: asdict(e.timing(seconds[e.name])) for e in prepared}
+        engines = {name: timed.get(name) or others[name] for name in ENGINES if name in timed or name in others}
         manifest = loaded.manifest
         index_bytes = sum(f.stat().st_size for f in loaded.folder.rglob("*") if f.is_file())  # segments too
         loaded.passages.close()
