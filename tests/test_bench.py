@@ -101,8 +101,8 @@ def test_the_reindex_from_scratch_reads_every_file_of_a_kept_work_folder(tmp_pat
 
 def test_engines_take_turns_so_a_slow_spell_falls_on_all_alike(monkeypatch):
     """Two identical engines on a machine that grows slower as the run goes on: timed one after the other, the
-    second seems much slower than the first; taking turns (``interleaved``), they come out alike. Each turn is
-    ``TURN`` questions, the first answered once off the clock; ``switch`` runs before every turn."""
+    second seems much slower than the first; taking turns (``interleaved``, here ten questions a turn), they come
+    out alike. Each turn starts with three questions off the clock; ``switch`` runs before every turn."""
     from bot.bench import run as bench
 
     clock = [0.0]
@@ -120,13 +120,14 @@ def test_engines_take_turns_so_a_slow_spell_falls_on_all_alike(monkeypatch):
         return abs(a - b) / min(a, b)
 
     monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
-    one_after_other = {**bench.interleaved([engine("a")]), **bench.interleaved([engine("b")])}
+    one_after_other = {**bench.interleaved([engine("a")], rounds=1), **bench.interleaved([engine("b")], rounds=1)}
     assert gap(one_after_other) > 0.3
     calls.clear()
     switches.clear()
     clock[0] = 0.0
-    taking_turns = bench.interleaved([engine("a"), engine("b")])
+    taking_turns = bench.interleaved([engine("a"), engine("b")], rounds=1, turn=10)
     assert len(taking_turns["a"]) == len(taking_turns["b"]) == 50
     assert gap(taking_turns) < 0.05
-    assert calls[:11] == ["a"] * 11 and calls[11:22] == ["b"] * 11 and calls[22:33] == ["b"] * 11  # who starts rotates
+    assert calls[:13] == ["a"] * 13 and calls[13:26] == ["b"] * 13 and calls[26:39] == ["b"] * 13  # who starts rotates
     assert switches[:4] == ["a", "b", "b", "a"] and len(switches) == 10
+    assert len(bench.interleaved([engine("c")])["c"]) == 50 * bench.ROUNDS  # by default: whole loops, every round

@@ -13,9 +13,9 @@ top 10 passages for those token lists:
 The baselines are given the index's own passages as bags of words rebuilt from its forward index, so
 all three score identical token multisets (rank-bm25's scores are checked against ours on the way).
 With the bench extra, bm25s's numba ``retrieve()``, tantivy and PISA are timed too. Every engine is built
-first, then all are timed together, taking turns ten questions at a time (``interleaved``), so that this
-shared machine's changes of speed within a run fall on all of them alike; rank-bm25, a sample, is timed
-apart.
+first, then all are timed taking turns (``interleaved``): each answers every question in one loop, three
+rounds, who goes first rotating, so that this shared machine's changes of speed within a run fall on all of
+them alike; rank-bm25, a sample, is timed apart.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ class Timing:
     note: str = ""
 
     @classmethod
-    def of(cls, engine: str, seconds: list[float], **kw) -> "Timing":
+    def of(cls, engine: str, seconds: list[float], questions: int | None = None, **kw) -> "Timing":
+        """``questions``: how many distinct questions ``seconds`` times (each may be timed in several rounds)."""
         a = np.asarray(seconds) * 1000
-        return cls(engine=engine, questions=len(a), p50_ms=float(np.percentile(a, 50)),
+        return cls(engine=engine, questions=len(a) if questions is None else questions, p50_ms=float(np.percentile(a, 50)),
                    p99_ms=float(np.percentile(a, 99)), qps=float(len(a) / (a.sum() / 1000)), **kw)
 
 
@@ -177,27 +178,31 @@ class Prepared:
     close: Callable | None = None
 
     def timing(self, seconds: list[float]) -> Timing:
-        return Timing.of(self.name, seconds, build_seconds=self.build_seconds, note=self.note)
+        return Timing.of(self.name, seconds, build_seconds=self.build_seconds, note=self.note,
+                         questions=len(self.items))
 
 
-TURN = 10  # questions an engine answers in a row when engines take turns (``interleaved``)
+ROUNDS = 3  # times each engine answers every question when engines take turns (``interleaved``)
 
 
-def interleaved(engines: list[Prepared]) -> dict[str, list[float]]:
-    """Seconds per question for each engine, the engines taking turns: ``TURN`` questions each, who goes first
-    rotating, the first question of each turn answered once off the clock (its caches warmed as a loop of its own
-    keeps them). This shared machine's speed drifts within a run as well as between runs (one engine's p50 by up to
-    1.6× from one run to the next): timed one engine after another, a slow spell fell on whichever engine it met;
-    taking turns, it falls on all of them alike, so the ratios between engines hold."""
+def interleaved(engines: list[Prepared], rounds: int = ROUNDS, turn: int | None = None) -> dict[str, list[float]]:
+    """Seconds per question for each engine, the engines taking turns: ``turn`` questions each (all of them by
+    default, in one loop, as each engine is timed at its best), after three warm-up calls off the clock, for
+    ``rounds`` rounds, who goes first rotating. This shared machine's speed drifts within a run as well as between
+    runs (one engine's p50 by up to 1.6× from one run to the next): timed once, one engine after another, a slow
+    spell fell on whichever engine it met; taking turns, it falls on all of them alike, so the ratios hold."""
     seconds: dict[str, list[float]] = {e.name: [] for e in engines}
     n = len(engines)
     count = min((len(e.items) for e in engines), default=0)
-    for turn, start in enumerate(range(0, count, TURN)):
-        for e in engines[turn % n:] + engines[: turn % n]:
+    turn = turn or count or 1
+    order = [(r, start) for r in range(rounds) for start in range(0, count, turn)]
+    for k, (_, start) in enumerate(order):
+        for e in engines[k % n:] + engines[: k % n]:
             if e.switch:
                 e.switch()
-            batch = e.items[start : start + TURN]
-            e.search(batch[0])
+            batch = e.items[start : start + turn]
+            for item in batch[:3]:
+                e.search(item)
             for item in batch:
                 t0 = time.perf_counter()
                 e.search(item)
