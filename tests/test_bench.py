@@ -19,6 +19,7 @@ def test_bench_json_has_the_documented_keys(capsys):
     report = json.loads(capsys.readouterr().out)
     assert KEYS <= report.keys()
     assert report["passages"] == 501 and report["incremental_files_read"] == 1  # one bullet added by the edit
+    assert report["corpus"] == "synthetic, seed 0"  # not the name of the last engine built
     for name in ("citebot", "rank_bm25"):
         e = report["engines"][name]
         assert {"p50_ms", "p99_ms", "qps", "questions"} <= e.keys() and e["questions"] == 20

@@ -485,20 +485,20 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
                 limit = baseline_questions or (len(queries) if bm25.n_docs <= 20_000 else max(5, 2_000_000 // bm25.n_docs))
                 log("rank_bm25")  # its 0.1–2 s a question: a sample, timed by itself
                 others["rank_bm25"] = asdict(time_rank_bm25(bags, queries, bm25, limit))
-                for name, make in (("bm25s", lambda: prepare_bm25s(bags, queries, bm25)),
-                                   ("bm25s numba", lambda: prepare_bm25s_numba(bags, queries, bm25)),
-                                   ("tantivy", lambda: prepare_tantivy(bags, queries, work)),
-                                   ("pisa", lambda: prepare_pisa(bags, queries, bm25, work))):
-                    log(f"building {name}")
+                for engine, make in (("bm25s", lambda: prepare_bm25s(bags, queries, bm25)),
+                                     ("bm25s numba", lambda: prepare_bm25s_numba(bags, queries, bm25)),
+                                     ("tantivy", lambda: prepare_tantivy(bags, queries, work)),
+                                     ("pisa", lambda: prepare_pisa(bags, queries, bm25, work))):
+                    log(f"building {engine}")
                     got = make()
                     if isinstance(got, dict):
-                        others[name] = got
+                        others[engine] = got
                     else:
                         prepared.append(got)
                 del bags
             else:
-                others.update({name: {"skipped": "--no-baselines"}
-                               for name in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")})
+                others.update({engine: {"skipped": "--no-baselines"}
+                               for engine in ("rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")})
             log(f"timing {len(queries)} questions, the engines taking turns")
             seconds = interleaved(prepared)
         finally:
@@ -507,7 +507,7 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
                 if e.close:
                     e.close()
         timed = {e.name: asdict(e.timing(seconds[e.name])) for e in prepared}
-        engines = {name: timed.get(name) or others[name] for name in ENGINES if name in timed or name in others}
+        engines = {e: timed.get(e) or others[e] for e in ENGINES if e in timed or e in others}
         manifest = loaded.manifest
         index_bytes = sum(f.stat().st_size for f in loaded.folder.rglob("*") if f.is_file())  # segments too
         loaded.passages.close()
