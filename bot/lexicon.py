@@ -130,10 +130,13 @@ def key(tokenizer, abbreviations) -> str:
     import hashlib
     import json
 
+    from . import english
+
     h = hashlib.sha256(json.dumps(tokenizer.settings, sort_keys=True).encode())
     h.update(FORMAT.encode())
     h.update(lexicon_text().encode())
     h.update(json.dumps(abbreviations or [], ensure_ascii=False).encode())
+    h.update(english.freq_text().encode())  # which abbreviations need their capitals (``_needs_capitals``)
     return h.hexdigest()[:16]
 
 
@@ -164,11 +167,12 @@ def lexicon_text() -> str:
 
 def vocabulary_fingerprint() -> str:
     """A hash of the vocabulary citebot ships and an index is built with: the lexicon files, the general
-    abbreviation table and how ``build`` reads them (``FORMAT``). An index built with other vocabulary is stale
-    (``indexer.stale_reason``): rebuilt once, reusing its files, instead of every process rebuilding its
-    lexicon (and importing nltk) until someone reindexes."""
+    abbreviation table, the English word list that says which of its abbreviations need their capitals, and how
+    ``build`` reads them (``FORMAT``). An index built with other vocabulary is stale (``indexer.stale_reason``):
+    rebuilt once, reusing its files, instead of every process rebuilding its lexicon (and importing nltk) until
+    someone reindexes."""
     h = hashlib.sha256(FORMAT.encode())
-    for name in (*LEXICON_FILES, "abbreviations.tsv"):
+    for name in (*LEXICON_FILES, "abbreviations.tsv", "english_freq.tsv"):
         h.update(name.encode() + b"\0" + data_path(name).read_bytes())
     return h.hexdigest()[:16]
 

@@ -76,6 +76,24 @@ def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_reb
     assert lexmod.stored_or_built(tok, abbreviations, {"key": doc["key"], "links": "junk"}).links == built.links
 
 
+def test_the_english_word_list_is_part_of_what_a_lexicon_and_an_index_are_built_from(monkeypatch, tmp_path):
+    """Which general abbreviations need their capitals depends on the English word list (``lexicon._needs_capitals``):
+    another list means another lexicon key, so a stored lexicon is not reused, and another vocabulary fingerprint,
+    so the index is stale."""
+    from bot import english
+    from bot import lexicon as lexmod
+
+    tok = Tokenizer()
+    key, fingerprint = lexmod.key(tok, []), lexmod.vocabulary_fingerprint()
+    other = english.freq_text() + "etoh\t4.5\n"
+    monkeypatch.setattr(english, "freq_text", lambda: other)
+    assert lexmod.key(tok, []) != key
+    (tmp_path / "english_freq.tsv").write_text(other, encoding="utf-8")
+    shipped = lexmod.data_path
+    monkeypatch.setattr(lexmod, "data_path", lambda n: tmp_path / n if n == "english_freq.tsv" else shipped(n))
+    assert lexmod.vocabulary_fingerprint() != fingerprint
+
+
 @pytest.mark.parametrize("dict_after", [10 ** 9, 0])
 def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypatch, dict_after):
     """``SortedTSV`` bisects the file's bytes, realigned to line starts (no line index is built at start):
