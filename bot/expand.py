@@ -12,7 +12,9 @@ Alternatives come from three general sources, each only when the index holds the
 * word families by shared prefix: a question stem and an index term that agree on their first
   ``PREFIX`` letters ("inflammation" ↔ "inflammatory", "therapy" ↔ "therapeutic");
 * short forms nothing else explains, spelt out from the articles the question points to (``spelt_out``:
-  "RAI" → radioactive iodine, "UBT" → urea breath test); ``answer.py`` picks the articles.
+  "RAI" → radioactive iodine, "UBT" → urea breath test); ``answer.py`` picks the articles;
+* a number written with its unit ("12kg", "48h", "15mg"), which the index lacks: the number and the unit, as the
+  articles write them apart ("12 kg"), those of the two the index holds.
 
 The question's own stems weigh 1; an alternative of ``n`` stems adds ``weight / n`` to each of its
 stems. Every score stays a BM25 score of the index: expansion only adds weighted query terms.
@@ -30,6 +32,9 @@ from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
 
 PREFIX = 6
+# a number written with its unit ("12kg", "75g", "48h", "15mg"), which the articles write apart; not an ordinal ("2nd")
+_VALUE = re.compile(r"(\d+)([a-z]{1,4})")
+ORDINAL = ("st", "nd", "rd", "th")
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
 MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
 SHORT_FORM = (2, 5)  # letters of a word the index lacks that ``spelt_out`` may read as a short form
@@ -266,6 +271,12 @@ class Expander:
                     near = self._clipped(w.lower()) or (self._misspelt(st) if self._zipf_of(st) is None else [])
                     if near:
                         alts.setdefault(st, set()).update((t,) for t in near)
+        for st in set(stems):  # "12kg", "48h": the value and its unit, as the articles write them ("12 kg")
+            m = _VALUE.fullmatch(st)
+            if m and st not in self.vocab and m.group(2) not in ORDINAL:
+                parts = tuple(p for p in m.groups() if p in self.vocab)
+                if parts:
+                    alts.setdefault(st, set()).add(parts)
         if self.use_prefix:
             for s in set(stems):
                 fam = self._prefix_family(s)

@@ -169,6 +169,8 @@ WITHDRAWAL = """\
 - Check liver function tests before starting naltrexone [1]
 - Prothrombin time is prolonged in liver failure [1]
 - Thiamine prophylaxis prevents Wernicke encephalopathy [1]
+- Lorazepam 2 mg intravenously, repeated once after 5 to 10 minutes if the seizures continue [1]
+- Lorazepam suits liver failure [1]
 
 ## References
 
@@ -202,6 +204,17 @@ def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
     assert tuple(a.tokenizer("prophylaxis")) in a.expand("wernicke ppx?").alternates["ppx"]
     ans = a.ask("is ppx needed for wernicke's?")
     assert ans.answered and ans.hits[0].passage.text.startswith("Thiamine prophylaxis")
+
+
+def test_a_number_written_with_its_unit_searches_both_as_the_articles_write_them(withdrawal):
+    """"2mg" is one word the index lacks; the article writes "2 mg": the question searches for the number and the
+    unit, so the line with the dose comes before the shorter line that only names the drug. An ordinal ("2nd") is
+    no number with a unit."""
+    a = withdrawal
+    assert a.expand("lorazepam 2mg").alternates["2mg"] == (("2", "mg"),)
+    assert "2nd" not in a.expand("2nd line after lorazepam").alternates
+    ans = a.ask("lorazepam 2mg")
+    assert ans.answered and ans.hits[0].passage.text.startswith("Lorazepam 2 mg intravenously")
 
 
 def test_an_article_s_own_definition_overrides_the_general_table(heart):
