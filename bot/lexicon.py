@@ -126,17 +126,14 @@ def from_json(doc: dict) -> Lexicon:
 
 
 def key(tokenizer, abbreviations) -> str:
-    """What a lexicon is built from: the shipped files, the index's abbreviations, the tokenizer."""
+    """What a lexicon is built from: the shipped vocabulary (``vocabulary_fingerprint``: the lexicon files, the
+    general abbreviation table, the English word list, ``FORMAT``), the index's abbreviations, the tokenizer."""
     import hashlib
     import json
 
-    from . import english
-
     h = hashlib.sha256(json.dumps(tokenizer.settings, sort_keys=True).encode())
-    h.update(FORMAT.encode())
-    h.update(lexicon_text().encode())
+    h.update(vocabulary_fingerprint().encode())
     h.update(json.dumps(abbreviations or [], ensure_ascii=False).encode())
-    h.update(english.freq_text().encode())  # which abbreviations need their capitals (``_needs_capitals``)
     return h.hexdigest()[:16]
 
 
@@ -165,12 +162,14 @@ def lexicon_text() -> str:
     return "\n".join(text for _, text in lexicon_files())
 
 
+@functools.lru_cache(maxsize=1)
 def vocabulary_fingerprint() -> str:
     """A hash of the vocabulary citebot ships and an index is built with: the lexicon files, the general
     abbreviation table, the English word list that says which of its abbreviations need their capitals, and how
     ``build`` reads them (``FORMAT``). An index built with other vocabulary is stale (``indexer.stale_reason``):
     rebuilt once, reusing its files, instead of every process rebuilding its lexicon (and importing nltk) until
-    someone reindexes."""
+    someone reindexes. Worked out once per process: a cold ``ask`` needs it for the staleness check and for the
+    lexicon's ``key`` (each had read and hashed the 1 MB of shipped files again)."""
     h = hashlib.sha256(FORMAT.encode())
     for name in (*LEXICON_FILES, "abbreviations.tsv", "english_freq.tsv"):
         h.update(name.encode() + b"\0" + data_path(name).read_bytes())
