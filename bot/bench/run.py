@@ -195,8 +195,8 @@ def interleaved(engines: list[Prepared], rounds: int = ROUNDS, turn: int | None 
     n = len(engines)
     count = min((len(e.items) for e in engines), default=0)
     turn = turn or count or 1
-    order = [(r, start) for r in range(rounds) for start in range(0, count, turn)]
-    for k, (_, start) in enumerate(order):
+    starts = [start for _ in range(rounds) for start in range(0, count, turn)]
+    for k, start in enumerate(starts):
         for e in engines[k % n:] + engines[: k % n]:
             if e.switch:
                 e.switch()
@@ -211,7 +211,7 @@ def interleaved(engines: list[Prepared], rounds: int = ROUNDS, turn: int | None 
 
 
 def _alone(prepared: Prepared | dict) -> Timing | dict:
-    """One engine timed by itself (a skipped one's reason as it is), what it built removed after."""
+    """One engine timed by itself (a skipped one's reason as it is), what it built removed after: ``time_pisa``."""
     if isinstance(prepared, dict):
         return prepared
     try:
@@ -223,10 +223,6 @@ def _alone(prepared: Prepared | dict) -> Timing | dict:
 
 def prepare_citebot(bm25, queries: list[list[str]], name: str = "citebot", switch=None) -> Prepared:
     return Prepared(name, lambda q: bm25.top(q, TOP_K), queries, switch=switch)
-
-
-def time_citebot(bm25, queries: list[list[str]], name: str = "citebot") -> Timing:
-    return _alone(prepare_citebot(bm25, queries, name))
 
 
 def time_rank_bm25(bags, queries, bm25, limit: int) -> Timing:
@@ -273,10 +269,6 @@ def prepare_bm25s(bags, queries, bm25) -> Prepared | dict:
                     note=f"bm25s {bm25s.__version__}, float32 scores")
 
 
-def time_bm25s(bags, queries, bm25) -> Timing | dict:
-    return _alone(prepare_bm25s(bags, queries, bm25))
-
-
 def prepare_bm25s_numba(bags, queries, bm25) -> Prepared | dict:
     """bm25s at its fastest: ``retrieve()`` with the numba backend (``pip install -e '.[bench]'``)."""
     try:
@@ -289,10 +281,6 @@ def prepare_bm25s_numba(bags, queries, bm25) -> Prepared | dict:
     ids = [[vocab[t] for t in q if t in vocab] or [0] for q in queries]
     return Prepared("bm25s numba", lambda q: retriever.retrieve([q], k=TOP_K, show_progress=False, n_threads=1),
                     ids, build_seconds=build, note=f"bm25s {bm25s.__version__} retrieve(), numba backend, one thread")
-
-
-def time_bm25s_numba(bags, queries, bm25) -> Timing | dict:
-    return _alone(prepare_bm25s_numba(bags, queries, bm25))
 
 
 def prepare_tantivy(bags, queries, work: Path) -> Prepared | dict:
@@ -325,10 +313,6 @@ def prepare_tantivy(bags, queries, work: Path) -> Prepared | dict:
     return Prepared("tantivy", lambda q: searcher.search(q, TOP_K), term_queries, build_seconds=build,
                     note=f"tantivy {getattr(tantivy, '__version__', '')}, index {size / 1e6:,.1f} MB, one thread",
                     close=lambda: shutil.rmtree(folder, ignore_errors=True))
-
-
-def time_tantivy(bags, queries, work: Path) -> Timing | dict:
-    return _alone(prepare_tantivy(bags, queries, work))
 
 
 @contextlib.contextmanager
