@@ -473,8 +473,8 @@ def read_harvested(folder: Path) -> dict | None:
 def stems_table(stems: dict[str, str]) -> bytes:
     """``word <TAB> stem`` lines sorted by the word's UTF-8 bytes, as ``SortedTSV`` searches them (a word
     holds no tab or line break: the tokenizer splits on white space)."""
-    rows = sorted((w.encode("utf-8"), s.encode("utf-8")) for w, s in stems.items())
-    return b"".join(w + b"\t" + s + b"\n" for w, s in rows)
+    # sorted as str: UTF-8 keeps code point order, so the bytes come out sorted too (half the time of encoding first)
+    return "".join(f"{w}\t{stems[w]}\n" for w in sorted(stems)).encode("utf-8")
 
 
 def read_stems(folder: Path):
