@@ -158,8 +158,6 @@ class Answerer:
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
         structure = getattr(index, "structure", None)
         self.levels = Levels(index.bm25, structure, ranking) if structure is not None else None
-        self.decider = Decider(index, self.tokenizer, settings, self.lexicon, levels=self.levels)
-        self._generic = self.decider._generic
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle
@@ -168,6 +166,9 @@ class Answerer:
         # freed (its index with it) as soon as it is dropped, not at the next cyclic collection
         self._passages = functools.lru_cache(maxsize=PASSAGES_CACHED)(
             functools.partial(_read_passage, index.passages, self._lock))
+        self.decider = Decider(index, self.tokenizer, settings, self.lexicon, levels=self.levels,
+                               passage=self._passages)
+        self._generic = self.decider._generic
         self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(
             functools.partial(_spelling, self.levels, self._passages, self.tokenizer.stopwords))
 
@@ -586,7 +587,8 @@ def _merged(turn, ctx):
     phrases = dict(ctx.phrases)
     phrases.update(turn.phrases)
     return Expanded(terms=turn.terms + tuple(t for t in ctx.terms if t not in turn.terms), alternates=alts,
-                    phrases=phrases, either=turn.either + ctx.either, own=turn.terms, quantity=turn.quantity)
+                    phrases=phrases, either=turn.either + ctx.either, own=turn.terms, quantity=turn.quantity,
+                    values=turn.values)
 
 
 @dataclass

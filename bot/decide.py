@@ -12,7 +12,8 @@ passages) earns part of its weight, so "how do you treat calcinosis in scleroder
 treatment line of an article on calcinosis that names systemic sclerosis throughout, while a word the
 article names once in passing earns little.
 A question asking for a kind of information (a dose, a treatment, a diagnosis: ``data/intents.tsv``)
-also needs a passage of that kind (``intent.py``).
+also needs a passage of that kind (``intent.py``). A number the question gives is held by a passage stating a
+range that holds it ("8 to 15 kg" for "a 12 kg toddler": ``values.py``); a number never makes a passage specific.
 
 The thresholds are in ``answer.Settings``; each is documented there with the measurement that chose it.
 """
@@ -23,7 +24,7 @@ import math
 import re
 from typing import NamedTuple
 
-from . import intent
+from . import intent, values
 from .tokenize import Tokenizer
 
 # Stems of words that are medical by their form: diseases (-itis, -osis, -emia, -oma, -pathy), procedures
@@ -66,8 +67,9 @@ class Unit(NamedTuple):
 class Decider:
     """Coverage of a question by passages, against one loaded index. Thread-safe for reads."""
 
-    def __init__(self, index, tokenizer: Tokenizer, settings, lexicon, levels=None):
+    def __init__(self, index, tokenizer: Tokenizer, settings, lexicon, levels=None, passage=None):
         self.index = index
+        self.passage = passage  # pid → Passage, to read the ranges a passage states (``values.py``); None: not read
         self.levels = levels  # rank.Levels: which articles hold a term (None for an index without outline)
         self.tokenizer = tokenizer
         self.settings = settings
@@ -238,6 +240,7 @@ class Decider:
         def holds(ids) -> bool:
             return held(ids, present)
 
+        valued = self.valued(turn, pid)
         got = missed = 0.0
         own_got = own_missed = 0.0  # a follow-up judged with the turn before it: its own words' share
         own = set(turn.own) if getattr(turn, "own", None) is not None else None
@@ -246,7 +249,7 @@ class Decider:
         for group in plan:
             best = None  # of words joined by "or", the one the passage holds best
             for u in group:
-                if holds(u.ids):
+                if holds(u.ids) or (valued and valued.issuperset(u.stems)):
                     share = 1.0
                 else:
                     credits = [c for ids, c in zip(u.alt_ids, u.credits) if holds(ids)]
@@ -260,7 +263,9 @@ class Decider:
                         self.theme(alt, article) * self.settings.alt_credit for alt in u.same])
                     share = max(share, self.settings.article_credit * theme)
                 g, m = u.weight * share, u.missed * (1 - share)
-                if share >= self.settings.alt_credit and u.spec >= self.settings.min_specific:
+                # a number is not what makes a passage specific: "K 6.8" and "6 to 12 hours" have nothing in common
+                if (share >= self.settings.alt_credit and u.spec >= self.settings.min_specific
+                        and not all(x[:1].isdigit() for x in u.stems)):
                     specific = True
                 if best is None or g - m > best[0] - best[1]:
                     best = (g, m)
@@ -276,6 +281,12 @@ class Decider:
         if not specific:
             return 0.0  # only filler words in common: "where do I get my parking validated?"
         return got / (got + missed) if got + missed else 0.0
+
+    def valued(self, turn, pid: int) -> frozenset[str]:
+        """The stems of the question's numbers that a range passage ``pid`` states holds ("12 kg" in "8 to 15 kg:
+        2 mg", ``values.py``): the passage holds them too."""
+        values_ = getattr(turn, "values", ())
+        return values.held(values_, self.passage(pid).text) if values_ and self.passage else frozenset()
 
     def _article_of(self, pid: int) -> int | None:
         if self.levels is None or self.levels.n_articles < 2:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
+from .values import question_values
 
 PREFIX = 6
 # a number written with its unit ("12kg", "75g", "48h", "15mg"), which the articles write apart; not an ordinal ("2nd")
@@ -63,6 +64,7 @@ class Expanded:
     asks: tuple[str, ...] = ()  # wh-words whose answer-type words are among ``alternates`` (question_words.tsv)
     quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.quantity)
     wants_list: bool = False  # "which drugs …", "who …": the answer is a list (``_wants_list``)
+    values: tuple = ()  # the numbers it gives (``values.Value``), which a passage's stated range may hold
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -288,7 +290,7 @@ class Expander:
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
-                        wants_list=_wants_list(raw))
+                        wants_list=_wants_list(raw), values=question_values(text, self.tokenizer))
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),

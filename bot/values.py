@@ -1,0 +1,134 @@
+"""Numbers a question gives, and the ranges and thresholds passages state.
+
+A clinical question often gives the patient's value, and the article answers it with a range that holds the
+value, not with the value itself: "zofran dose for a 12 kg toddler" is answered by "8 to 15 kg: 2 mg", "K came
+back 5.8, what now" by "if potassium rises above 5.5 mEq/L, halve the dose". A passage stating a range or a
+threshold that holds one of the question's numbers holds that number, as far as deciding is concerned
+(``decide.Decider.coverage``): it is the line the number asks about.
+
+A number and a range agree when they measure the same thing: when both carry a unit (``UNITS``, the common units
+of measure, time and age, as clinicians write them), it must be the same unit. A threshold holds a number of
+the same order only ("82" is above 60, but not what "above 5.5 mEq/L" is about): at most ``ORDER`` times it, or
+at least ``1 / ORDER`` of it. A number is never what makes a passage specific (``decide.py``): a passage that
+shares only numbers with a question, literally or by a range, does not answer it.
+
+Measured on the tuning sets (``citebot eval`` over the 17 sets in tests/data and ../shared/eval, pooled: 585
+answerable questions, 143 out of scope): first answers right 328 → 331, in the first three 417 → 420, out-of-scope
+questions declined 117 → 117; "zofran dose for a 12 kg toddler", "dialysis pt w ferritin of 80, can they still be
+iron deficient?" and "epipen jr or regular epipen for a 22 kg kid" are answered first. Without the second rule a range
+answered an out-of-scope question ("K 6.8 with peaked T waves - calcium gluconate dose?" with "… for 6 to 12
+hours"). Giving a passage whose range holds the number that number's weight in ranking as well (0.1 to 2 times it)
+moved nothing beyond noise (first answers 331–333, first three 418–420): not done.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+ORDER = 10.0
+
+# unit as written → the unit it is; general units of mass, volume, concentration, length, time and age
+UNITS = {
+    **dict.fromkeys(("kg", "kgs", "kilogram", "kilograms"), "kg"),
+    **dict.fromkeys(("g", "gram", "grams"), "g"),
+    **dict.fromkeys(("mg", "milligram", "milligrams"), "mg"),
+    **dict.fromkeys(("mcg", "microgram", "micrograms", "µg", "μg"), "mcg"),
+    **dict.fromkeys(("%", "percent", "per cent"), "%"),
+    **dict.fromkeys(("ml", "millilitre", "milliliter", "millilitres", "milliliters"), "ml"),
+    **dict.fromkeys(("l", "litre", "liter", "litres", "liters"), "l"),
+    **dict.fromkeys(("mmol", "mmol/l"), "mmol"),
+    **dict.fromkeys(("meq", "meq/l"), "meq"),
+    **dict.fromkeys(("mm", "millimetre", "millimeter", "millimetres", "millimeters"), "mm"),
+    **dict.fromkeys(("cm", "centimetre", "centimeter", "centimetres", "centimeters"), "cm"),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), "minute"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "hour"),
+    **dict.fromkeys(("d", "day", "days"), "day"),
+    **dict.fromkeys(("wk", "wks", "week", "weeks"), "week"),
+    **dict.fromkeys(("mo", "mos", "month", "months"), "month"),
+    **dict.fromkeys(("y", "yo", "yr", "yrs", "year", "years"), "year"),
+}
+_NUMBER = r"\d+(?:\.\d+)?"
+_UNIT = r"(%|[^\W\d_]{1,11}(?:/l)?\b)"
+# a number standing on its own ("12", "5.8", "12kg"), not inside a name or a code ("CHA2DS2", "T4", "A1c")
+_VALUE = re.compile(rf"(?<![\w.])({_NUMBER})(\s*){_UNIT}?", re.I)
+_RANGE = re.compile(rf"(?<![\w.])({_NUMBER})\s*{_UNIT}?\s*(?:to|-|–|—)\s*({_NUMBER})\s*{_UNIT}?", re.I)
+_BETWEEN = re.compile(rf"\bbetween\s+({_NUMBER})\s*{_UNIT}?\s*and\s*({_NUMBER})\s*{_UNIT}?", re.I)
+_ABOVE = re.compile(rf"(?:\b(?:above|over|more than|greater than|higher than|exceeding|at least)\s*|>=?\s*|≥\s*)"
+                    rf"({_NUMBER})\s*{_UNIT}?", re.I)
+_BELOW = re.compile(rf"(?:\b(?:below|under|less than|lower than|up to|at most)\s*|<=?\s*|≤\s*)"
+                    rf"({_NUMBER})\s*{_UNIT}?", re.I)
+
+
+class Value(NamedTuple):
+    """A number the question gives: its value, its unit (None when it has none we know), and the stems it is
+    tokenized to ("5.8" → 5, 8; "12kg" → 12kg), which are the question's concepts it stands for."""
+
+    number: float
+    unit: str | None
+    stems: tuple[str, ...]
+
+
+class Span(NamedTuple):
+    """A range a passage states: from ``low`` to ``high`` (either may be infinite), in ``unit`` (or None)."""
+
+    low: float
+    high: float
+    unit: str | None
+
+
+def _unit(written: str | None) -> str | None:
+    return UNITS.get(written.lower()) if written else None
+
+
+def question_values(text: str, tokenizer) -> tuple[Value, ...]:
+    """The numbers ``text`` gives, each with its unit and its stems (only its number, and a unit written
+    onto it: "12 kg" stands for the concept "12", "12kg" for "12kg")."""
+    out = []
+    for m in _VALUE.finditer(text):
+        number, gap, unit = m.groups()
+        if not gap and unit and unit.lower() in ("st", "nd", "rd", "th"):
+            continue  # an ordinal ("3rd bout"), not a value
+        stems = tuple(tokenizer(number + (unit or "" if not gap else "")))
+        if stems:
+            out.append(Value(float(number), _unit(unit), stems))
+    return tuple(out)
+
+
+def spans(text: str) -> list[Span]:
+    """The ranges and thresholds ``text`` states: "8 to 15 kg", "between 5 and 10 mm", "above 5.5 mEq/L",
+    "under 6 months", "≥ 30"."""
+    out = []
+    for pattern in (_RANGE, _BETWEEN):
+        for m in pattern.finditer(text):
+            low, low_unit, high, high_unit = m.groups()
+            if float(low) < float(high):
+                out.append(Span(float(low), float(high), _unit(high_unit) or _unit(low_unit)))
+    for m in _ABOVE.finditer(text):
+        out.append(Span(float(m.group(1)), math.inf, _unit(m.group(2))))
+    for m in _BELOW.finditer(text):
+        out.append(Span(-math.inf, float(m.group(1)), _unit(m.group(2))))
+    return out
+
+
+def holds(span: Span, value: Value) -> bool:
+    """Whether ``span`` holds ``value``: within it, in the same unit when both have one, and of the same order
+    as a threshold."""
+    if span.unit and value.unit and span.unit != value.unit:
+        return False
+    if not span.low <= value.number <= span.high:
+        return False
+    if span.high == math.inf and span.low > 0 and value.number > ORDER * span.low:
+        return False
+    if span.low == -math.inf and span.high > 0 and value.number < span.high / ORDER:
+        return False
+    return True
+
+
+def held(values: tuple[Value, ...], text: str) -> frozenset[str]:
+    """The stems of those of ``values`` that a range or threshold stated in ``text`` holds."""
+    if not values:
+        return frozenset()
+    found = spans(text)
+    return frozenset(s for v in values if any(holds(sp, v) for sp in found) for s in v.stems)
