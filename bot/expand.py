@@ -45,6 +45,14 @@ MAX_SHORT_FORMS = 4  # a question's first this many short forms are spelt out (a
 # an age: "4 yo", "63yo", "82 y/o", "9-year-old", "19 years old" (not "for 2 yrs": a duration)
 _AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:yo|y/o|y\.o\.|(?:yrs?|years?)\s*-?\s*old)(?![A-Za-z])", re.I)
 ADULT_AGE = 18  # an age below this is a child's: the question asks about children (``_ages``)
+# what a question says the patient has or takes: after a word for the patient and "on", "w", "with", "has", "had",
+# "takes", "taking", up to six words, to the end of the clause (a comma, a dash, a question mark, "but", "so", or a
+# word that starts the question proper: "what", "how", "can", "should", "ok", "is", "do", "does", "when" …)
+_PATIENT = r"(?:pt|pts|patient|patients|he|she|hes|shes|man|woman|boy|girl|child|kid|baby|infant|mom|mother|someone)"
+_DESCRIBED = re.compile(
+    _PATIENT + r"(?:\s+(?:is|was|already|still|also))?\s+(?:on|w/?|with|has|had|takes|taking)\s+"
+    r"((?:(?!(?:but|so|what|how|can|should|ok|okay|is|do|does|when|which|who|why|would|could|needs?|wants?)\b)"
+    r"[a-z0-9][a-z0-9'/+.-]*\s*){1,6})")
 # words joined by spaces or hyphens only (never across a comma or a full stop), or an initial ("H. pylori")
 _RUN = re.compile(r"(?:[A-Z]\.|[A-Za-z]+)(?:[ \t-]+(?:[A-Z]\.|[A-Za-z]+))*")
 
@@ -65,6 +73,7 @@ class Expanded:
     quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.quantity)
     wants_list: bool = False  # "which drugs …", "who …": the answer is a list (``_wants_list``)
     values: tuple = ()  # the numbers it gives (``values.Value``), which a passage's stated range may hold
+    described: tuple[str, ...] = ()  # stems of what it says the patient has or takes ("pt on lasix": ``_described``)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -290,7 +299,14 @@ class Expander:
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
-                        wants_list=_wants_list(raw), values=question_values(text, self.tokenizer))
+                        wants_list=_wants_list(raw), values=question_values(text, self.tokenizer),
+                        described=self._described(text))
+
+    def _described(self, text: str) -> tuple[str, ...]:
+        """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",
+        "she has", "in a pt with" … up to the next clause (``_DESCRIBED``). Deciding counts those that no article
+        names as context, not as concepts a passage must hold (``decide.Decider._plan``)."""
+        return tuple(s for m in _DESCRIBED.finditer(text.lower()) for s in self.tokenizer(m.group(1)))
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),

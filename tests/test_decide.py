@@ -217,6 +217,32 @@ def test_a_number_written_with_its_unit_searches_both_as_the_articles_write_them
     assert ans.answered and ans.hits[0].passage.text.startswith("Lorazepam 2 mg intravenously")
 
 
+def test_what_a_question_says_the_patient_has_or_takes_ends_with_its_clause(withdrawal):
+    a = withdrawal
+    stems = a.tokenizer
+    assert a.expand("pt on chronic oxycodone w HFrEF, ok to just order a home sleep test?").described == tuple(
+        stems("chronic oxycodone w HFrEF"))
+    assert a.expand("dose for a pt with CKD and diabetes").described == tuple(stems("CKD and diabetes"))
+    assert a.expand("RA pt on MTX has a UTI - ok to give bactrim?").described == tuple(stems("MTX has a UTI"))
+    assert a.expand("how do you reverse heparin?").described == ()
+
+
+@pytest.mark.parametrize("question, first", [
+    ("lorazepam dose for withdrawal seizures in a pt on lisinopril?", "Lorazepam 2 mg intravenously"),
+    ("withdrawal seizures, pt with cirrhosis - lorazepam dose?", "Lorazepam 2 mg intravenously"),
+])
+def test_what_the_patient_has_or_takes_is_context_not_a_concept_to_find(withdrawal, question, first):
+    """A drug or condition the question says the patient takes or has ("pt on lisinopril", "pt with cirrhosis"),
+    which no article names, costs a passage nothing: the question asks about something else. The same word as
+    the subject of the question still declines it."""
+    a = withdrawal
+    assert a.expand(question).described
+    ans = a.ask(question)
+    assert ans.answered and ans.hits[0].passage.text.startswith(first)
+    assert not a.ask("is lisinopril safe in withdrawal?").answered
+    assert not a.ask("lisinopril dose for withdrawal?").answered
+
+
 def test_an_article_s_own_definition_overrides_the_general_table(heart):
     """The article defines DM as dermatomyositis: the table's other meanings are not added for it, not even
     diabetes mellitus, which the article names; a meaning whose words no article uses never is ("deep masseter")."""
