@@ -48,7 +48,7 @@ ADULT_AGE = 18  # an age below this is a child's: the question asks about childr
 # what a question says the patient has or takes: after a word for the patient and "on", "w", "with", "has", "had",
 # "takes", "taking", up to six words, to the end of the clause (a comma, a dash, a question mark, "but", "so", or a
 # word that starts the question proper: "what", "how", "can", "should", "ok", "is", "do", "does", "when" …)
-_PATIENT = r"(?:pt|pts|patient|patients|he|she|hes|shes|man|woman|boy|girl|child|kid|baby|infant|mom|mother|someone)"
+_PATIENT = r"\b(?:pt|pts|patient|patients|he|she|hes|shes|man|woman|boy|girl|child|kid|baby|infant|mom|mother|someone)"
 _DESCRIBED = re.compile(
     _PATIENT + r"(?:\s+(?:is|was|already|still|also))?\s+(?:on|w/?|with|has|had|takes|taking)\s+"
     r"((?:(?!(?:but|so|what|how|can|should|ok|okay|is|do|does|when|which|who|why|would|could|needs?|wants?)\b)"

@@ -225,6 +225,7 @@ def test_what_a_question_says_the_patient_has_or_takes_ends_with_its_clause(with
     assert a.expand("dose for a pt with CKD and diabetes").described == tuple(stems("CKD and diabetes"))
     assert a.expand("RA pt on MTX has a UTI - ok to give bactrim?").described == tuple(stems("MTX has a UTI"))
     assert a.expand("how do you reverse heparin?").described == ()
+    assert a.expand("toothache with swelling after lorazepam").described == ()  # "he" only as a word
 
 
 @pytest.mark.parametrize("question, first", [
