@@ -28,6 +28,7 @@ import re
 from typing import NamedTuple
 
 ORDER = 10.0
+MAX_VALUES = 12  # a question's first this many numbers (a pasted table of results is not read number by number)
 
 # unit as written → the unit it is; general units of mass, volume, concentration, length, time and age
 UNITS = {
@@ -93,6 +94,8 @@ def question_values(text: str, tokenizer) -> tuple[Value, ...]:
         stems = tuple(tokenizer(number + (unit or "" if not gap else "")))
         if stems:
             out.append(Value(float(number), _unit(unit), stems))
+            if len(out) == MAX_VALUES:
+                break
     return tuple(out)
 
 

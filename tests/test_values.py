@@ -8,7 +8,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.tokenize import Tokenizer
-from bot.values import Span, Value, held, holds, question_values, spans
+from bot.values import MAX_VALUES, Span, Value, held, holds, question_values, spans
 
 from .conftest import built_index
 
@@ -20,6 +20,7 @@ def test_a_question_s_numbers_with_their_units_and_stems():
     assert got == (Value(12.0, "kg", ("12kg",)), Value(5.8, None, ("5", "8")), Value(3.0, "week", ("3",)))
     assert question_values("CHA2DS2-VASc of T4 and A1c", TOK) == ()  # numbers inside names are not values
     assert question_values("his 3rd bout", TOK) == ()  # an ordinal is not a value
+    assert len(question_values("1 " * 1000, TOK)) == MAX_VALUES  # a pasted table is not read number by number
 
 
 def test_the_ranges_and_thresholds_a_passage_states():
