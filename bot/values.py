@@ -23,6 +23,7 @@ moved nothing beyond noise (first answers 331–333, first three 418–420): not
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import NamedTuple
@@ -99,6 +100,12 @@ def question_values(text: str, tokenizer) -> tuple[Value, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4096)
+def _spans(text: str) -> tuple[Span, ...]:
+    """``spans``, remembered for the passages a process reads again (deciding reads each a few times a question)."""
+    return tuple(spans(text))
+
+
 def spans(text: str) -> list[Span]:
     """The ranges and thresholds ``text`` states: "8 to 15 kg", "between 5 and 10 mm", "above 5.5 mEq/L",
     "under 6 months", "≥ 30"."""
@@ -133,5 +140,5 @@ def held(values: tuple[Value, ...], text: str) -> frozenset[str]:
     """The stems of those of ``values`` that a range or threshold stated in ``text`` holds."""
     if not values:
         return frozenset()
-    found = spans(text)
+    found = _spans(text)
     return frozenset(s for v in values if any(holds(sp, v) for sp in found) for s in v.stems)
