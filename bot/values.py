@@ -18,7 +18,9 @@ questions declined 117 → 117; "zofran dose for a 12 kg toddler", "dialysis pt 
 iron deficient?" and "epipen jr or regular epipen for a 22 kg kid" are answered first. Without the second rule a range
 answered an out-of-scope question ("K 6.8 with peaked T waves - calcium gluconate dose?" with "… for 6 to 12
 hours"). Giving a passage whose range holds the number that number's weight in ranking as well (0.1 to 2 times it)
-moved nothing beyond noise (first answers 331–333, first three 418–420): not done.
+moved nothing beyond noise (first answers 331–333, first three 418–420): not done. Thresholds written after their
+number ("38.0 °C or higher", "30 mL/min or less", "65 and over") came later: over the 18 tuning sets (617 answerable,
+151 out of scope) first three 447 → 449, first answers and declines unchanged.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ _RANGE = re.compile(rf"(?<![\w.])({_NUMBER})\s*{_UNIT}?\s*(?:to|-|–|—)\s*({_
 _BETWEEN = re.compile(rf"\bbetween\s+({_NUMBER})\s*{_UNIT}?\s*and\s*({_NUMBER})\s*{_UNIT}?", re.I)
 _ABOVE = re.compile(rf"(?:\b(?:above|over|more than|greater than|higher than|exceeding|at least)\s*|>=?\s*|≥\s*)"
                     rf"({_NUMBER})\s*{_UNIT}?", re.I)
+# a threshold written after its number and its unit: "38.0 °C or higher", "3 or more", "30 mL/min or less", "65 and over"
+_AFTER = r"(?<![\w.])(" + _NUMBER + r")((?:\s*(?:°|%|[^\W\d_]{1,8}(?:/[^\W_]{1,6})*)){0,2})\s*,?\s*(?:or|and)\s+"
+_OR_ABOVE = re.compile(_AFTER + r"(?:higher|more|above|greater|over)\b", re.I)
+_OR_BELOW = re.compile(_AFTER + r"(?:lower|less|below|under|fewer)\b", re.I)
 _BELOW = re.compile(rf"(?:\b(?:below|under|less than|lower than|up to|at most)\s*|<=?\s*|≤\s*)"
                     rf"({_NUMBER})\s*{_UNIT}?", re.I)
 
@@ -82,6 +88,12 @@ class Span(NamedTuple):
 
 def _unit(written: str | None) -> str | None:
     return UNITS.get(written.lower()) if written else None
+
+
+def _first_unit(written: str) -> str | None:
+    """The unit of what follows a number ("mL/min" → ml; "°C" → None: not one of ``UNITS``)."""
+    word = re.search(r"%|[^\W\d_]+", written)
+    return _unit(word.group()) if word else None
 
 
 def question_values(text: str, tokenizer) -> tuple[Value, ...]:
@@ -108,7 +120,7 @@ def _spans(text: str) -> tuple[Span, ...]:
 
 def spans(text: str) -> list[Span]:
     """The ranges and thresholds ``text`` states: "8 to 15 kg", "between 5 and 10 mm", "above 5.5 mEq/L",
-    "under 6 months", "≥ 30"."""
+    "under 6 months", "≥ 30", "38.0 °C or higher", "30 mL/min or less"."""
     out = []
     for pattern in (_RANGE, _BETWEEN):
         for m in pattern.finditer(text):
@@ -119,6 +131,10 @@ def spans(text: str) -> list[Span]:
         out.append(Span(float(m.group(1)), math.inf, _unit(m.group(2))))
     for m in _BELOW.finditer(text):
         out.append(Span(-math.inf, float(m.group(1)), _unit(m.group(2))))
+    for m in _OR_ABOVE.finditer(text):
+        out.append(Span(float(m.group(1)), math.inf, _first_unit(m.group(2))))
+    for m in _OR_BELOW.finditer(text):
+        out.append(Span(-math.inf, float(m.group(1)), _first_unit(m.group(2))))
     return out
 
 

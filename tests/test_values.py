@@ -28,6 +28,9 @@ def test_the_ranges_and_thresholds_a_passage_states():
     assert spans("stones between 5 and 10 mm") == [Span(5.0, 10.0, "mm")]
     assert spans("if potassium rises above 5.5 mEq/L") == [Span(5.5, math.inf, "meq")]
     assert set(spans("infants under 6 months; ≥ 30")) == {Span(-math.inf, 6.0, "month"), Span(30.0, math.inf, None)}
+    assert spans("a temperature of 38.0 °C or higher") == [Span(38.0, math.inf, None)]
+    assert spans("creatinine clearance 30 mL/min or less") == [Span(-math.inf, 30.0, "ml")]
+    assert spans("adults 65 and over") == [Span(65.0, math.inf, None)]
     assert spans("give 2 mg once") == []
     assert spans("15 to 10 kg") == []  # not a range
 
