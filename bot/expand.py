@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
-from .values import question_values
+from .values import ORDINAL, question_values
 
 PREFIX = 6
 # a number written with its unit ("12kg", "75g", "48h", "15mg"), which the articles write apart; not an ordinal ("2nd")
 _VALUE = re.compile(r"(\d+)([a-z]{1,4})")
-ORDINAL = ("st", "nd", "rd", "th")
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
 MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
 SHORT_FORM = (2, 5)  # letters of a word the index lacks that ``spelt_out`` may read as a short form

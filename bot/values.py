@@ -31,6 +31,7 @@ import re
 from typing import NamedTuple
 
 ORDER = 10.0
+ORDINAL = ("st", "nd", "rd", "th")  # "2nd", "3rd": a number with these letters is an ordinal, not a value
 MAX_VALUES = 12  # a question's first this many numbers (a pasted table of results is not read number by number)
 
 # unit as written → the unit it is; general units of mass, volume, concentration, length, time and age
@@ -102,7 +103,7 @@ def question_values(text: str, tokenizer) -> tuple[Value, ...]:
     out = []
     for m in _VALUE.finditer(text):
         number, gap, unit = m.groups()
-        if not gap and unit and unit.lower() in ("st", "nd", "rd", "th"):
+        if not gap and unit and unit.lower() in ORDINAL:
             continue  # an ordinal ("3rd bout"), not a value
         stems = tuple(tokenizer(number + (unit or "" if not gap else "")))
         if stems:
