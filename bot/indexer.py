@@ -268,7 +268,10 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None
-    segmenting = _segment_start(plan, previous, old, dense, params)
+    # each file's "long form (SHORT)" definitions as recorded: a reused file's are not harvested again (harvest is in
+    # the fingerprint); None for an index written before harvested.json
+    before = store.read_harvested(previous.folder) if old else None
+    segmenting = _segment_start(plan, previous, old, dense, params, before)
     if segmenting is not None:
         try:
             return _build_segmented(corpus_dir, plan, previous, segmenting, old_sources, results, tokenizer, params,
@@ -307,8 +310,6 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
             results.close()  # a failed build stops the worker processes
     corpus.require_passages(asm.n_passages, corpus_dir, len(files))
     bm25 = asm.index(params)
-    # each file's "long form (SHORT)" definitions: a reused file's as recorded (harvest is in the fingerprint)
-    before = store.read_harvested(previous.folder) if old else None
     reused_files = {cf.rel for cf, rec, _ in plan if rec is not None}
     harvested = {}
     for rel, rec in asm.records.items():
@@ -403,14 +404,15 @@ def _gone_bytes(plan, previous: store.Loaded, old: dict, seg_of: np.ndarray) -> 
     return delta, gone
 
 
-def _segment_start(plan, previous: store.Loaded | None, old: dict, dense: bool, params: BM25Params):
+def _segment_start(plan, previous: store.Loaded | None, old: dict, dense: bool, params: BM25Params,
+                   before: dict | None):
     """What an edit in segments starts from — ``_segments_of(previous)``, the bytes of the base's files gone, each
-    file's harvested definitions — or None when this edit builds one index."""
+    file's harvested definitions (``before``, as ``previous`` recorded them) — or None when this edit builds one
+    index."""
     if previous is None or not old or dense or previous.embeddings is not None:
         return None
     if previous.manifest.get("bm25") != params.to_json():  # the base was scored otherwise: one index again
         return None
-    before = store.read_harvested(previous.folder)
     if before is None:  # an index written before harvested.json: one index again
         return None
     split = _segments_of(previous)
