@@ -210,17 +210,6 @@ def interleaved(engines: list[Prepared], rounds: int = ROUNDS, turn: int | None 
     return seconds
 
 
-def _alone(prepared: Prepared | dict) -> Timing | dict:
-    """One engine timed by itself (a skipped one's reason as it is), what it built removed after: ``time_pisa``."""
-    if isinstance(prepared, dict):
-        return prepared
-    try:
-        return prepared.timing(interleaved([prepared])[prepared.name])
-    finally:
-        if prepared.close:
-            prepared.close()
-
-
 def prepare_citebot(bm25, queries: list[list[str]], name: str = "citebot", switch=None) -> Prepared:
     return Prepared(name, lambda q: bm25.top(q, TOP_K), queries, switch=switch)
 
@@ -367,10 +356,6 @@ def prepare_pisa(bags, queries, bm25, work: Path) -> Prepared | dict:
     return Prepared("pisa", search, queries, build_seconds=build,
                     note=f"pyterrier-pisa {getattr(pyterrier_pisa, '__version__', '')}, {algorithm}, index "
                          f"{size / 1e6:,.1f} MB, one thread", close=lambda: shutil.rmtree(folder, ignore_errors=True))
-
-
-def time_pisa(bags, queries, bm25, work: Path) -> Timing | dict:
-    return _alone(prepare_pisa(bags, queries, bm25, work))
 
 
 def _edit_one_article(corpus_dir: Path) -> Path | None:
