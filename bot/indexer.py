@@ -624,31 +624,36 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
     _validate(passages, references, missing)
     lines = [store.encode_passage(p) for p in passages]
     outline = of_passages(passages).arrays()
-    position: dict[str, int] = {}  # stem → its position among the file's distinct terms
-    slot: dict[str, int] = {}  # word → its stem's position: a word met again costs one look-up
-    flat: list[int] = []
-    lens = np.zeros(len(passages), dtype=np.int64)
-    seen: dict[str, str] = {}
-    remembered = tokenizer.remembered
+    # A passage is matched on its text, section path and title (``document_text``); the path and title repeat
+    # from passage to passage, so each is tokenised once per file (words never span the separator: ``PATTERN``).
+    words = tokenizer.words
+    parts: dict[str, list[str]] = {}
+    docs: list[list[str]] = []
     for j, p in enumerate(passages):
-        raw = tokenizer.words(document_text(p))
-        ks = [slot.get(w, -1) for w in raw]
-        if -1 in ks:
-            for i, w in enumerate(raw):
-                if ks[i] < 0:
-                    k = slot.get(w)
-                    if k is None:
-                        t = remembered(w)
-                        if t is None:
-                            t = tokenizer.stem(w)
-                            if stems:  # a worker: the words it stems anew go back to the caller's table, each once
-                                seen[w] = t
-                        k = slot[w] = position.setdefault(t, len(position))
-                    ks[i] = k
-        lens[j] = len(ks)
-        flat.extend(ks)
+        path = " ".join(p.section)
+        head = parts.get(path)
+        if head is None:
+            head = parts[path] = words(path)
+        title = parts.get(p.article)
+        if title is None:
+            title = parts[p.article] = words(p.article)
+        docs.append(words(p.text) + head + title)
         if tick and (j + 1) % TICK == 0:
             tick(j + 1)
+    position: dict[str, int] = {}  # stem → its position among the file's distinct terms
+    slot: dict[str, int] = {}  # word → its stem's position
+    seen: dict[str, str] = {}
+    remembered = tokenizer.remembered
+    flat = [w for doc in docs for w in doc]
+    for w in dict.fromkeys(flat):  # each distinct word once, in order of first appearance
+        t = remembered(w)
+        if t is None:
+            t = tokenizer.stem(w)
+            if stems:  # a worker: the words it stems anew go back to the caller's table, each once
+                seen[w] = t
+        slot[w] = position.setdefault(t, len(position))
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    flat = list(map(slot.__getitem__, flat))
     # each passage's distinct terms and counts, worked out here (a worker process) rather than by the caller
     fwd_indptr, terms, tf = forward_from_tokens(np.array(flat, dtype=np.int64),
                                                 np.repeat(np.arange(len(lens), dtype=np.int64), lens),

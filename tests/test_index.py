@@ -170,3 +170,24 @@ def test_a_citation_neither_listed_nor_reported_missing_is_a_parser_bug_caught()
     with pytest.raises(CitebotError, match="gout.md: citation 9 is neither a reference nor reported missing"):
         indexer._validate([p], {"gout.md": {1: "A"}}, {})
     indexer._validate([p], {"gout.md": {1: "A"}}, {"gout.md": [9]})  # reported missing: fine
+
+
+def test_a_passage_is_indexed_on_its_text_section_path_and_title(corpus_dir):
+    """Each passage's term counts are those of ``document_text`` (its text, section path and title) tokenised whole,
+    though the reader tokenises a file's repeated paths and titles once."""
+    from collections import Counter
+
+    tok = Tokenizer()
+    built = build(corpus_dir, tok)
+    b = built.bm25
+    counts, terms, tf = b.forward(0, b.n_docs)
+    ends = np.cumsum(counts)
+    with_path = 0
+    for pid, p in enumerate(built.passages):
+        lo = ends[pid] - counts[pid]
+        got = Counter({b.terms[int(t)]: int(n) for t, n in zip(terms[lo : ends[pid]], tf[lo : ends[pid]])})
+        want = Counter(tok.stem(w) for w in tok.words(indexer.document_text(p)))
+        assert got == want, p.text
+        assert int(b.doc_len[pid]) == sum(want.values())
+        with_path += bool(p.section)
+    assert with_path > 10
