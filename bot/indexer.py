@@ -90,6 +90,7 @@ class _Assembly:
         self.missing: dict[str, list[int]] = {}
         self.records: dict[str, dict] = {}
         self._remap: np.ndarray | None = None
+        self._readers: dict[int, tuple[np.ndarray, int]] = {}  # reader → its ids' ids here (a buffer, its length)
         self._prev: store.Loaded | None = None  # the previous version runs were copied from
         self._copied: list[tuple[int, int, int]] = []  # each run: (start, end) there, and where it starts here
         self._pending: tuple | None = None  # (previous index, start, end): a run of reused passages
@@ -124,17 +125,24 @@ class _Assembly:
         return Structure(**{n: np.concatenate([p[n] for p in self.outline]).astype(store.ARRAY_DTYPES[n])
                             for n in OUTLINE_ARRAYS})
 
-    def add_tokens(self, words: list[str], terms: np.ndarray, counts: np.ndarray, tf: np.ndarray,
-                   lens: np.ndarray) -> None:
+    def add_tokens(self, reader: int, new: list[str], ids: np.ndarray, terms: np.ndarray, counts: np.ndarray,
+                   tf: np.ndarray, lens: np.ndarray) -> None:
         """Passages of a freshly read file (their lines already appended), as its reader counted them
         (``_Read``): each passage's ``counts[j]`` distinct terms, as positions ``terms`` in the file's distinct
-        ``words``, ``tf`` times each; ``lens`` tokens per passage."""
+        terms ``ids`` (``reader``'s numbering, which ``new`` extends), ``tf`` times each; ``lens`` tokens per passage."""
         self._flush()
+        known, n = self._readers.get(reader, (np.zeros(0, dtype=np.int64), 0))
+        if new:  # the reader's ids → this build's, in the order the reader numbered them (= corpus order)
+            if n + len(new) > len(known):
+                known = np.concatenate([known[:n], np.zeros(max(len(new), n), dtype=np.int64)])
+            known[n : n + len(new)] = _numbered(self.vocab, new)
+            n += len(new)
+        self._readers[reader] = (known, n)
         start = self._counted
         if not len(lens):
             return
         self._counted += len(lens)
-        remap = np.array(_numbered(self.vocab, words), dtype=np.int64)
+        remap = known[ids]
         self.doc_len.append(np.asarray(lens, dtype=np.int64))
         self.counts.append(np.asarray(counts, dtype=np.int64))
         self.tids.append(remap[terms])  # ascending within a passage by the file's numbering: from_forward sorts
@@ -268,6 +276,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     tokenizer.preload(previous_stems)
     workers = _workers(fresh)
     results = _read_in_workers(fresh, workers, tokenizer) if workers else None
+    numbering = _Terms()  # this process's, when it reads the files itself
     # each file's "long form (SHORT)" definitions as recorded: a reused file's are not harvested again (harvest is in
     # the fingerprint); None for an index written before harvested.json
     before = store.read_harvested(previous.folder) if old else None
@@ -275,7 +284,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
     if segmenting is not None:
         try:
             return _build_segmented(corpus_dir, plan, previous, segmenting, old_sources, results, tokenizer, params,
-                                    progress, fingerprint, previous_stems, workers)
+                                    progress, fingerprint, previous_stems, workers, numbering)
         finally:
             if results is not None:
                 results.close()
@@ -297,7 +306,7 @@ def build(corpus_dir: Path, tokenizer: Tokenizer, params: BM25Params = DEFAULT_P
                     r = next(results)
                 else:
                     tick = (lambda n, i=i: progress(Tick(i, len(files), start + n))) if progress else None
-                    r = _read_file(cf, data, tokenizer, tick)
+                    r = _read_file(cf, data, tokenizer, tick, numbering=numbering)
                 _add_read(asm, r, tokenizer)
                 articles, digest = r.articles, r.digest
                 read += 1
@@ -424,7 +433,7 @@ def _segment_start(plan, previous: store.Loaded | None, old: dict, dense: bool, 
 
 def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, start: tuple, old_sources: dict, results,
                      tokenizer: Tokenizer, params: BM25Params, progress, fingerprint: str, previous_stems: dict,
-                     workers: int) -> store.Built:
+                     workers: int, numbering: _Terms) -> store.Built:
     """``build`` as segments: the previous base kept (its passages of files edited or removed since now gone), and
     every other file — read now, or carried from the previous delta — indexed as a new delta."""
     from .segments import Segment, SegmentedIndex
@@ -484,7 +493,7 @@ def _build_segmented(corpus_dir: Path, plan, previous: store.Loaded, start: tupl
             reused += 1
         else:
             flush()
-            r = next(results) if results is not None else _read_file(cf, data, tokenizer)
+            r = next(results) if results is not None else _read_file(cf, data, tokenizer, numbering=numbering)
             if pairs := _harvest(r.lines):
                 harvested[cf.rel] = pairs
             _add_read(delta, r, tokenizer)
@@ -591,8 +600,10 @@ class _Read:
     digest: str
     lines: list[bytes]  # its passages (``store.encode_passage``)
     outline: dict  # ``structure.of_passages``'s arrays for them
-    words: list[str]  # the distinct index terms of its passages, in order of first appearance
-    terms: np.ndarray  # each passage's distinct terms, as positions in ``words`` (``bm25.forward_from_tokens``)
+    reader: int  # who numbered its terms (``_Terms``): 0 this process, else a worker process's id
+    new: list[str]  # the terms its reader numbered first in this file, in that order (ids on from the last file's)
+    ids: np.ndarray  # the reader's ids of the file's distinct terms, ascending
+    terms: np.ndarray  # each passage's distinct terms, as positions in ``ids`` (``bm25.forward_from_tokens``)
     counts: np.ndarray  # how many distinct terms each passage has
     tf: np.ndarray  # each one's count in its passage
     lens: np.ndarray  # tokens per passage
@@ -602,8 +613,24 @@ class _Read:
     stems: dict[str, str]  # word → stem of its words, from a worker (the index's stems table needs them)
 
 
+class _Terms:
+    """A reader's numbering of terms, kept from file to file: a word met in an earlier file costs one look-up, and
+    only the terms first met in a file are sent with it (a file's 700 distinct terms, as strings, cost a worker
+    and the building process more to send and number than the rest of the file)."""
+
+    def __init__(self, reader: int = 0) -> None:
+        self.reader = reader
+        self.of_word: dict[str, int] = {}  # word → its term's id
+        self.ids: dict[str, int] = {}  # term → id, in order of first appearance
+        self.new: list[str] = []  # terms numbered since the last ``take_new``
+
+    def take_new(self) -> list[str]:
+        new, self.new = self.new, []
+        return new
+
+
 def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, tick=None, *,
-               stems: bool = False) -> _Read:
+               stems: bool = False, numbering: _Terms | None = None) -> _Read:
     if data is None:
         data = corpus.read_bytes(cf)
     digest = corpus.sha256(data)
@@ -640,34 +667,46 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
         docs.append(words(p.text) + head + title)
         if tick and (j + 1) % TICK == 0:
             tick(j + 1)
-    position: dict[str, int] = {}  # stem → its position among the file's distinct terms
-    slot: dict[str, int] = {}  # word → its stem's position
+    numbering = numbering or _Terms()
+    of_word, ids = numbering.of_word, numbering.ids
     seen: dict[str, str] = {}
-    remembered = tokenizer.remembered
     flat = [w for doc in docs for w in doc]
-    for w in dict.fromkeys(flat):  # each distinct word once, in order of first appearance
-        t = remembered(w)
-        if t is None:
-            t = tokenizer.stem(w)
-            if stems:  # a worker: the words it stems anew go back to the caller's table, each once
-                seen[w] = t
-        slot[w] = position.setdefault(t, len(position))
+    got = list(map(of_word.get, flat))
+    if None in got:
+        remembered = tokenizer.remembered
+        for w in dict.fromkeys(w for w, k in zip(flat, got) if k is None):  # each new word once, in order
+            t = remembered(w)
+            if t is None:
+                t = tokenizer.stem(w)
+                if stems:  # a worker: the words it stems anew go back to the caller's table, each once
+                    seen[w] = t
+            k = ids.get(t)
+            if k is None:
+                k = ids[t] = len(ids)
+                numbering.new.append(t)
+            of_word[w] = k
+        got = list(map(of_word.__getitem__, flat))
     lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    flat = list(map(slot.__getitem__, flat))
+    distinct, position = np.unique(np.array(got, dtype=np.int64), return_inverse=True)
     # each passage's distinct terms and counts, worked out here (a worker process) rather than by the caller
-    fwd_indptr, terms, tf = forward_from_tokens(np.array(flat, dtype=np.int64),
-                                                np.repeat(np.arange(len(lens), dtype=np.int64), lens),
-                                                len(lens), len(position))
-    return _Read(digest, lines, outline, list(position), terms, np.diff(fwd_indptr), tf, lens, references,
-                 missing, len(articles), seen)
+    fwd_indptr, terms, tf = forward_from_tokens(position, np.repeat(np.arange(len(lens), dtype=np.int64), lens),
+                                                len(lens), len(distinct))
+    return _Read(digest, lines, outline, numbering.reader, numbering.take_new(), distinct, terms.astype(np.int32),
+                 np.diff(fwd_indptr), tf, lens, references, missing, len(articles), seen)
 
 
 _WORKER_TOKENIZER: Tokenizer | None = None  # the caller's, inherited by forked workers
+_WORKER_TERMS: _Terms | None = None  # a worker's numbering (``_Terms``), empty when forked
 
 
 def _read_in_worker(item) -> _Read:
+    global _WORKER_TERMS
+    if _WORKER_TERMS is None:
+        import os
+
+        _WORKER_TERMS = _Terms(os.getpid())
     cf, data = item
-    return _read_file(cf, data, _WORKER_TOKENIZER, stems=True)
+    return _read_file(cf, data, _WORKER_TOKENIZER, stems=True, numbering=_WORKER_TERMS)
 
 
 def _workers(fresh: list) -> int:
@@ -691,9 +730,9 @@ def _read_in_workers(fresh: list, workers: int, tokenizer: Tokenizer):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _WORKER_TOKENIZER
+    global _WORKER_TOKENIZER, _WORKER_TERMS
     tokenizer.load()  # its word tables and nltk's stemmer loaded once here, not in every worker
-    _WORKER_TOKENIZER = tokenizer
+    _WORKER_TOKENIZER, _WORKER_TERMS = tokenizer, None
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
         yield from pool.map(_read_in_worker, fresh, chunksize=CHUNK)
@@ -704,7 +743,7 @@ def _read_in_workers(fresh: list, workers: int, tokenizer: Tokenizer):
 def _add_read(asm: _Assembly, r: _Read, tokenizer: Tokenizer) -> None:
     asm.add_outline(r.outline)
     asm.lines.extend(r.lines)
-    asm.add_tokens(r.words, r.terms, r.counts, r.tf, r.lens)
+    asm.add_tokens(r.reader, r.new, r.ids, r.terms, r.counts, r.tf, r.lens)
     asm.references.update(r.references)
     asm.missing.update(r.missing)
     if r.stems:
