@@ -23,11 +23,13 @@ stems. Every score stays a BM25 score of the index: expansion only adds weighted
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .data import path as data_path
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
 from .values import ORDINAL, question_values
@@ -54,6 +56,17 @@ _DESCRIBED = re.compile(
     r"[a-z0-9][a-z0-9'/+.-]*\s*){1,6})")
 # words joined by spaces or hyphens only (never across a comma or a full stop), or an initial ("H. pylori")
 _RUN = re.compile(r"(?:[A-Z]\.|[A-Za-z]+)(?:[ \t-]+(?:[A-Z]\.|[A-Za-z]+))*")
+
+
+_LETTERS = re.compile(r"[a-z]+")
+
+
+@functools.lru_cache(maxsize=1)
+def person_nouns() -> frozenset[str]:
+    """Common nouns for a kind of person ("toddler", "mom", "smoker", "pcp"): ``data/person_nouns.txt``, from
+    WordNet 3.0 (``data/make_person_nouns.py``)."""
+    text = data_path("person_nouns.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -303,9 +316,15 @@ class Expander:
 
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",
-        "she has", "in a pt with" … up to the next clause (``_DESCRIBED``). Deciding counts those that no article
-        names as context, not as concepts a passage must hold (``decide.Decider._plan``)."""
-        return tuple(s for m in _DESCRIBED.finditer(text.lower()) for s in self.tokenizer(m.group(1)))
+        "she has", "in a pt with" … up to the next clause (``_DESCRIBED``); and its nouns for a kind of person
+        ("zofran dose 12kg toddler", "PCP wants to start vit D": ``person_nouns``), which say who the patient is or
+        who asks. Deciding counts those that no article names as context, not as concepts a passage must hold
+        (``decide.Decider._plan``)."""
+        lower = text.lower()
+        persons = person_nouns()
+        named = [w for w in _LETTERS.findall(lower) if w in persons or (w[-1:] == "s" and w[:-1] in persons)]
+        return tuple(s for m in _DESCRIBED.finditer(lower) for s in self.tokenizer(m.group(1))) + tuple(
+            s for w in named for s in self.tokenizer(w))
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),

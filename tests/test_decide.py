@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import expand
 from bot.answer import Answerer
 
 from .conftest import built_index
@@ -242,6 +243,22 @@ def test_what_the_patient_has_or_takes_is_context_not_a_concept_to_find(withdraw
     assert ans.answered and ans.hits[0].passage.text.startswith(first)
     assert not a.ask("is lisinopril safe in withdrawal?").answered
     assert not a.ask("lisinopril dose for withdrawal?").answered
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("lorazepam dose for withdrawal seizures in a grandma?", "grandma"),
+    ("my PCP asks: lorazepam dose for withdrawal seizures?", "pcp"),
+    ("lorazepam dose for withdrawal seizures in plumbers?", "plumber"),  # a plural
+])
+def test_a_noun_for_a_kind_of_person_no_article_names_says_who_the_patient_is(withdrawal, question, noun):
+    """"toddler", "grandma", "PCP" (data/person_nouns.txt, from WordNet) say who the patient is or who asks: when no
+    article names them they cost a passage nothing. The question's subject still has to be found."""
+    a = withdrawal
+    assert a.tokenizer(noun)[0] in a.expand(question).described
+    ans = a.ask(question)
+    assert ans.answered and ans.hits[0].passage.text.startswith("Lorazepam 2 mg intravenously")
+    assert not a.ask("how do you reverse heparin in a grandma?").answered
+    assert "irregular" not in expand.person_nouns() and "nurse" in expand.person_nouns()  # adjective mostly; noun
 
 
 def test_an_article_s_own_definition_overrides_the_general_table(heart):
