@@ -356,12 +356,19 @@ class Decider:
         return list(groups.values())
 
     def _fits(self, wanted, pid: int) -> bool:
-        """Whether passage ``pid`` is the kind of information the question asks for (``intent.py``)."""
+        """Whether passage ``pid`` is the kind of information the question asks for (``intent.py``), by its own words or,
+        for a list's lead-in, with those of one of its items."""
         if not wanted:
             return True
         bm = self.index.bm25
         terms = {bm.terms[int(t)] for t in bm.doc_terms(pid)}
-        return all(intent.satisfied(i, terms) for i in wanted)
+        if all(intent.satisfied(i, terms) for i in wanted):
+            return True
+        # a list's lead-in shows its items with it: "DOACs and their usual doses in AF:" is a dose when an item is
+        s = getattr(self.index, "structure", None)
+        return s is not None and any(
+            all(intent.satisfied(i, terms | {bm.terms[int(t)] for t in bm.doc_terms(child)}) for i in wanted)
+            for child in s.children(pid))
 
 
 class Judgement:

@@ -145,6 +145,7 @@ def test_short_items_under_a_heading_show_together(seed):
     assert bullets.lead is None and len(bullets.items) == 8
     assert "Affects approximately 25% of patients with systemic sclerosis" in [i.text for i in bullets.items if i.matched]
     assert max(len(i.text) for i in bullets.items) > assemble.SHORT
+    answer = seed.ask("Which diseases is calcinosis most strongly associated with?")
     para = next(b for b in answer.blocks if b.section[-1] == "Conditions Associated with Calcinosis")
     assert len(para.items) == 1 and para.items[0].text.startswith("Calcinosis is most strongly associated")
 

@@ -261,6 +261,45 @@ def test_a_noun_for_a_kind_of_person_no_article_names_says_who_the_patient_is(wi
     assert "irregular" not in expand.person_nouns() and "nurse" in expand.person_nouns()  # adjective mostly; noun
 
 
+GOUT = """\
+# Gout flares
+
+## Treating a flare
+
+- A flare is treated as early as possible with colchicine, an NSAID or a glucocorticoid [1]
+- Colchicine doses for a flare:
+  - Colchicine 1.2 mg at the first sign of a flare, then 0.6 mg one hour later [1]
+  - With a strong CYP3A4 inhibitor, colchicine 0.6 mg once, not repeated for 3 days [1]
+- Colchicine side effects:
+  - Diarrhea, nausea and cramps [1]
+  - Muscle weakness with long use [1]
+
+## References
+
+1. FitzGerald JD, et al. 2020 ACR guideline for the management of gout. Arthritis Care Res. 2020.
+"""
+
+
+def test_a_list_s_lead_in_is_the_kind_of_information_its_items_are(tmp_path):
+    """A question asking for a dose needs a passage with a number; a lead-in ("Colchicine doses for a flare:") has
+    none itself but shows its items, so it is a dose when one of them is, and a lead-in whose items hold no number
+    is not."""
+    for a in _answering(tmp_path, {"gout.md": GOUT}):
+        texts = [a.index.passages.get(i).text for i in range(a.index.bm25.n_docs)]
+        judgement = a.decider.judge(a.expand("colchicine dose for a flare?"))
+        assert judgement.wanted
+        assert judgement.fits(texts.index("Colchicine doses for a flare:"))
+        assert not judgement.fits(texts.index("Colchicine side effects:"))
+        assert not judgement.fits(texts.index("Diarrhea, nausea and cramps"))
+
+
+def test_a_passage_of_another_kind_gains_nothing_for_its_coverage(withdrawal):
+    """"lorazepam dose?" asks for a number: the line giving the dose comes before the shorter one that only names the
+    drug and the illness (``Settings.unfit``)."""
+    ans = withdrawal.ask("lorazepam dose for withdrawal?")
+    assert ans.answered and ans.hits[0].passage.text.startswith("Lorazepam 2 mg intravenously")
+
+
 def test_an_article_s_own_definition_overrides_the_general_table(heart):
     """The article defines DM as dermatomyositis: the table's other meanings are not added for it, not even
     diabetes mellitus, which the article names; a meaning whose words no article uses never is ("deep masseter")."""
