@@ -56,7 +56,12 @@ def command(sub, name: str, fn, common):
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
+CORE_COMMANDS = ("ask", "repl", "reindex")  # this module's own; the rest come from COMMAND_MODULES
+
+
+def build_parser(command_only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``command_only`` (one of ``CORE_COMMANDS``) only that command's, for a run of it:
+    the other commands' modules (Slack, eval, bench) are then not imported (a cold ``ask``: 10–15 ms)."""
     parser = argparse.ArgumentParser(
         prog="citebot", description=(__doc__ or "").split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -67,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common()
 
+    wanted = (command_only,) if command_only in CORE_COMMANDS else CORE_COMMANDS
+    if "ask" in wanted:
+        _ask_parser(sub, common)
+    if "repl" in wanted:
+        _repl_parser(sub, common)
+    if "reindex" in wanted:
+        _reindex_parser(sub, common)
+    if command_only not in CORE_COMMANDS:
+        for modname in COMMAND_MODULES:
+            importlib.import_module(modname).register(sub, common)
+    return parser
+
+
+def _ask_parser(sub, common) -> None:
     p = command(sub, "ask", cmd_ask, common)
     p.add_argument("question", nargs="*", help="the question (omit to read one question per line from stdin)")
     p.add_argument("--top", type=positive_int, default=3, metavar="K",
@@ -74,21 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--no-abstain", action="store_true", help="rank passages even when it would decline")
 
+
+def _repl_parser(sub, common) -> None:
     p = command(sub, "repl", cmd_repl, common)
     p.add_argument("question", nargs="*", help="a first question to ask")
     p.add_argument("--top", type=positive_int, default=3, metavar="K",
                    help="answer blocks per answer, 1 to 50 (default 3)")
     p.add_argument("--json", action="store_true", help="read lines, print one JSON answer per turn")
 
+
+def _reindex_parser(sub, common) -> None:
     p = command(sub, "reindex", cmd_reindex, common)
     p.add_argument("--wait", type=float, default=120.0, metavar="S",
                    help="seconds to wait for another reindex to finish (default 120)")
     p.add_argument("--full", action="store_true",
                    help="re-read every file instead of reusing the unchanged ones from the current index")
-
-    for modname in COMMAND_MODULES:
-        importlib.import_module(modname).register(sub, common)
-    return parser
 
 
 def paths(args):
@@ -175,7 +194,8 @@ def cmd_reindex(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    given = sys.argv[1:] if argv is None else argv
+    parser = build_parser(given[0] if given and given[0] in CORE_COMMANDS else None)
     args, extra = parser.parse_known_args(argv)
     if extra:  # "citebot ask --bogus": the error in ask's usage, not the top level's
         (getattr(args, "command_parser", None) or parser).error(f"unrecognized arguments: {' '.join(extra)}")

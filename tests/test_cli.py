@@ -107,7 +107,21 @@ def test_missing_corpus_folder_is_a_one_line_error(tmp_path):
 def test_help_lists_the_commands():
     r = citebot("--help")
     assert r.returncode == 0
-    for cmd in ("ask", "repl", "reindex"):
+    for cmd in ("ask", "repl", "reindex", "eval", "bench", "slack"):
         assert cmd in r.stdout
     r = citebot("ask", "--help")
     assert "--no-abstain" in r.stdout and "CITEBOT_CORPUS" in r.stdout
+
+
+def test_a_core_command_imports_no_other_command_s_module(dirs):
+    """``citebot ask`` builds only its own command line: the Slack, eval and bench modules are not imported (a cold
+    ask's start), and its options, errors and answers are those of the whole command line."""
+    code = ("import sys; from bot import cli; code = cli.main(sys.argv[1:]); "
+            "print(sorted(m for m in cli.COMMAND_MODULES if m in sys.modules), code)")
+    r = subprocess.run([sys.executable, "-c", code, "ask", "--json", *dirs, "Can lupus cause calcinosis?"],
+                       capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert r.returncode == 0, r.stderr
+    *answer, imported = r.stdout.strip().splitlines()
+    assert json.loads(answer[0])["answered"] and imported == "[] 0"
+    r = citebot("ask", "--bogus", *dirs, "x")
+    assert r.returncode == 2 and "usage: citebot ask" in r.stderr and "--bogus" in r.stderr
