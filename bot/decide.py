@@ -177,9 +177,11 @@ class Decider:
         librium for withdrawl in a pt with cirrhosis"): the question asks about something else. Over the 17 tuning
         sets pooled (585 answerable, 143 out of scope) first answers right 331 → 335, first three 420 → 427,
         out-of-scope declined 117 → 116 ("pt on xanax for years wants off - how fast can we taper the benzo", whose
-        drug is its subject). A question's nouns for a kind of person ("zofran dose 12kg toddler", "PCP wants to
-        start vit D": ``expand.person_nouns``, from WordNet) count the same way: over 18 tuning sets (617 answerable,
-        151 out of scope) first answers right 351 → 354, first three 449 → 451, out-of-scope declined 121 → 121."""
+        drug is its subject). A question's nouns for a kind of person ("zofran dose 12kg toddler": ``expand.person_nouns``,
+        from WordNet) count the same way: over 18 tuning sets (617 answerable, 151 out of scope) one more first answer
+        (356 → 357 with everything else in place), declined unchanged (121). A first list that kept named people
+        (Cushing, Parkinson) and abbreviations (PCP, HUS, ANA) gained three but answered six out-of-scope questions
+        in a review ("How do you work up Cushing syndrome?"): they are left out."""
         plan = []
         tid = self.index.bm25.term_id
         own = set(turn.own) if getattr(turn, "own", None) is not None else None

@@ -63,8 +63,8 @@ _LETTERS = re.compile(r"[a-z]+")
 
 @functools.lru_cache(maxsize=1)
 def person_nouns() -> frozenset[str]:
-    """Common nouns for a kind of person ("toddler", "mom", "smoker", "pcp"): ``data/person_nouns.txt``, from
-    WordNet 3.0 (``data/make_person_nouns.py``)."""
+    """Common nouns for a kind of person, and their plurals ("toddler", "grandma", "smokers"): ``data/person_nouns.txt``,
+    from WordNet 3.0 (``data/make_person_nouns.py``: no named people, abbreviations or drug-class words)."""
     text = data_path("person_nouns.txt").read_text(encoding="utf-8")
     return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
 
@@ -317,12 +317,12 @@ class Expander:
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",
         "she has", "in a pt with" … up to the next clause (``_DESCRIBED``); and its nouns for a kind of person
-        ("zofran dose 12kg toddler", "PCP wants to start vit D": ``person_nouns``), which say who the patient is or
+        ("zofran dose 12kg toddler", "a grandma in withdrawal": ``person_nouns``), which say who the patient is or
         who asks. Deciding counts those that no article names as context, not as concepts a passage must hold
         (``decide.Decider._plan``)."""
         lower = text.lower()
         persons = person_nouns()
-        named = [w for w in _LETTERS.findall(lower) if w in persons or (w[-1:] == "s" and w[:-1] in persons)]
+        named = [w for w in _LETTERS.findall(lower) if w in persons]
         return tuple(s for m in _DESCRIBED.finditer(lower) for s in self.tokenizer(m.group(1))) + tuple(
             s for w in named for s in self.tokenizer(w))
 
