@@ -653,41 +653,47 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
     outline = of_passages(passages).arrays()
     # A passage is matched on its text, section path and title (``document_text``); the path and title repeat
     # from passage to passage, so each is tokenised once per file (words never span the separator: ``PATTERN``).
+    # The passages are read TICK at a time: a file of a million passages holds one array of term ids, not lists.
     words = tokenizer.words
     parts: dict[str, list[str]] = {}
-    docs: list[list[str]] = []
-    for j, p in enumerate(passages):
-        path = " ".join(p.section)
-        head = parts.get(path)
-        if head is None:
-            head = parts[path] = words(path)
-        title = parts.get(p.article)
-        if title is None:
-            title = parts[p.article] = words(p.article)
-        docs.append(words(p.text) + head + title)
-        if tick and (j + 1) % TICK == 0:
-            tick(j + 1)
     numbering = numbering or _Terms()
     of_word, ids = numbering.of_word, numbering.ids
     seen: dict[str, str] = {}
-    flat = [w for doc in docs for w in doc]
-    got = list(map(of_word.get, flat))
-    if None in got:
-        remembered = tokenizer.remembered
-        for w in dict.fromkeys(w for w, k in zip(flat, got) if k is None):  # each new word once, in order
-            t = remembered(w)
-            if t is None:
-                t = tokenizer.stem(w)
-                if stems:  # a worker: the words it stems anew go back to the caller's table, each once
-                    seen[w] = t
-            k = ids.get(t)
-            if k is None:
-                k = ids[t] = len(ids)
-                numbering.new.append(t)
-            of_word[w] = k
-        got = list(map(of_word.__getitem__, flat))
-    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    distinct, position = np.unique(np.array(got, dtype=np.int64), return_inverse=True)
+    lens = np.zeros(len(passages), dtype=np.int64)
+    chunks: list[np.ndarray] = []
+    for start in range(0, len(passages), TICK):
+        docs: list[list[str]] = []
+        for p in passages[start : start + TICK]:
+            path = " ".join(p.section)
+            head = parts.get(path)
+            if head is None:
+                head = parts[path] = words(path)
+            title = parts.get(p.article)
+            if title is None:
+                title = parts[p.article] = words(p.article)
+            docs.append(words(p.text) + head + title)
+        flat = [w for doc in docs for w in doc]
+        got = list(map(of_word.get, flat))
+        if None in got:
+            remembered = tokenizer.remembered
+            for w in dict.fromkeys(w for w, k in zip(flat, got) if k is None):  # each new word once, in order
+                t = remembered(w)
+                if t is None:
+                    t = tokenizer.stem(w)
+                    if stems:  # a worker: the words it stems anew go back to the caller's table, each once
+                        seen[w] = t
+                k = ids.get(t)
+                if k is None:
+                    k = ids[t] = len(ids)
+                    numbering.new.append(t)
+                of_word[w] = k
+            got = list(map(of_word.__getitem__, flat))
+        chunks.append(np.array(got, dtype=np.int64))
+        lens[start : start + len(docs)] = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        if tick and start + TICK <= len(passages):
+            tick(start + TICK)
+    got = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+    distinct, position = np.unique(got, return_inverse=True)
     # each passage's distinct terms and counts, worked out here (a worker process) rather than by the caller
     fwd_indptr, terms, tf = forward_from_tokens(position, np.repeat(np.arange(len(lens), dtype=np.int64), lens),
                                                 len(lens), len(distinct))

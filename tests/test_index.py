@@ -172,11 +172,14 @@ def test_a_citation_neither_listed_nor_reported_missing_is_a_parser_bug_caught()
     indexer._validate([p], {"gout.md": {1: "A"}}, {"gout.md": [9]})  # reported missing: fine
 
 
-def test_a_passage_is_indexed_on_its_text_section_path_and_title(corpus_dir):
+@pytest.mark.parametrize("tick", [indexer.TICK, 3])
+def test_a_passage_is_indexed_on_its_text_section_path_and_title(corpus_dir, monkeypatch, tick):
     """Each passage's term counts are those of ``document_text`` (its text, section path and title) tokenised whole,
-    though the reader tokenises a file's repeated paths and titles once."""
+    though the reader tokenises a file's repeated paths and titles once, and its passages ``TICK`` at a time (3: the
+    seed article read in many pieces)."""
     from collections import Counter
 
+    monkeypatch.setattr(indexer, "TICK", tick)
     tok = Tokenizer()
     built = build(corpus_dir, tok)
     b = built.bm25
