@@ -190,29 +190,33 @@ class Decider:
             units = []
             for stems, alts in group:
                 w, w_missed, spec = self._unit_info(stems, alts)
-                if len(group) == 1 and self._unheard(turn, stems, alts, spec):
+                same = tuple(self._same(stems, alts))
+                unknown = self._unknown(stems, same)
+                if len(group) == 1 and unknown and self._unheard(turn, stems, alts, spec):
                     w_missed *= self.settings.unknown_penalty
-                if set(stems) <= described and self._unknown(stems, alts):
+                if unknown and set(stems) <= described:
                     w_missed = 0.0  # what the patient has or takes, which no article names ("pt on lasix"): context
                 if own is not None and set(stems) <= own and all(x[:1].isdigit() for x in stems):
                     w_missed = 0.0  # a follow-up's number is the patient's ("she's 34 wks pregnant"), not a concept
                 units.append(Unit(stems, alts, w, w_missed, spec, tuple(map(tid, stems)),
                                   tuple(tuple(map(tid, alt)) for alt in alts),
-                                  tuple(self._credit(stems, alt) for alt in alts), tuple(self._same(stems, alts))))
+                                  tuple(self._credit(stems, alt) for alt in alts), same))
             plan.append(units)
         return plan
 
-    def _unknown(self, stems, alts) -> bool:
-        """Whether no article uses the word, nor an alternative of it naming the same thing."""
+    def _unknown(self, stems, same) -> bool:
+        """Whether no article uses the word, nor one of ``same``, its alternatives naming the same thing (``_same``)."""
         tid = self.index.bm25.term_id
         return (not any(tid(x) is not None for x in stems)
-                and not any(all(tid(x) is not None for x in alt) for alt in self._same(stems, alts)))
+                and not any(all(tid(x) is not None for x in alt) for alt in same))
 
     def _unheard(self, turn, stems, alts, spec: float) -> bool:
+        """Whether a word no article uses (``_unknown``, which the caller has checked) counts ``unknown_penalty``
+        times: not a follow-up's, specific, no number, not defined by the question nor given as an example, and
+        a word some vocabulary recognises."""
         return (getattr(turn, "own", None) is None and spec >= self.settings.unknown_decline
                 and not any(c.isdigit() for x in stems for c in x)
                 and not any(x in getattr(turn, "defined", ()) for x in stems)
-                and self._unknown(stems, alts)
                 and not self._example(turn, stems, alts)
                 and self._recognised(stems))
 
