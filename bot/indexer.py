@@ -363,8 +363,20 @@ def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | N
 
     abbreviations = [list(p) for p in sorted({tuple(p) for pairs in built.harvested.values() for p in pairs})]
     vocab = built.bm25.vocab
-    stemmed: set[str] = set()
-    abbreviations = abbreviations + general_abbreviations(tokenizer, vocab, abbreviations, stemmed)
+    kept = _kept_words(built, tokenizer, previous, previous_stems, abbreviations)
+    if kept is not None:  # an edit that brings no new term nor definition: the previous version's words hold
+        abbreviations, stems = kept
+        stems.update(_new_stems(tokenizer, stems, vocab))
+    else:
+        stemmed: set[str] = set()
+        abbreviations = abbreviations + general_abbreviations(tokenizer, vocab, abbreviations, stemmed)
+        # word → stem for the corpus's words (the previous index's for the files reused, while their stems are
+        # still index terms) and the shipped word lists: a question then needs no stemmer (tokenize.py)
+        stems = previous_stems
+        english = english_words(tokenizer)  # shipped in the package: not repeated in the index
+        listed = _stem_shipped_lists(tokenizer, english) | stemmed
+        stems.update(tokenizer.known())
+        stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
     key = lexmod.key(tokenizer, abbreviations)
     lexicon = None
     if previous is not None and previous.manifest.get("lexicon") == key:  # unchanged: the file's bytes reused
@@ -374,15 +386,39 @@ def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | N
         lexicon = store.read_lexicon(previous.folder) if previous is not None else None  # unchanged: reused
         if lexicon is None or lexicon.get("key") != key:
             lexicon = lexmod.to_json(lexmod.build(tokenizer, abbreviations=abbreviations), key)
-    # word → stem for the corpus's words (the previous index's for the files reused, while their stems are
-    # still index terms) and the shipped word lists: a question then needs no stemmer (tokenize.py)
-    stems = previous_stems
-    english = english_words(tokenizer)  # shipped in the package: not repeated in the index
-    listed = _stem_shipped_lists(tokenizer, english) | stemmed
-    stems.update(tokenizer.known())
-    stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
     return replace(built, abbreviations=abbreviations, vocabulary=lexmod.vocabulary_fingerprint(), stems=stems,
                    lexicon=lexicon, lexicon_key=key)
+
+
+def _kept_words(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | None, previous_stems: dict,
+                defined: list):
+    """(abbreviations, word → stem table) of ``previous`` when they are this build's too, else None: the same
+    vocabulary (terms), pipeline and lexicon key (tokenizer, shipped vocabulary, and all its abbreviations when
+    ``defined``, the harvested ones, are the same) — as after an edit of one article in a large corpus that
+    brings no new term. The general abbreviations depend on nothing else, and each word of the previous table
+    passed the same filter; only words met for the first time are to be added (``_new_stems``). At 1M passages
+    this saves a one-file edit 0.2 s."""
+    from . import lexicon as lexmod
+
+    if previous is None or not previous_stems or previous.manifest.get("pipeline") != built.pipeline:
+        return None
+    abbreviations = defined + [p for p in previous.abbreviations if len(p) == 3 and p[2] == lexmod.GENERAL]
+    if previous.manifest.get("lexicon") != lexmod.key(tokenizer, abbreviations):
+        return None
+    if built.bm25.terms != previous.bm25.terms:
+        return None
+    return abbreviations, previous_stems
+
+
+def _new_stems(tokenizer: Tokenizer, known: dict, vocab) -> dict:
+    """The stems of words this build stemmed that ``known`` lacks and the full filter of ``_finish`` would keep:
+    an index term's, not a shipped English word's (a word of the shipped lists or the general abbreviations is in
+    ``known`` already, kept or left out by that filter when the previous version was built)."""
+    from .english import word_stems
+
+    new = {w: s for w, s in tokenizer.known().items() if w not in known and s in vocab}
+    table = word_stems(tokenizer) if new else None
+    return {w: s for w, s in new.items() if not (table and table.get(w) is not None)}
 
 
 # An edit writes segments (segments.py) instead of one new index when the delta's files and the base's gone ones

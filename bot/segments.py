@@ -26,6 +26,7 @@ When the delta and the gone passages grow past the share, the next edit builds o
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -78,38 +79,53 @@ class SegmentedIndex:
         self.k1p1 = params.k1 + 1
         self.doc_len = doc_len
         self.n_docs = n = int(len(doc_len))
-        self.norm = _norm(doc_len, params)
-        n_terms = len(terms)
-        df = sum(live_df(s, n_terms) for s in segments)
-        self.idf = np.log((n + 1) / np.maximum(df, 1)).astype(np.float64)  # as BM25Index.from_forward
-        avgdl = float(np.asarray(doc_len).sum(dtype=np.int64)) / max(n, 1) or 1.0
         self.seg_of = np.full(n, GONE, dtype=np.int8)  # each passage's segment and its id there
         self.local_of = np.full(n, GONE, dtype=np.int64)
-        self.max_weight = np.zeros(n_terms)  # per term, a bound on its score in any passage: the order terms are summed in
-        self._views: list[BM25Index] = []
-        self._local_tid: list[np.ndarray] = []  # per segment: corpus-wide term id → its id there (GONE: none)
         for i, seg in enumerate(segments):
-            b = seg.bm25
             live = np.flatnonzero(seg.pid >= 0)
             self.seg_of[seg.pid[live]] = i
             self.local_of[seg.pid[live]] = live
+        if n and (self.seg_of < 0).any():
+            raise ValueError("a passage of the index is in no segment")
+
+    @cached_property
+    def _scoring(self) -> tuple:
+        """(idf, norm, max_weight, views, local term ids): the corpus's statistics and each segment's postings
+        scored with them, worked out when first scored, not at load: an edit loads the previous version, builds a
+        new one and checks it, and scores none of them (1M passages: 0.1 s each)."""
+        n, n_terms, params = self.n_docs, len(self.terms), self.params
+        norm = _norm(self.doc_len, params)
+        df = sum(live_df(s, n_terms) for s in self.segments)
+        idf_all = np.log((n + 1) / np.maximum(df, 1)).astype(np.float64)  # as BM25Index.from_forward
+        avgdl = float(np.asarray(self.doc_len).sum(dtype=np.int64)) / max(n, 1) or 1.0
+        max_weight = np.zeros(n_terms)  # per term, a bound on its score in any passage: the order terms are summed in
+        views: list[BM25Index] = []
+        local_tid: list[np.ndarray] = []  # per segment: corpus-wide term id → its id there (GONE: none)
+        for seg in self.segments:
+            b = seg.bm25
+            live = np.flatnonzero(seg.pid >= 0)
             known = seg.gid >= 0
             g = np.where(known, seg.gid, 0)
-            idf = np.where(known, self.idf[g], b.idf)
+            idf = np.where(known, idf_all[g], b.idf)
             own_avgdl = float(np.asarray(b.doc_len).sum(dtype=np.int64)) / max(b.n_docs, 1) or 1.0
             # (1 + 1e-9): room for the rounding of the ratios, so a bound is never a hair under a score
             scale = np.where(known, idf / b.idf, 1.0) * max(1.0, avgdl / own_avgdl) * (1 + 1e-9)
-            norm = np.full(b.n_docs, np.inf)
-            norm[live] = self.norm[seg.pid[live]]
-            view = b.view(idf=idf, norm=norm, max_weight=b.max_weight * scale, bound_scale=scale)
-            self._views.append(view)
+            seg_norm = np.full(b.n_docs, np.inf)
+            seg_norm[live] = norm[seg.pid[live]]
+            view = b.view(idf=idf, norm=seg_norm, max_weight=b.max_weight * scale, bound_scale=scale)
+            views.append(view)
             local = np.full(n_terms, GONE, dtype=np.int64)
             local[seg.gid[known]] = np.flatnonzero(known)
-            self._local_tid.append(local)
+            local_tid.append(local)
             g = seg.gid[known]  # distinct within a segment
-            self.max_weight[g] = np.maximum(self.max_weight[g], view.max_weight[known])
-        if n and (self.seg_of < 0).any():
-            raise ValueError("a passage of the index is in no segment")
+            max_weight[g] = np.maximum(max_weight[g], view.max_weight[known])
+        return idf_all, norm, max_weight, views, local_tid
+
+    idf = property(lambda self: self._scoring[0])
+    norm = property(lambda self: self._scoring[1])
+    max_weight = property(lambda self: self._scoring[2])
+    _views = property(lambda self: self._scoring[3])
+    _local_tid = property(lambda self: self._scoring[4])
 
     vocab = BM25Index.vocab  # made when first asked: not by the check of a version just written
     # the same as a single index's: the question's terms, their order and the δ part
@@ -121,7 +137,7 @@ class SegmentedIndex:
 
     @property
     def count_types(self) -> tuple:
-        return tuple({v.tf.dtype for v in self._views})
+        return tuple({s.bm25.tf.dtype for s in self.segments})
 
     def _local(self, i: int, weighted: list[tuple[int, float]]) -> list[tuple[int, float]]:
         local = self._local_tid[i]
@@ -200,7 +216,7 @@ class SegmentedIndex:
         """``BM25Index.forward`` of passages ``start``..``end``, their runs read from the segments holding them."""
         counts, terms, tfs = [], [], []
         for i, lo, hi in runs(self.seg_of, self.local_of, start, end):
-            c, t, f = self._views[i].forward(lo, hi)
+            c, t, f = self.segments[i].bm25.forward(lo, hi)  # counts: no statistics needed
             counts.append(c)
             terms.append(self.segments[i].gid[t])
             tfs.append(f)

@@ -130,7 +130,7 @@ def test_a_one_file_edit_writes_segments_and_links_the_base(library, index_dir, 
 
 
 @pytest.mark.parametrize("how", ["file added first", "file removed", "edited twice", "edited, then a base file",
-                                 "a word repeated 300 times"])
+                                 "a word repeated 300 times", "a known word in a new form"])
 def test_edits_in_segments_answer_as_a_full_rebuild(small, index_dir, tmp_path, how):
     """Each kind of edit, and edits that follow each other (the delta carried over, more base passages gone)."""
     reindex(small, index_dir)
@@ -146,6 +146,10 @@ def test_edits_in_segments_answer_as_a_full_rebuild(small, index_dir, tmp_path, 
             lambda: sorted(small.glob("*.txt"))[0].write_text("Calcinosis\n\nOnly this line is left.\n")],
         "a word repeated 300 times": [lambda: (small / "zzz.md").write_text(
             "# Repeats\n\n" + "gout " * 300 + "[1]\n\n## References\n\n1. A. B.\n", encoding="utf-8")],
+        # no new term, so the previous version's words are kept (``indexer._kept_words``): the new form's stem must
+        # still join the word → stem table, as a full rebuild's
+        "a known word in a new form": [lambda: synth[5].write_text(synth[5].read_text().replace(
+            "\n## References", "\n- Allopurinols [1]\n\n## References", 1))],
     }[how]
     for i, step in enumerate(steps):
         step()
