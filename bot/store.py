@@ -370,6 +370,18 @@ def _write_files(folder: Path, built: Built) -> None:
         f.write(_manifest_text(manifest))
         f.flush()
         os.fsync(f.fileno())
+    _remember_manifest(folder, manifest)
+
+
+def _remember_manifest(folder: Path, manifest: dict) -> None:
+    """``manifest``, just written to ``folder``, as the one ``_manifest`` returns while the file is the same: the
+    check of the version just written (``write``) does not parse it back (4 MB at 20,000 files: 0.1 s of a one-file
+    edit at 1M passages). Every value in it is one JSON gives back as it is (strings, numbers, lists, dicts with
+    string keys)."""
+    global _last_manifest
+    ident = _identity(folder / "manifest.json")
+    if ident is not None:
+        _last_manifest = (ident, manifest)
 
 
 def _manifest_text(manifest: dict) -> str:

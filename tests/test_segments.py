@@ -254,3 +254,19 @@ def test_other_scoring_parameters_build_one_index_again(small, index_dir):
     loaded = load(index_dir)
     assert "segments" not in loaded.manifest and loaded.manifest["bm25"]["k1"] == 1.5
     assert loaded.bm25.params.k1 == 1.5
+
+
+def test_the_manifest_remembered_when_written_is_the_one_read_back(small, index_dir, monkeypatch):
+    """The check of a version just written takes its manifest from memory (``store._remember_manifest``), not from
+    the file: that is sound only while what was written is what JSON gives back, for a full build and an edit."""
+    remembered = []
+    real = store._remember_manifest
+    monkeypatch.setattr(store, "_remember_manifest", lambda folder, m: (remembered.append(m), real(folder, m)))
+    reindex(small, index_dir)
+    synth = _synth(small)
+    synth[5].write_text(synth[5].read_text().replace("\n## References", "\n- one more bullet [1]\n\n## References", 1))
+    for built in ("one index", "segments"):
+        loaded = load(index_dir)
+        assert ("segments" in loaded.manifest) == (built == "segments")
+        assert remembered[-1] == json.loads((loaded.folder / "manifest.json").read_text(encoding="utf-8"))
+        reindex(small, index_dir)
