@@ -15,7 +15,8 @@
         article_of.npy section_of.npy parent_of.npy              the outline (structure.py)
         passages.jsonl      one JSON array per passage: text, citations, article, section, source
         passage_offsets.npy byte offset of each line of passages.jsonl (+ the end)
-        references.json     {source: {number: text}} and each article's missing numbers
+        references.jsonl    one JSON array per article: its source and {number: text}, read by the line when cited
+        references.index.json  each line's source and where it ends, and each article's missing numbers
         abbreviations.json  [[short, long], …] the articles define ("juvenile dermatomyositis (JDM)")
         harvested.json      the same per corpus file (files defining none left out), so an edit harvests its files only
         stems.tsv           word <TAB> stem of the corpus's words, sorted, so a question needs no stemmer (nltk);
@@ -52,27 +53,29 @@ import fcntl
 import hashlib
 import json
 import logging
+import mmap
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Sequence
 
 import numpy as np
 
 from .bm25 import BLOCK_SHIFT, COUNT_DTYPES, BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
-from .lazymap import LazyMap
 from .model import Passage
 from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, of_passages
 
 log = logging.getLogger(__name__)
 
 FORMAT = "citebot-index"
-VERSION = 9  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
+VERSION = 10  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;
 # 5: list items marked (passages.jsonl's sixth field, is_item.npy); 6: stems.tsv, sorted, for stems.json;
 # 7: block_max.npy (the compiled top-k's block bounds); 8: its blocks of 16 postings, not 64; 9: segments
-# (segments.py: a version may be a base and a delta in sub-folders), harvested.json, the lexicon's key
+# (segments.py: a version may be a base and a delta in sub-folders), harvested.json, the lexicon's key;
+# 10: references.jsonl and its index, for references.json
 ARRAYS = ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms", "fwd_tf")
 ARRAY_DTYPES = {
     "article_of": np.int32, "section_of": np.int32, "parent_of": np.int32, "text_len": np.int32, "is_item": np.int8,
@@ -133,15 +136,86 @@ class SegmentSpec:
     manifest: dict | None = None  # ``folder``'s manifest, when the caller has it read already
 
 
-class Stored(dict):
-    """An article's references as ``references.json`` stores them ({"number": text}, in number order): what an
-    edit copies of a file it reuses, written back as they are (20,000 articles: 0.1 s made and unmade)."""
+REFERENCES = "references.jsonl"
+REFERENCE_INDEX = "references.index.json"
+
+
+class StoredLine(bytes):
+    """An article's line of ``references.jsonl`` (``[source, {"number": text}]``, numbers in order): what an edit
+    copies of a file it reuses, written back as it is — neither parsed nor encoded again."""
 
 
 def stored_references(loaded: "Loaded", src: str):
-    """``loaded``'s references of ``src``, as ``Stored``, or its made ones when they are not lazily loaded."""
+    """``loaded``'s references of ``src`` as stored (``StoredLine``), or as made when they are held in memory."""
     refs = loaded.references
-    return Stored(refs.stored(src)) if isinstance(refs, LazyMap) else refs[src]
+    return refs.stored(src) if isinstance(refs, References) else refs[src]
+
+
+class References(Mapping):
+    """source → {number: text}, each article's line of ``references.jsonl`` parsed when it is first looked up. An
+    answer cites a few of a library's articles: a load parses only the sources and where their lines end
+    (``references.index.json``), not every reference (20,000 articles, 10 MB: 0.13 s of every load, and of a
+    one-file edit, which also encoded them all again to write them)."""
+
+    def __init__(self, data, sources: list[str], ends: list[int], where: Path):
+        self._data, self._sources, self._ends, self._where = data, sources, ends, where
+        self._at = {src: i for i, src in enumerate(sources)}
+        self._made: dict[str, dict[int, str]] = {}
+
+    def _line(self, i: int) -> bytes:
+        return self._data[self._ends[i - 1] if i else 0 : self._ends[i]]
+
+    def __getitem__(self, src: str) -> dict[int, str]:
+        found = self._made.get(src)
+        if found is None:
+            line = self._line(self._at[src])
+            try:
+                stored_src, refs = json.loads(line)
+                found = {int(n): t for n, t in refs.items()}
+            except (ValueError, TypeError, AttributeError):
+                stored_src = None
+            if stored_src != src:
+                raise IndexFormatError(f"{self._where}: the line of {src!r} is not its references; run `citebot reindex`")
+            self._made[src] = found
+        return found
+
+    def stored(self, src: str) -> StoredLine:
+        return StoredLine(self._line(self._at[src]))
+
+    def __contains__(self, src) -> bool:
+        return src in self._at
+
+    def __iter__(self):
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _write_references(folder: Path, built: "Built") -> None:
+    """``references.jsonl``, an article a line (a reused one's line copied as it was), and its index."""
+    lines = [r if isinstance(r, StoredLine) else
+             (_ENCODE([src, {str(n): t for n, t in sorted(r.items())}]) + "\n").encode("utf-8")
+             for src, r in built.references.items()]
+    with open(folder / REFERENCES, "wb", buffering=1 << 20) as f:
+        f.writelines(lines)
+    ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))).tolist()
+    _wrote_json(folder / REFERENCE_INDEX, {"sources": list(built.references), "ends": ends, "missing": built.missing})
+
+
+def _read_references(folder: Path) -> tuple[References, dict]:
+    """The references of a version (``References``) and its articles' missing numbers, checked for agreement."""
+    index = _read_json(folder / REFERENCE_INDEX)
+    sources, ends, missing = index["sources"], index["ends"], index.get("missing", {})
+    path = folder / REFERENCES
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    if not (isinstance(sources, list) and isinstance(ends, list) and isinstance(missing, dict)
+            and len(sources) == len(ends) and all(isinstance(e, int) for e in ends)
+            and all(a < b for a, b in zip([0, *ends], ends)) and (ends[-1] if ends else 0) == size):
+        raise IndexFormatError(f"{folder}: {REFERENCE_INDEX} does not agree with {REFERENCES}; run `citebot reindex`")
+    return References(data, sources, ends, path), missing
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) made an encoder per call
@@ -318,12 +392,7 @@ def _write_files(folder: Path, built: Built) -> None:
         with open(folder / "passages.jsonl", "wb", buffering=1 << 20) as f:
             f.writelines(lines)  # one call, not one a line (1M passages: 0.5 s)
         np.save(folder / "passage_offsets.npy", offsets, allow_pickle=False)
-    refs = {
-        "references": {src: r if isinstance(r, Stored) else {str(n): t for n, t in sorted(r.items())}
-                       for src, r in built.references.items()},
-        "missing": built.missing,
-    }
-    _wrote_json(folder / "references.json", refs)
+    _write_references(folder, built)
     (folder / "abbreviations.json").write_text(json.dumps(built.abbreviations, ensure_ascii=False), encoding="utf-8")
     (folder / HARVESTED).write_text(json.dumps(built.harvested, ensure_ascii=False), encoding="utf-8")
     (folder / STEMS).write_bytes(stems_table(built.stems))
@@ -543,8 +612,8 @@ def _identity(path: Path) -> tuple | None:
 
 def _wrote_json(path: Path, value) -> None:
     """``value`` written to ``path`` as JSON; remembered, so the check of the version just written (``write``) does
-    not parse it back (references.json: 10 MB, 0.1 s of a one-file edit at 1M passages). Its bytes are still
-    hashed from the disk for the manifest."""
+    not parse it back (terms.json: 80,000 terms at 1M passages). Its bytes are still hashed from the disk for the
+    manifest."""
     path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
     ident = _identity(path)
     if ident is not None:
@@ -738,10 +807,7 @@ def load_version(folder: Path, *, tokenizer: dict, verify: str = "auto") -> Load
         for name, meta in files.items():
             _check_file(folder / name, meta, verify)
         terms = _read_json(folder / "terms.json")
-        refs_doc = _read_json(folder / "references.json")
-        # each article's numbers made ints when it is first cited (an answer cites a few of thousands of articles)
-        references = LazyMap(refs_doc["references"], lambda r: {int(n): t for n, t in r.items()})
-        missing = refs_doc.get("missing", {})
+        references, missing = _read_references(folder)
         abbreviations = (json.loads((folder / "abbreviations.json").read_text(encoding="utf-8"))
                          if "abbreviations.json" in files else [])
         params = BM25Params(**{k: manifest["bm25"][k] for k in ("k1", "b", "delta", "variant")})

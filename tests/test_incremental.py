@@ -255,7 +255,7 @@ def test_files_read_by_worker_processes_give_the_same_index(tmp_path):
     a, b = store.resolve(tmp_path / "serial"), store.resolve(tmp_path / "parallel")
     for name in (*ARRAYS, "article_of", "section_of", "parent_of", "text_len", "passage_offsets"):
         assert (a / f"{name}.npy").read_bytes() == (b / f"{name}.npy").read_bytes(), name
-    for name in ("passages.jsonl", "terms.json", "references.json", "abbreviations.json"):
+    for name in ("passages.jsonl", "terms.json", "references.jsonl", "references.index.json", "abbreviations.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     stems = (a / "stems.tsv").read_bytes()
     assert stems and stems == (b / "stems.tsv").read_bytes()

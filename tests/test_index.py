@@ -40,7 +40,7 @@ def test_manifest_records_version_tokenizer_params_and_hashes(corpus_dir, index_
     import hashlib
 
     assert rec["sha256"] == hashlib.sha256((corpus_dir / rel).read_bytes()).hexdigest()
-    assert set(m["files"]) >= {"terms.json", "passages.jsonl", "tf.npy", "references.json"}
+    assert set(m["files"]) >= {"terms.json", "passages.jsonl", "tf.npy", "references.jsonl", "references.index.json"}
 
 
 @pytest.mark.parametrize("change", ["add", "edit", "remove"])
@@ -194,3 +194,36 @@ def test_a_passage_is_indexed_on_its_text_section_path_and_title(corpus_dir, mon
         assert int(b.doc_len[pid]) == sum(want.values())
         with_path += bool(p.section)
     assert with_path > 10
+
+
+def test_references_are_read_by_the_line_when_cited(corpus_dir, index_dir):
+    """``references.jsonl`` holds an article a line, found through ``references.index.json`` and parsed when its
+    article is first cited: a damaged line fails that look-up only, with a clear error; and a reader keeps the
+    version it loaded after two swaps have pruned it."""
+    (corpus_dir / "gout.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    reindex(corpus_dir, index_dir)
+    loaded = store.load(index_dir, tokenizer=Tokenizer().settings)
+    refs = loaded.references
+    assert len(refs) == 2 and "gout.md" in refs
+    gout = dict(refs["gout.md"])
+    assert gout and all(isinstance(n, int) and isinstance(t, str) for n, t in gout.items())
+    seed = next(s for s in refs if s != "gout.md")
+    folder = loaded.folder
+    lines = (folder / "references.jsonl").read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)[0] for line in lines] == list(refs)
+    damaged = b"".join(line if json.loads(line)[0] != "gout.md" else line.replace(b"gout.md", b"gout.xx")
+                       for line in lines)
+    (folder / "references.jsonl").write_bytes(damaged)  # the same length: the index still agrees with the file
+    mine, _ = store._read_references(folder)
+    assert mine[seed] == refs[seed]
+    with pytest.raises(IndexFormatError, match="reindex"):
+        mine["gout.md"]
+    (folder / "references.jsonl").write_bytes(b"".join(lines))
+    assert store._read_references(folder)[0]["gout.md"] == gout
+    fresh = store.load(index_dir, tokenizer=Tokenizer().settings)
+    reindex(corpus_dir, index_dir, full=True)
+    reindex(corpus_dir, index_dir, full=True)
+    assert not folder.exists()
+    assert fresh.references["gout.md"] == gout  # read from the mapping it holds, not from the path
+    for held in (loaded, fresh):
+        held.passages.close()

@@ -89,7 +89,8 @@ def assert_answers_as_a_full_rebuild(seg: store.Loaded, full: store.Loaded) -> N
     assert dict(seg.references) == dict(full.references) and seg.missing == full.missing
     assert seg.abbreviations == full.abbreviations
     assert store.read_harvested(seg.folder) == store.read_harvested(full.folder)
-    assert (seg.folder / "references.json").read_bytes() == (full.folder / "references.json").read_bytes()
+    for name in ("references.jsonl", "references.index.json"):
+        assert (seg.folder / name).read_bytes() == (full.folder / name).read_bytes(), name
     assert seg.manifest["corpus"] == full.manifest["corpus"]
     assert store.read_lexicon(seg.folder) == store.read_lexicon(full.folder)
     assert store.read_stems_dict(seg.folder) == store.read_stems_dict(full.folder)
