@@ -127,6 +127,9 @@ def test_a_one_file_edit_writes_segments_and_links_the_base(library, index_dir, 
     for name in ("docs.npy", "tf.npy", "passages.jsonl", "fwd_terms.npy"):
         assert os.stat(seg.folder / "seg0" / name).st_ino == os.stat(before / name).st_ino, name
     assert seg.bm25.segments[1].bm25.n_docs < 60  # the delta: the edited file's passages only
+    # loading (as an edit loads the previous version and checks the new one) works out no scoring statistics
+    assert "_scoring" not in vars(seg.bm25)
+    assert seg.bm25.top(["gout"], 3) and "_scoring" in vars(seg.bm25)
     assert_answers_as_a_full_rebuild(seg, full_rebuild(library, tmp_path / "full"))
 
 
