@@ -23,9 +23,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 # numba's on-disk cache of the compiled top-k (bot/kernel.py) for every count type an index may hold, in
-# bot/__pycache__: compiled once here (about 14 s on this machine), not by each test worker that uses it
+# bot/__pycache__: compiled once here (about 14 s on this machine), not by each test worker that uses it; and of the
+# counting sort a large build places its postings with (bm25.COMPILED_SORT_MIN)
 $(KERNEL): bot/_numba_kernel.py $(STAMP)
 	$(BIN)/python -c "from bot import kernel; kernel.enable()"
+	$(BIN)/python -c "import numpy as np; from bot.bm25 import _compiled_sort; s = _compiled_sort(); s and s(np.array([0, 1]), np.array([0]), np.array([1]), 1)"
 	touch $(KERNEL)
 
 install: $(STAMP)

@@ -1,4 +1,5 @@
-"""The numba functions behind ``kernel.py`` (imported only when the compiled top-k is switched on).
+"""The numba functions behind ``kernel.py`` (imported only when the compiled top-k is switched on) and the counting
+sort a large build places its postings with (``bm25.COMPILED_SORT_MIN``).
 
 They live at module level so that numba's on-disk cache (``cache=True``, in ``__pycache__``) finds them again in
 the next process: functions made inside another function were compiled anew in every process (4–5 s each time).
@@ -252,3 +253,38 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k,
             while essential > first and left[essential - 1] + constant < theta - margin:
                 essential -= 1
     return size
+
+
+@numba.njit(cache=True, nogil=True)
+def postings_both_ways(fwd_indptr, p_term, tf, n_terms):
+    """``bm25._sorted_both_ways`` for a forward index (passage ``d``'s entries at ``fwd_indptr[d]:fwd_indptr[d+1]``,
+    its terms distinct, in any order): each passage's entries sorted by term in place, and the postings by term,
+    then passage, placed by counting (``(docs, counts)``), not by sorting every posting again. 1M passages (25.6M
+    postings): 1.5 s against numpy's 5.7."""
+    n_docs = len(fwd_indptr) - 1
+    for d in range(n_docs):  # a passage's few terms in order, by insertion
+        lo, hi = fwd_indptr[d], fwd_indptr[d + 1]
+        for i in range(lo + 1, hi):
+            t, c = p_term[i], tf[i]
+            j = i - 1
+            while j >= lo and p_term[j] > t:
+                p_term[j + 1] = p_term[j]
+                tf[j + 1] = tf[j]
+                j -= 1
+            p_term[j + 1] = t
+            tf[j + 1] = c
+    at = np.zeros(n_terms + 1, dtype=np.int64)  # where each term's postings start, then the next free place
+    for i in range(len(p_term)):
+        at[p_term[i] + 1] += 1
+    for t in range(n_terms):
+        at[t + 1] += at[t]
+    docs = np.empty(len(p_term), dtype=np.int32)
+    counts = np.empty(len(p_term), dtype=np.int64)
+    for d in range(n_docs):  # passages in order: each term's postings come out ascending
+        for i in range(fwd_indptr[d], fwd_indptr[d + 1]):
+            t = p_term[i]
+            pos = at[t]
+            at[t] = pos + 1
+            docs[pos] = d
+            counts[pos] = tf[i]
+    return docs, counts

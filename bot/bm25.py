@@ -21,11 +21,14 @@ the same for every passage (rank-bm25 adds ``idf·δ`` even where tf = 0), so it
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -174,8 +177,12 @@ class BM25Index:
         if spliced is not None:
             p_term, tf, df, docs, t_tf = spliced
         else:
-            p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
-            p_term, tf, _, docs, t_tf = _sorted_both_ways(p_doc, p_term, tf, n_docs, n_terms)
+            compiled = _compiled_sort() if len(p_term) >= COMPILED_SORT_MIN else None
+            if compiled is not None:  # the same arrays, placed by counting (``_numba_kernel.postings_both_ways``)
+                docs, t_tf = compiled(fwd_indptr, p_term, tf, n_terms)
+            else:
+                p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
+                p_term, tf, _, docs, t_tf = _sorted_both_ways(p_doc, p_term, tf, n_docs, n_terms)
             df = np.bincount(p_term, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
@@ -491,6 +498,26 @@ def _sorted_both_ways(p_doc, p_term, tf, n_docs: int, n_terms: int):
     docs &= d_mask
     key &= c_mask
     return p_term, tf, post_term, docs, key
+
+
+# A build of at least this many postings has them placed by the compiled counting sort when numba is installed
+# (``_numba_kernel.postings_both_ways``; importing numba costs about half a second, compiling it once per machine a
+# few seconds): at 1M passages 1.5 s against 5.7 s for ``_sorted_both_ways``, the same arrays.
+COMPILED_SORT_MIN = 4_000_000
+
+
+def _compiled_sort():
+    """The compiled counting sort, or None without numba (or with ``CITEBOT_KERNEL=numpy``)."""
+    from . import kernel
+
+    if not kernel.available():
+        return None
+    try:
+        from ._numba_kernel import postings_both_ways
+    except Exception as e:  # a broken numba install must not stop a build: numpy gives the same arrays
+        log.warning("the compiled sort is unavailable (%s); sorting with numpy", e)
+        return None
+    return postings_both_ways
 
 
 SPLICE_MAX = 0.02  # splice when at most this share of the postings are removed or added, else sort them all

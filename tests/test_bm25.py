@@ -189,3 +189,32 @@ def test_bounds_in_chunks_are_the_largest_posting_scores(monkeypatch, chunk):
     per_block = [scores[i: i + (1 << b.BLOCK_SHIFT)].max() for i in range(0, len(scores), 1 << b.BLOCK_SHIFT)]
     assert rebuilt.max_weight.tolist() == per_term
     assert rebuilt.block_max.tolist() == per_block
+
+
+def test_the_compiled_counting_sort_gives_the_arrays_numpy_sorts(monkeypatch):
+    """A large build places its postings by a compiled counting sort (``bm25.COMPILED_SORT_MIN``, numba): every array
+    of the index is the one ``_sorted_both_ways`` gives, each passage's terms given in a scrambled order, as a
+    reader's numbering gives them."""
+    import bot.bm25 as b
+    from bot import kernel
+
+    if not kernel.available():
+        pytest.skip("numba is not installed (the `speed` extra)")
+    index, rng = _zipf_index(5)
+    fwd_terms = np.array(index.fwd_terms, dtype=np.int64)
+    fwd_tf = np.array(index.fwd_tf)
+    for d in range(index.n_docs):  # each passage's entries in a random order
+        s, e = int(index.fwd_indptr[d]), int(index.fwd_indptr[d + 1])
+        order = s + rng.permutation(e - s)
+        fwd_terms[s:e], fwd_tf[s:e] = fwd_terms[order], fwd_tf[order]
+    names = list(index.terms)
+    built = {}
+    for how, least in (("compiled", 0), ("numpy", 1 << 62)):
+        monkeypatch.setattr(b, "COMPILED_SORT_MIN", least)
+        built[how] = BM25Index.from_forward(names, index.fwd_indptr, fwd_terms.copy(), fwd_tf.copy(), index.doc_len,
+                                            index.params)
+    for name in ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms",
+                 "fwd_tf"):
+        mine, theirs = getattr(built["compiled"], name), getattr(built["numpy"], name)
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
+        assert np.array_equal(theirs, getattr(index, name)), name
