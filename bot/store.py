@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -155,28 +156,32 @@ class References(LazyMap):
     """source → {number: text}, each article's line of ``references.jsonl`` parsed when it is first looked up. An
     answer cites a few of a library's articles: a load parses only the sources and where their lines end
     (``references.index.json``), not every reference (20,000 articles, 10 MB: 0.13 s of every load, and of a
-    one-file edit, which also encoded them all again to write them)."""
+    one-file edit, which also encoded them all again to write them). What it parses with holds the mapped file,
+    not the object itself: dropping a loaded index frees the mapping at once, not at the next cycle collection."""
 
     def __init__(self, data, sources: list[str], ends: list[int], where: Path):
-        super().__init__({src: i for i, src in enumerate(sources)}, self._parsed)
-        self._data, self._sources, self._ends, self._where = data, sources, ends, where
-
-    def _line(self, i: int) -> bytes:
-        return self._data[self._ends[i - 1] if i else 0 : self._ends[i]]
-
-    def _parsed(self, i: int) -> dict[int, str]:
-        try:
-            src, refs = json.loads(self._line(i))
-            if src == self._sources[i]:
-                return {int(n): t for n, t in refs.items()}
-        except (ValueError, TypeError, AttributeError):
-            pass
-        raise IndexFormatError(f"{self._where}: the line of {self._sources[i]!r} is not its references; "
-                               "run `citebot reindex`")
+        super().__init__({src: i for i, src in enumerate(sources)},
+                         functools.partial(_parsed_references, data, sources, ends, where))
+        self._data, self._ends = data, ends
 
     def stored(self, src: str) -> StoredLine:
         """``src``'s line as it is stored, not parsed."""
-        return StoredLine(self._line(self._raw[src]))
+        return StoredLine(_reference_line(self._data, self._ends, self._raw[src]))
+
+
+def _reference_line(data, ends: list[int], i: int) -> bytes:
+    return data[ends[i - 1] if i else 0 : ends[i]]
+
+
+def _parsed_references(data, sources: list[str], ends: list[int], where: Path, i: int) -> dict[int, str]:
+    """Line ``i`` of ``references.jsonl`` as {number: text}, checked to be ``sources[i]``'s."""
+    try:
+        src, refs = json.loads(_reference_line(data, ends, i))
+        if src == sources[i]:
+            return {int(n): t for n, t in refs.items()}
+    except (ValueError, TypeError, AttributeError):
+        pass
+    raise IndexFormatError(f"{where}: the line of {sources[i]!r} is not its references; run `citebot reindex`")
 
 
 def _write_references(folder: Path, built: "Built") -> None:

@@ -200,7 +200,10 @@ def test_the_compiled_counting_sort_gives_the_arrays_numpy_sorts(monkeypatch):
 
     if not kernel.available():
         pytest.skip("numba is not installed (the `speed` extra)")
-    index, rng = _zipf_index(5)
+    small, rng = _zipf_index(5)
+    docs = [[small.terms[int(t)] for t in small.doc_terms(d)] for d in range(small.n_docs)]
+    docs.insert(7, [f"long{i}" for i in range(500)] + small.terms[:300])  # a data dump: sorted, not inserted
+    index = BM25Index.build(docs)
     fwd_terms = np.array(index.fwd_terms, dtype=np.int64)
     fwd_tf = np.array(index.fwd_tf)
     for d in range(index.n_docs):  # each passage's entries in a random order

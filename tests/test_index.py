@@ -227,3 +227,16 @@ def test_references_are_read_by_the_line_when_cited(corpus_dir, index_dir):
     assert fresh.references["gout.md"] == gout  # read from the mapping it holds, not from the path
     for held in (loaded, fresh):
         held.passages.close()
+    import gc
+    import weakref
+
+    gc.disable()  # what holds the mapped file is freed when the index is dropped, not left to the cycle collector
+    try:
+        held = store.load(index_dir, tokenizer=Tokenizer().settings)
+        assert held.references["gout.md"] == gout
+        refs = weakref.ref(held.references)
+        held.passages.close()
+        del held, loaded, fresh
+        assert refs() is None
+    finally:
+        gc.enable()
