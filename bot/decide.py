@@ -42,11 +42,9 @@ def held(ids, present) -> bool:
 
 
 def _generic_words(tokenizer: Tokenizer) -> frozenset[str]:
-    from .data import path as data_path
+    from .data import lines
 
-    text = data_path("generic.txt").read_text(encoding="utf-8")
-    return frozenset(s for line in text.splitlines() if line.strip() and not line.startswith("#")
-                     for s in tokenizer(line))
+    return frozenset(s for line in lines("generic.txt") for s in tokenizer(line))
 
 
 class Unit(NamedTuple):

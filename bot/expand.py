@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .data import path as data_path
+from .data import lines
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
 from .values import ORDINAL, question_values
@@ -65,8 +65,7 @@ _LETTERS = re.compile(r"[a-z]+")
 def person_nouns() -> frozenset[str]:
     """Common nouns for a kind of person, and their plurals ("toddler", "grandma", "smokers"): ``data/person_nouns.txt``,
     from WordNet 3.0 (``data/make_person_nouns.py``: no named people, abbreviations or drug-class words)."""
-    text = data_path("person_nouns.txt").read_text(encoding="utf-8")
-    return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
+    return frozenset(lines("person_nouns.txt"))
 
 
 @dataclass(frozen=True)

@@ -365,7 +365,7 @@ def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | N
     vocab = built.bm25.vocab
     kept = _kept_words(built, tokenizer, previous, previous_stems, abbreviations)
     if kept is not None:  # an edit that brings no new term nor definition: the previous version's words hold
-        abbreviations, stems = kept
+        abbreviations, stems, key = kept
         stems.update(_new_stems(tokenizer, stems, vocab))
     else:
         stemmed: set[str] = set()
@@ -377,7 +377,7 @@ def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | N
         listed = _stem_shipped_lists(tokenizer, english) | stemmed
         stems.update(tokenizer.known())
         stems = {w: s for w, s in stems.items() if w not in english and (s in vocab or w in listed)}
-    key = lexmod.key(tokenizer, abbreviations)
+        key = lexmod.key(tokenizer, abbreviations)
     lexicon = None
     if previous is not None and previous.manifest.get("lexicon") == key:  # unchanged: the file's bytes reused
         with contextlib.suppress(OSError):
@@ -392,7 +392,7 @@ def _finish(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | N
 
 def _kept_words(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded | None, previous_stems: dict,
                 defined: list):
-    """(abbreviations, word → stem table) of ``previous`` when they are this build's too, else None: the same
+    """(abbreviations, word → stem table, lexicon key) of ``previous`` when they are this build's too, else None: the same
     vocabulary (terms), pipeline and lexicon key (tokenizer, shipped vocabulary, and all its abbreviations when
     ``defined``, the harvested ones, are the same) — as after an edit of one article in a large corpus that
     brings no new term. The general abbreviations depend on nothing else, and each word of the previous table
@@ -403,11 +403,12 @@ def _kept_words(built: store.Built, tokenizer: Tokenizer, previous: store.Loaded
     if previous is None or not previous_stems or previous.manifest.get("pipeline") != built.pipeline:
         return None
     abbreviations = defined + [p for p in previous.abbreviations if len(p) == 3 and p[2] == lexmod.GENERAL]
-    if previous.manifest.get("lexicon") != lexmod.key(tokenizer, abbreviations):
+    key = lexmod.key(tokenizer, abbreviations)
+    if previous.manifest.get("lexicon") != key:
         return None
     if built.bm25.terms != previous.bm25.terms:
         return None
-    return abbreviations, previous_stems
+    return abbreviations, previous_stems, key
 
 
 def _new_stems(tokenizer: Tokenizer, known: dict, vocab) -> dict:

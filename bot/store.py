@@ -431,18 +431,9 @@ def _write_files(folder: Path, built: Built) -> None:
         f.write(_manifest_text(manifest))
         f.flush()
         os.fsync(f.fileno())
-    _remember_manifest(folder, manifest)
-
-
-def _remember_manifest(folder: Path, manifest: dict) -> None:
-    """``manifest``, just written to ``folder``, as the one ``_manifest`` returns while the file is the same: the
-    check of the version just written (``write``) does not parse it back (4 MB at 20,000 files: 0.1 s of a one-file
-    edit at 1M passages). Every value in it is one JSON gives back as it is (strings, numbers, lists, dicts with
-    string keys)."""
-    global _last_manifest
-    ident = _identity(folder / "manifest.json")
-    if ident is not None:
-        _last_manifest = (ident, manifest)
+    # the check of the version just written (``write``) does not parse it back: 4 MB at 20,000 files, 0.1 s of a
+    # one-file edit at 1M passages. Every value in it is one JSON gives back as it is.
+    _remember_json(folder / "manifest.json", manifest)
 
 
 def _manifest_text(manifest: dict) -> str:
@@ -592,6 +583,7 @@ def read_manifest(index_dir: Path) -> dict:
 
 _last_manifest: tuple[tuple, dict] | None = None  # (the file's identity, the manifest read from it)
 _written: dict[tuple, object] = {}  # identity of a JSON file this process just wrote → what it wrote (``_read_json``)
+WRITTEN_KEPT = 8  # a version in segments writes six (terms, references' index and manifest, its own and its delta's)
 
 
 def _identity(path: Path) -> tuple | None:
@@ -607,9 +599,14 @@ def _wrote_json(path: Path, value) -> None:
     not parse it back (terms.json: 80,000 terms at 1M passages). Its bytes are still hashed from the disk for the
     manifest."""
     path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    _remember_json(path, value)
+
+
+def _remember_json(path: Path, value) -> None:
+    """``value``, just written to ``path`` as JSON, as what ``_read_json`` gives while the file is the same."""
     ident = _identity(path)
     if ident is not None:
-        if len(_written) >= 4:
+        if len(_written) >= WRITTEN_KEPT:
             _written.clear()
         _written[ident] = value
 
@@ -634,7 +631,7 @@ def _manifest(folder: Path) -> dict:
 
 def _read_manifest(folder: Path) -> dict:
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = _read_json(folder / "manifest.json")
     except FileNotFoundError:
         raise IndexFormatError(f"{folder}: manifest.json is missing; run `citebot reindex`") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:

@@ -261,11 +261,13 @@ def test_other_scoring_parameters_build_one_index_again(small, index_dir):
 
 
 def test_the_manifest_remembered_when_written_is_the_one_read_back(small, index_dir, monkeypatch):
-    """The check of a version just written takes its manifest from memory (``store._remember_manifest``), not from
+    """The check of a version just written takes its manifest from memory (``store._remember_json``), not from
     the file: that is sound only while what was written is what JSON gives back, for a full build and an edit."""
     remembered = []
-    real = store._remember_manifest
-    monkeypatch.setattr(store, "_remember_manifest", lambda folder, m: (remembered.append(m), real(folder, m)))
+    real = store._remember_json
+    monkeypatch.setattr(store, "_remember_json", lambda path, m: (
+        remembered.append(m) if path.name == "manifest.json" and path.parent.name.startswith(".tmp-") else None,
+        real(path, m)))
     reindex(small, index_dir)
     synth = _synth(small)
     synth[5].write_text(synth[5].read_text().replace("\n## References", "\n- one more bullet [1]\n\n## References", 1))

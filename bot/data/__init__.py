@@ -8,3 +8,9 @@ HERE = Path(__file__).resolve().parent
 
 def path(name: str) -> Path:
     return HERE / name
+
+
+def lines(name: str) -> list[str]:
+    """The lines of a shipped list that say something: blank lines and ``#`` comments (its source, its licence) left out."""
+    return [line for line in path(name).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
