@@ -287,7 +287,7 @@ def postings_both_ways(fwd_indptr, p_term, tf, n_terms):
     for t in range(n_terms):
         at[t + 1] += at[t]
     docs = np.empty(len(p_term), dtype=np.int32)
-    counts = np.empty(len(p_term), dtype=np.int64)
+    counts = np.empty_like(tf)  # as many as the postings, of the counts' type
     for d in range(n_docs):  # passages in order: each term's postings come out ascending
         for i in range(fwd_indptr[d], fwd_indptr[d + 1]):
             t = p_term[i]

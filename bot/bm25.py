@@ -158,31 +158,37 @@ class BM25Index:
         if n_docs == 0:
             raise ValueError("cannot build an index of zero passages")
         fwd_indptr = np.asarray(fwd_indptr, dtype=np.int64)
-        fwd_terms = np.asarray(fwd_terms, dtype=np.int64)
+        fwd_terms = np.asarray(fwd_terms)
+        if fwd_terms.dtype.kind not in "iu":
+            fwd_terms = fwd_terms.astype(np.int64)
         used = np.zeros(len(terms), dtype=bool)
         used[fwd_terms] = True
         kept = np.flatnonzero(used)
         names = [terms[i] for i in kept]
         order = sorted(range(len(names)), key=names.__getitem__)
-        new_id = np.full(len(terms), -1, dtype=np.int64)
-        new_id[kept[order]] = np.arange(len(order))
+        # the new ids as int32 (what the index keeps): at 1M passages each 25M-entry int64 copy costs ~0.1 s to fill
+        new_id = np.full(len(terms), -1, dtype=np.int32)
+        new_id[kept[order]] = np.arange(len(order), dtype=np.int32)
         terms = [names[i] for i in order]
         n_terms = len(terms)
         p_term = new_id[fwd_terms]
-        tf = np.array(fwd_tf, dtype=np.int64)  # a copy: the splice sorts a new passage's entries in place
         spliced = None
         if previous is not None:
             prev, prev_ids, pid_map = previous
-            spliced = _spliced(prev, new_id[prev_ids], pid_map, fwd_indptr, p_term, tf, n_docs, n_terms)
+            # copies: the splice sorts a new passage's entries in place
+            spliced = _spliced(prev, new_id[prev_ids], pid_map, fwd_indptr, p_term,
+                               np.array(fwd_tf, dtype=np.int64), n_docs, n_terms)
         if spliced is not None:
             p_term, tf, df, docs, t_tf = spliced
         else:
             compiled = _compiled_sort() if len(p_term) >= COMPILED_SORT_MIN else None
             if compiled is not None:  # the same arrays, placed by counting (``_numba_kernel.postings_both_ways``)
+                tf = np.array(fwd_tf, dtype=np.int32)  # a copy, sorted in place; int32: the one type it is compiled for
                 docs, t_tf = compiled(fwd_indptr, p_term, tf, n_terms)
             else:
                 p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
-                p_term, tf, _, docs, t_tf = _sorted_both_ways(p_doc, p_term, tf, n_docs, n_terms)
+                p_term, tf, _, docs, t_tf = _sorted_both_ways(p_doc, p_term.astype(np.int64),
+                                                              np.array(fwd_tf, dtype=np.int64), n_docs, n_terms)
             df = np.bincount(p_term, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
@@ -194,7 +200,7 @@ class BM25Index:
         return cls(
             terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32, copy=False),
             tf=t_tf.astype(small, copy=False), doc_len=doc_len.astype(np.int32), fwd_indptr=fwd_indptr,
-            fwd_terms=p_term.astype(np.int32), fwd_tf=tf.astype(small), params=params,
+            fwd_terms=p_term.astype(np.int32, copy=False), fwd_tf=tf.astype(small), params=params,
             max_weight=max_weight, block_max=block_max,
         )
 

@@ -138,10 +138,10 @@ class _Assembly:
         (``_Read``): each passage's ``counts[j]`` distinct terms, as positions ``terms`` in the file's distinct
         terms ``ids`` (``reader``'s numbering, which ``new`` extends), ``tf`` times each; ``lens`` tokens per passage."""
         self._flush()
-        known, n = self._readers.get(reader, (np.zeros(0, dtype=np.int64), 0))
+        known, n = self._readers.get(reader, (np.zeros(0, dtype=np.int32), 0))  # int32: the ids an index keeps
         if new:  # the reader's ids → this build's, in the order the reader numbered them (= corpus order)
             if n + len(new) > len(known):
-                known = np.concatenate([known[:n], np.zeros(max(len(new), n), dtype=np.int64)])
+                known = np.concatenate([known[:n], np.zeros(max(len(new), n), dtype=np.int32)])
             known[n : n + len(new)] = _numbered(self.vocab, new)
             n += len(new)
         self._readers[reader] = (known, n)
@@ -178,7 +178,7 @@ class _Assembly:
         self._prev = prev
         self._copied.append((start, end, self._counted))
         if self._remap is None:
-            self._remap = np.array(_numbered(self.vocab, b.terms), dtype=np.int64)
+            self._remap = np.array(_numbered(self.vocab, b.terms), dtype=np.int32)
         new_start = self._counted
         o = prev.structure
         part = {n: np.asarray(a[start:end]) for n, a in o.arrays().items()}

@@ -13,13 +13,18 @@ REFERENCES = re.compile(r"^\s*(references|bibliography|sources|works cited)\s*:?
 _NUM_OR_RANGE = r"\d{1,4}(?:\s*[-–]\s*\d{1,4})?"
 # "text 1", "text 2, 6", "text 12, 3-5" — numbers after white space at the very end of a line.
 TRAILING = re.compile(rf"(?<=\S)\s+({_NUM_OR_RANGE}(?:\s*,\s*{_NUM_OR_RANGE})*)\s*$")
-# "[1]", "[1, 3]", "[1-3]", "[2,4-6]" anywhere in a Markdown line.
-BRACKETED = re.compile(rf"\s*\[({_NUM_OR_RANGE}(?:\s*,\s*{_NUM_OR_RANGE})*)\]")
+# "[1]", "[1, 3]", "[1-3]", "[2,4-6]" anywhere in a Markdown line; with the white space before it, it is taken out.
+CITED = re.compile(rf"\[({_NUM_OR_RANGE}(?:\s*,\s*{_NUM_OR_RANGE})*)\]")
 DASH = re.compile(r"\s*[-–]\s*")
 
 
 def expand(spec: str) -> list[int]:
     """``"12, 3-5"`` → ``[12, 3, 4, 5]``; order kept, duplicates dropped. Raises ValueError on nonsense."""
+    if spec.isdecimal():  # one number, the usual case
+        n = int(spec)
+        if n < 1 or n > MAX_CITATION:
+            raise ValueError(f"not a citation: {spec!r}")
+        return [n]
     out: list[int] = []
     for part in spec.split(","):
         part = part.strip()
@@ -50,17 +55,32 @@ def split_trailing(line: str) -> tuple[str, list[int]]:
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:])")
 
 
+def _close_up(text: str) -> str:
+    """``text`` without the white space before each ``. , ; :`` (what taking out a citation leaves)."""
+    if text.isascii() and text.isprintable():  # a space is its only white space: four look-ups instead of a scan
+        if " ." not in text and " ," not in text and " ;" not in text and " :" not in text:
+            return text
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+
+
 def split_bracketed(line: str) -> tuple[str, list[int]]:
     """Markdown: ``"Colchicine [1, 3]."`` → ``("Colchicine.", [1, 3])``."""
     nums: list[int] = []
-
-    def take(m: re.Match) -> str:
-        try:
-            found = expand(m.group(1))
-        except ValueError:
-            return m.group(0)
-        nums.extend(n for n in found if n not in nums)
-        return ""
-
-    text = BRACKETED.sub(take, line) if "[" in line else line
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip(), nums
+    if "[" in line:
+        kept: list[str] = []
+        at = 0  # the line up to here is kept
+        for m in CITED.finditer(line):  # found by its "[" (a pattern opening with white space is tried everywhere)
+            try:
+                found = expand(m.group(1))
+            except ValueError:  # not a citation: left in the text
+                continue
+            start = m.start()
+            while start > at and line[start - 1].isspace():
+                start -= 1
+            kept.append(line[at:start])
+            at = m.end()
+            nums.extend(n for n in found if n not in nums)
+        if kept:
+            kept.append(line[at:])
+            line = "".join(kept)
+    return _close_up(line).strip(), nums

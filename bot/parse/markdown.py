@@ -82,7 +82,7 @@ def parse(text: str, *, source: str) -> Article:
         if in_fence or not s:
             continue
         s = _unquoted(s)
-        if not s or set(s) <= set("-|: "):
+        if not s.strip("-|: "):  # nothing but a table's rule
             continue
         level, head = _heading(lines, i - 1)
         if head is not None:
@@ -149,14 +149,14 @@ def parse(text: str, *, source: str) -> Article:
 
 
 def _heading(lines: list[str], i: int) -> tuple[int, str | None]:
-    m = HEADING.match(lines[i])
+    m = HEADING.match(lines[i]) if "#" in lines[i] else None
     if m:
         return len(m.group(1)), m.group(2)
     if (
         i + 1 < len(lines)
+        and SETEXT.match(lines[i + 1])
         and lines[i].strip()
         and not ITEM.match(lines[i])
-        and SETEXT.match(lines[i + 1])
         and (i == 0 or not lines[i - 1].strip())
     ):
         return (1 if lines[i + 1].strip()[0] == "=" else 2), lines[i].strip()
