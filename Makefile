@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # counting sort a large build places its postings with (bm25.COMPILED_SORT_MIN)
 $(KERNEL): bot/_numba_kernel.py $(STAMP)
 	$(BIN)/python -c "from bot import kernel; kernel.enable()"
-	$(BIN)/python -c "import numpy as np; from bot.bm25 import _compiled_sort; s = _compiled_sort(); s and s(np.array([0, 1]), np.array([0], dtype=np.int32), np.array([1], dtype=np.int32), 1)"
+	$(BIN)/python -c "import numpy as np; from bot.bm25 import _compiled_sort; s = _compiled_sort(); s and s(np.array([0, 1]), np.array([0], dtype=np.int32), np.array([1], dtype=np.int32), np.array([0], dtype=np.int32), 1, np.empty(1, dtype=np.uint8))"
 	touch $(KERNEL)
 
 install: $(STAMP)

@@ -139,11 +139,11 @@ class BM25Index:
     def from_arrays(cls, terms, term_ids, doc_ids, doc_len, params: BM25Params) -> "BM25Index":
         """Postings from parallel (term id, passage id) arrays, one entry per token."""
         fwd_indptr, fwd_terms, fwd_tf = forward_from_tokens(term_ids, doc_ids, len(doc_len), len(terms))
-        return cls.from_forward(terms, fwd_indptr, fwd_terms, fwd_tf, doc_len, params)
+        return cls.from_forward(terms, fwd_indptr, fwd_terms, fwd_tf, doc_len, params, owned=True)
 
     @classmethod
     def from_forward(cls, terms, fwd_indptr, fwd_terms, fwd_tf, doc_len, params: BM25Params,
-                     previous=None) -> "BM25Index":
+                     previous=None, owned: bool = False) -> "BM25Index":
         """The index from a forward index: passage ``d`` holds terms ``fwd_terms[fwd_indptr[d]:fwd_indptr[d+1]]``
         (distinct within a passage) ``fwd_tf`` times each.
 
@@ -153,6 +153,7 @@ class BM25Index:
         ``previous`` — (an earlier index, each of its term ids' id in ``terms``, each of its passages' id here or
         -1) — says which passages were copied from that index, in their old order: their postings are taken
         from it as they are, and only the others' are placed among them (``_spliced``), with the same result.
+        ``owned``: ``fwd_terms`` and ``fwd_tf`` are the caller's to give up (overwritten instead of copied).
         """
         n_docs = len(doc_len)
         if n_docs == 0:
@@ -171,25 +172,27 @@ class BM25Index:
         new_id[kept[order]] = np.arange(len(order), dtype=np.int32)
         terms = [names[i] for i in order]
         n_terms = len(terms)
-        p_term = new_id[fwd_terms]
         spliced = None
         if previous is not None:
             prev, prev_ids, pid_map = previous
             # copies: the splice sorts a new passage's entries in place
-            spliced = _spliced(prev, new_id[prev_ids], pid_map, fwd_indptr, p_term,
+            spliced = _spliced(prev, new_id[prev_ids], pid_map, fwd_indptr, new_id[fwd_terms],
                                np.array(fwd_tf, dtype=np.int64), n_docs, n_terms)
         if spliced is not None:
             p_term, tf, df, docs, t_tf = spliced
         else:
-            compiled = _compiled_sort() if len(p_term) >= COMPILED_SORT_MIN else None
+            compiled = _compiled_sort() if len(fwd_terms) >= COMPILED_SORT_MIN else None
             if compiled is not None:  # the same arrays, placed by counting (``_numba_kernel.postings_both_ways``)
-                tf = np.array(fwd_tf, dtype=np.int32)  # a copy, sorted in place; int32: the one type it is compiled for
-                docs, t_tf = compiled(fwd_indptr, p_term, tf, n_terms)
+                # int32, the one type it is compiled for, renumbered and sorted in place (a copy unless owned)
+                p_term = fwd_terms if owned and fwd_terms.dtype == np.int32 else fwd_terms.astype(np.int32)
+                tf = fwd_tf if owned and fwd_tf.dtype == np.int32 else np.array(fwd_tf, dtype=np.int32)
+                t_tf = np.empty(len(tf), dtype=tf_dtype(int(tf.max()) if len(tf) else 0))
+                docs, df = compiled(fwd_indptr, p_term, tf, new_id, n_terms, t_tf)
             else:
                 p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
-                p_term, tf, _, docs, t_tf = _sorted_both_ways(p_doc, p_term.astype(np.int64),
+                p_term, tf, _, docs, t_tf = _sorted_both_ways(p_doc, new_id[fwd_terms].astype(np.int64),
                                                               np.array(fwd_tf, dtype=np.int64), n_docs, n_terms)
-            df = np.bincount(p_term, minlength=n_terms)
+                df = np.bincount(p_term, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         doc_len = np.asarray(doc_len, dtype=np.int64)

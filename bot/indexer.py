@@ -207,7 +207,8 @@ class _Assembly:
             for start, end, at in self._copied:
                 pid_map[start:end] = np.arange(at, at + end - start)
             previous = (self._prev.bm25, self._remap, pid_map)
-        return BM25Index.from_forward(list(self.vocab), fwd_indptr, tids, tfs, doc_len, params, previous=previous)
+        return BM25Index.from_forward(list(self.vocab), fwd_indptr, tids, tfs, doc_len, params, previous=previous,
+                                      owned=True)
 
 
 def _numbered(vocab: dict[str, int], words: list[str]) -> list[int]:

@@ -210,14 +210,24 @@ def test_the_compiled_counting_sort_gives_the_arrays_numpy_sorts(monkeypatch):
         s, e = int(index.fwd_indptr[d]), int(index.fwd_indptr[d + 1])
         order = s + rng.permutation(e - s)
         fwd_terms[s:e], fwd_tf[s:e] = fwd_terms[order], fwd_tf[order]
-    names = list(index.terms)
+    # the vocabulary as a reader numbers it: in no order, with a term no passage holds
+    names = list(index.terms) + ["unused"]
+    shuffle = rng.permutation(len(names))
+    names = [names[i] for i in shuffle]
+    fwd_terms = np.argsort(shuffle)[fwd_terms]
     built = {}
-    for how, least in (("compiled", 0), ("numpy", 1 << 62)):
+    for how, least, owned in (("compiled", 0, False), ("owned", 0, True), ("numpy", 1 << 62, False)):
         monkeypatch.setattr(b, "COMPILED_SORT_MIN", least)
-        built[how] = BM25Index.from_forward(names, index.fwd_indptr, fwd_terms.copy(), fwd_tf.copy(), index.doc_len,
-                                            index.params)
+        given = (fwd_terms.astype(np.int32), fwd_tf.astype(np.int32))
+        kept = (given[0].copy(), given[1].copy())
+        built[how] = BM25Index.from_forward(names, index.fwd_indptr, *given, index.doc_len, index.params, owned=owned)
+        if not owned:  # what is not the builder's to give up is left as it was
+            assert np.array_equal(given[0], kept[0]) and np.array_equal(given[1], kept[1])
+    assert built["owned"].terms == built["numpy"].terms == index.terms
     for name in ("idf", "max_weight", "block_max", "indptr", "docs", "tf", "doc_len", "fwd_indptr", "fwd_terms",
                  "fwd_tf"):
-        mine, theirs = getattr(built["compiled"], name), getattr(built["numpy"], name)
-        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
+        theirs = getattr(built["numpy"], name)
+        for how in ("compiled", "owned"):
+            mine = getattr(built[how], name)
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), (how, name)
         assert np.array_equal(theirs, getattr(index, name)), name

@@ -86,6 +86,21 @@ def test_citations_are_taken_out_as_their_definition_says(line):
 
 
 @FAST
+@given(line_text, st.lists(st.integers(1, 9999), max_size=4), line_text, st.lists(line_text, max_size=3), line_text,
+       st.booleans())
+def test_a_passage_s_line_is_its_json(text, cites, article, section, source, item):
+    import json
+
+    from bot.model import Passage
+    from bot.store import decode_passage, encode_passage
+
+    p = Passage(text=text, citations=tuple(cites), article=article, section=tuple(section), source=source, item=item)
+    fields = [text, cites, article, section, source] + ([1] if item else [])
+    assert encode_passage(p) == (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
+    assert decode_passage(encode_passage(p), 3) == Passage(text, tuple(cites), article, tuple(section), source, 3, item)
+
+
+@FAST
 @given(st.text(max_size=300))
 def test_any_question_gets_a_defined_answer(answerer, question):
     answer = answerer.ask(question)
