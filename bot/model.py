@@ -41,6 +41,16 @@ class Passage:
     pid: int = -1
     item: bool = False  # a list item (bullet) of its article, not a paragraph: what assembling shows as a list
 
+    @classmethod
+    def made(cls, text: str, citations: tuple[int, ...], article: str, section: tuple[str, ...], source: str,
+             item: bool = False) -> "Passage":
+        """``Passage(text, citations, article, section, source, item=item)``, made without the frozen dataclass's
+        ``object.__setattr__`` per field (a reader makes one per passage: a million passages, 2 s)."""
+        p = object.__new__(cls)
+        p.__dict__.update(text=text, citations=citations, article=article, section=section, source=source, pid=-1,
+                          item=item)
+        return p
+
     @property
     def section_path(self) -> str:
         return " › ".join(self.section)

@@ -25,9 +25,10 @@ from .errors import IndexFormatError
 
 PATTERN = r"[^\W_]+"
 # nltk's RegexpTokenizer compiles through nltk.redos: the ``regex`` engine with these flags (and a match
-# timeout, needless for this linear pattern). The standard ``re`` differs on ~29,000 rare code points, but
-# not on ASCII, where both match [A-Za-z0-9]: ASCII text (most questions) needs no ``regex`` import (~40 ms).
-_ASCII_WORDS = re.compile(PATTERN)
+# timeout, needless for this linear pattern). On ASCII the pattern matches [A-Za-z0-9]: ASCII text (most questions
+# and passages) needs no ``regex`` import (~40 ms) and no pattern at all: every character but a letter or digit
+# is turned into a space, then the text split (2-3x faster than matching, which tests each character's class).
+_ASCII_GAPS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 _WORDS = None
 
 
@@ -46,7 +47,7 @@ class Words:
     @staticmethod
     def tokenize(text: str) -> list[str]:
         if text.isascii():
-            return _ASCII_WORDS.findall(text)
+            return text.translate(_ASCII_GAPS).split()
         return _unicode_words().findall(text)
 
 

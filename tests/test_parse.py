@@ -147,3 +147,13 @@ def test_both_formats_know_the_same_reference_headings(heading):
         [article] = parse_article(text, source=name)
         assert [p.text for p in article.passages] == ["Body text"], (name, heading)
         assert 1 in article.references, (name, heading)
+
+
+def test_a_passage_made_by_the_reader_is_the_one_the_dataclass_makes():
+    """``Passage.made`` (the readers' way, without the frozen dataclass's per-field set-up) gives the same object."""
+    from bot.model import Passage
+
+    for item in (False, True):
+        fast = Passage.made("Text", (1, 3), "Title", ("A", "B"), "a.md", item)
+        slow = Passage(text="Text", citations=(1, 3), article="Title", section=("A", "B"), source="a.md", item=item)
+        assert fast == slow and hash(fast) == hash(slow) and vars(fast) == vars(slow) and repr(fast) == repr(slow)

@@ -15,7 +15,7 @@ def test_standard_re_gives_nltks_words_on_every_normalised_code_point():
     from nltk.tokenize import RegexpTokenizer
 
     nltk_words, ours = RegexpTokenizer(PATTERN), Words()
-    ascii_text = " ".join(f"a{chr(c)}b {chr(c)}" for c in range(128))  # the ``re`` path: ASCII only
+    ascii_text = " ".join(f"a{chr(c)}b {chr(c)}" for c in range(128))  # the ASCII path (a translation and a split)
     assert ascii_text.isascii() and ours.tokenize(ascii_text) == nltk_words.tokenize(ascii_text)
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     for start in range(0, len(chars), 20_000):

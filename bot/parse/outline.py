@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..model import Passage
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: str  # "heading" | "para" | "item"
     text: str
@@ -29,7 +29,7 @@ class Block:
     line: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     text: str
     cites: list[int]
@@ -119,9 +119,5 @@ def assemble(blocks: list[Block], *, article: str, source: str) -> list[Passage]
             elif not node.children:
                 node.cites = list(following)
 
-    return [
-        Passage(text=n.text, citations=tuple(n.cites), article=article, section=n.path, source=source,
-                item=n.is_item)
-        for n in nodes
-        if n.text.strip()
-    ]
+    made = Passage.made
+    return [made(n.text, tuple(n.cites), article, n.path, source, n.is_item) for n in nodes if n.text.strip()]
