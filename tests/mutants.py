@@ -21,8 +21,8 @@ For each entry of the mutant list (format: the top of ``tests/mutants.txt``):
 3. pytest runs there: ``.venv/bin/python -m pytest -x -q -p no:cacheprovider [files]`` with the copy as the
    working directory and first on ``PYTHONPATH``, so the tests and every subprocess they start
    (``python -m bot …``; also ``.venv/bin/citebot``, which just imports ``bot.cli``) import the MUTATED
-   copy: the venv's editable install of /work/main is a meta-path finder consulted only after
-   ``sys.path``. This is checked for every copy before its tests run.
+   copy: the venv's editable install of /work/main is a path entry that ``site`` appends after
+   ``PYTHONPATH``'s. This is checked for every copy before its tests run.
 
    The entry's ``tests:`` files run first; if they do not catch the mutant, the rest of the suite runs
    too (``--quick`` stops after the listed files), so SURVIVED means the whole suite missed it.
