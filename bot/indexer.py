@@ -676,6 +676,12 @@ class _Terms:
 
 def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, tick=None, *,
                stems: bool = False, numbering: _Terms | None = None) -> _Read:
+    return _counted([_read_text(cf, data, tokenizer, tick, stems=stems, numbering=numbering)])[0]
+
+
+def _read_text(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, tick=None, *,
+               stems: bool = False, numbering: _Terms | None = None) -> tuple[_Read, np.ndarray]:
+    """A file read, its passages' term ids in a row (what ``_counted`` counts)."""
     if data is None:
         data = corpus.read_bytes(cf)
     digest = corpus.sha256(data)
@@ -738,26 +744,55 @@ def _read_file(cf: corpus.CorpusFile, data: bytes | None, tokenizer: Tokenizer, 
         if tick and start + TICK <= len(passages):
             tick(start + TICK)
     got = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
-    distinct, position = np.unique(got, return_inverse=True)
-    # each passage's distinct terms and counts, worked out here (a worker process) rather than by the caller
-    fwd_indptr, terms, tf = forward_from_tokens(position, np.repeat(np.arange(len(lens), dtype=np.int64), lens),
-                                                len(lens), len(distinct))
-    return _Read(digest, lines, outline, numbering.reader, numbering.take_new(), distinct, terms.astype(np.int32),
-                 np.diff(fwd_indptr), tf, lens, references, missing, len(articles), seen)
+    empty = np.zeros(0, dtype=np.int64)  # the term arrays, filled in by ``_counted``
+    read = _Read(digest, lines, outline, numbering.reader, numbering.take_new(), empty, empty, empty, empty, lens,
+                 references, missing, len(articles), seen)
+    return read, got
+
+
+def _counted(reads: list[tuple[_Read, np.ndarray]]) -> list[_Read]:
+    """``reads`` (a file's ``_Read`` and its passages' term ids, token by token) with each passage's distinct terms
+    and counts worked out (``_Read.ids``/``terms``/``counts``/``tf``), for several files at once: a handful of numpy
+    calls for a worker's batch of files instead of a dozen per file (about 0.3 ms a file, 5 s of a 1M build). The
+    arrays are those each file would get alone: its distinct ids ascending, each passage's terms in that order."""
+    got = np.concatenate([g for _, g in reads]) if reads else np.zeros(0, dtype=np.int64)
+    lens = np.concatenate([r.lens for r, _ in reads]) if reads else np.zeros(0, dtype=np.int64)
+    n_docs, n_files = len(lens), len(reads)
+    width = int(got.max()) + 1 if len(got) else 1
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+    pairs, tf = np.unique(doc_of * width + got, return_counts=True)  # by passage, then term: (passage, term) once
+    doc, term = np.divmod(pairs, width)
+    counts = np.bincount(doc, minlength=n_docs)
+    file_docs = np.fromiter((len(r.lens) for r, _ in reads), dtype=np.int64, count=n_files)
+    file_of = np.repeat(np.arange(n_files, dtype=np.int64), file_docs)[doc]
+    held, local = np.unique(file_of * width + term, return_inverse=True)  # each file's distinct terms, ascending
+    held_file, held_term = np.divmod(held, width)
+    first_held = np.searchsorted(held_file, np.arange(n_files + 1))
+    local = local.reshape(-1) - first_held[file_of]
+    doc_at = np.r_[0, np.cumsum(file_docs)]
+    entry_at = np.r_[0, np.cumsum(counts)][doc_at]
+    out = []
+    for f, (r, _) in enumerate(reads):
+        d, e = slice(doc_at[f], doc_at[f + 1]), slice(entry_at[f], entry_at[f + 1])
+        r.ids, r.terms = held_term[first_held[f]:first_held[f + 1]], local[e].astype(np.int32)
+        r.counts, r.tf = counts[d], tf[e].astype(np.int32)
+        out.append(r)
+    return out
 
 
 _WORKER_TOKENIZER: Tokenizer | None = None  # the caller's, inherited by forked workers
 _WORKER_TERMS: _Terms | None = None  # a worker's numbering (``_Terms``), empty when forked
 
 
-def _read_in_worker(item) -> _Read:
+def _read_in_worker(items: list) -> list[_Read]:
+    """A batch of files (file, bytes) read, their terms counted together (``_counted``)."""
     global _WORKER_TERMS
     if _WORKER_TERMS is None:
         import os
 
         _WORKER_TERMS = _Terms(os.getpid())
-    cf, data = item
-    return _read_file(cf, data, _WORKER_TOKENIZER, stems=True, numbering=_WORKER_TERMS)
+    return _counted([_read_text(cf, data, _WORKER_TOKENIZER, stems=True, numbering=_WORKER_TERMS)
+                     for cf, data in items])
 
 
 def _workers(fresh: list) -> int:
@@ -786,7 +821,8 @@ def _read_in_workers(fresh: list, workers: int, tokenizer: Tokenizer):
     _WORKER_TOKENIZER, _WORKER_TERMS = tokenizer, None
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield from pool.map(_read_in_worker, fresh, chunksize=CHUNK)
+        for batch in pool.map(_read_in_worker, [fresh[i : i + CHUNK] for i in range(0, len(fresh), CHUNK)]):
+            yield from batch
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
