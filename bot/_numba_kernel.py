@@ -262,11 +262,11 @@ INSERTION_MAX = 32  # a passage with more terms than this has them sorted, not i
 def postings_both_ways(fwd_indptr, p_term, tf, new_id, n_terms, counts):
     """``bm25._sorted_both_ways`` for a forward index (passage ``d``'s entries at ``fwd_indptr[d]:fwd_indptr[d+1]``,
     its terms distinct, in any order, numbered as the caller numbered them): each entry's term renumbered through
-    ``new_id`` (into ``n_terms``) and each passage's entries sorted by it, in place; then the postings by term, then passage, placed by
-    counting, not by sorting every posting again: each one's passage returned (``docs``), its count written to
-    ``counts`` (of the index's type), with each term's number of postings (``df``). Nothing the size of the
-    postings is made but ``docs``: on this VM each 100 MB of fresh memory cost 0.3-1 s. 1M passages (25.6M
-    postings): 1.5 s against numpy's 5.7."""
+    ``new_id`` (into ``n_terms``) and each passage's entries sorted by it, in place; then the postings by term, then
+    passage, placed by counting, not by sorting every posting again: each one's passage returned (``docs``), its
+    count written to ``counts`` (of the index's type), with each term's number of postings (``df``). Nothing the
+    size of the postings is made but ``docs``: on this VM each 100 MB of fresh memory cost 0.3-1 s. 1M passages
+    (25.6M postings): 1.5 s against numpy's 5.7."""
     n_docs = len(fwd_indptr) - 1
     df = np.zeros(n_terms, dtype=np.int64)
     for d in range(n_docs):  # a passage's terms in order: its few by insertion, many (a data dump) by a sort

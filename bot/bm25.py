@@ -172,6 +172,7 @@ class BM25Index:
         new_id[kept[order]] = np.arange(len(order), dtype=np.int32)
         terms = [names[i] for i in order]
         n_terms = len(terms)
+        small = tf_dtype(int(np.max(fwd_tf)) if len(fwd_tf) else 0)  # the counts' type (every path keeps them all)
         spliced = None
         if previous is not None:
             prev, prev_ids, pid_map = previous
@@ -186,7 +187,7 @@ class BM25Index:
                 # int32, the one type it is compiled for, renumbered and sorted in place (a copy unless owned)
                 p_term = fwd_terms if owned and fwd_terms.dtype == np.int32 else fwd_terms.astype(np.int32)
                 tf = fwd_tf if owned and fwd_tf.dtype == np.int32 else np.array(fwd_tf, dtype=np.int32)
-                t_tf = np.empty(len(tf), dtype=tf_dtype(int(tf.max()) if len(tf) else 0))
+                t_tf = np.empty(len(tf), dtype=small)
                 docs, df = compiled(fwd_indptr, p_term, tf, new_id, n_terms, t_tf)
             else:
                 p_doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(fwd_indptr))
@@ -199,7 +200,6 @@ class BM25Index:
         idf = np.log((n_docs + 1) / np.maximum(df, 1)).astype(np.float64)
         norm = _norm(doc_len, params)
         max_weight, block_max = _bounds(idf, indptr, docs, t_tf, norm, params.k1 + 1)
-        small = tf_dtype(int(tf.max()) if len(tf) else 0)
         return cls(
             terms=terms, idf=idf, indptr=indptr, docs=docs.astype(np.int32, copy=False),
             tf=t_tf.astype(small, copy=False), doc_len=doc_len.astype(np.int32), fwd_indptr=fwd_indptr,
