@@ -90,15 +90,16 @@ def to_json(lex: Lexicon, key: str) -> dict:
     def i(t: tuple) -> int:
         return ids.setdefault(t, len(ids))
 
+    # sets numbered in sorted order: the same lexicon gives the same bytes, whatever the process's hash seed
     doc = {
         "key": key,
-        "links": [[i(k), sorted(i(a) for a in v)] for k, v in lex.links.items()],
+        "links": [[i(k), sorted(i(a) for a in sorted(v))] for k, v in lex.links.items()],
         "caps": [[i(k), v] for k, v in lex.caps.items()],
-        "open_links": [[i(k), sorted(i(a) for a in v)] for k, v in lex.open_links.items()],
+        "open_links": [[i(k), sorted(i(a) for a in sorted(v))] for k, v in lex.open_links.items()],
         "longest": lex.longest,
         "words": sorted(lex.words),
-        "spoken": [[list(k), st, sorted(i(a) for a in v)] for k, (st, v) in lex.spoken.items()],
-        "broader": sorted([i(a), i(b)] for a, b in lex.broader),
+        "spoken": [[list(k), st, sorted(i(a) for a in sorted(v))] for k, (st, v) in lex.spoken.items()],
+        "broader": sorted([i(a), i(b)] for a, b in sorted(lex.broader)),
         "fillers": sorted(list(f) for f in lex.fillers),
     }
     doc["phrases"] = [list(t) for t in ids]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -240,3 +241,16 @@ def test_references_are_read_by_the_line_when_cited(corpus_dir, index_dir):
         assert refs() is None
     finally:
         gc.enable()
+
+
+def test_the_stored_lexicon_is_the_same_bytes_whatever_the_hash_seed():
+    """``lexicon.json`` numbers its phrases as it meets them; sets met in hash order gave each process other numbers,
+    so two builds of one corpus differed in that file. Two processes, two seeds, the same bytes."""
+    import subprocess
+    import sys
+
+    code = ("import json; from bot import lexicon; from bot.tokenize import Tokenizer; t = Tokenizer(); "
+            "print(json.dumps(lexicon.to_json(lexicon.build(t), 'k'), ensure_ascii=False))")
+    out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert out[0] and out[0] == out[1]
