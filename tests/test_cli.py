@@ -125,3 +125,25 @@ def test_a_core_command_imports_no_other_command_s_module(dirs):
     assert json.loads(answer[0])["answered"] and imported == "[] 0"
     r = citebot("ask", "--bogus", *dirs, "x")
     assert r.returncode == 2 and "usage: citebot ask" in r.stderr and "--bogus" in r.stderr
+
+
+def test_a_one_shot_ask_leaves_without_the_interpreter_s_teardown(dirs, tmp_path):
+    """``citebot ask`` ends the process itself once its output is flushed (``cli._leave``: the teardown took 60 ms
+    of a cold ask): an exit handler does not run, the whole answer is in the file stdout went to (block-buffered),
+    and the exit status is kept. Other commands, and an ask that fails, end as usual."""
+    code = ("import atexit, sys; atexit.register(print, 'teardown', file=sys.stderr); "
+            "from bot.cli import run; run()")
+    out = tmp_path / "out.jsonl"
+    with open(out, "w") as f:
+        r = subprocess.run([sys.executable, "-c", code, "ask", "--json", *dirs],
+                           input="Can lupus cause calcinosis?\nWhat is the capital of France?\n",
+                           stdout=f, stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "teardown" not in r.stderr
+    assert [json.loads(line)["answered"] for line in out.read_text().splitlines()] == [True, False]
+    r = subprocess.run([sys.executable, "-c", code, "ask", "--corpus", str(tmp_path / "nope"),
+                        "--index", str(tmp_path / "idx"), "x"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert r.returncode == 1 and "teardown" in r.stderr and "corpus folder does not exist" in r.stderr
+    r = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, cwd=REPO,
+                       timeout=120)
+    assert r.returncode == 0 and "teardown" in r.stderr
