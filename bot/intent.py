@@ -23,6 +23,9 @@ class Intent:
     cues: frozenset[str]  # question stems that signal the intent
     evidence: frozenset[str]  # passage stems that satisfy it (DIGIT: any number)
     needs_digit: bool = False  # WITH_DIGIT: one of the stems *and* a number
+    # cues of several stems ("first-line"): they signal it only as written, one after the other — "first" alone
+    # ("in the first day", "first trimester") asks for no treatment
+    phrases: tuple[tuple[str, ...], ...] = ()
 
 
 # "how many / much / long / often" (expand._asks_quantity): a number, written in digits or words, or a
@@ -49,14 +52,22 @@ def load(tokenizer: Tokenizer) -> tuple[Intent, ...]:
         words = evidence.split()
         ev = {DIGIT} if DIGIT in words else set()
         ev |= set(tokenizer(" ".join(w for w in words if w not in (DIGIT, WITH_DIGIT))))
-        out.append(Intent(name, frozenset(tokenizer(cues)), frozenset(ev), needs_digit=WITH_DIGIT in words))
+        stemmed = [tuple(tokenizer(c)) for c in cues.split()]
+        out.append(Intent(name, frozenset(s[0] for s in stemmed if len(s) == 1), frozenset(ev),
+                          needs_digit=WITH_DIGIT in words, phrases=tuple(s for s in stemmed if len(s) > 1)))
     return tuple(out)
 
 
 def asked(intents: tuple[Intent, ...], stems) -> tuple[Intent, ...]:
-    """The intents a question's stems signal."""
-    stems = set(stems)
-    return tuple(i for i in intents if i.cues & stems)
+    """The intents a question's stems (in the question's order) signal."""
+    stems = tuple(stems)
+    present = set(stems)
+    return tuple(i for i in intents if i.cues & present or any(_within(p, stems) for p in i.phrases))
+
+
+def _within(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(stems[j : j + n] == phrase for j in range(len(stems) - n + 1) if stems[j] == phrase[0])
 
 
 def satisfied(intent: Intent, passage_terms: set[str]) -> bool:

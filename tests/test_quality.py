@@ -254,6 +254,23 @@ def test_intent_check_reads_the_section_path():
     assert not intent.satisfied(treat, set(tok("Colchicine Raynaud phenomenon")))
 
 
+def test_a_cue_of_several_words_signals_its_intent_only_as_written():
+    """ "first-line" asks for a treatment; "first" alone ("in the first day", "first trimester") and "line" alone
+    ("PICC line") do not (each word had been a cue of its own: "max Na rise in the first day?" then wanted a
+    treatment, and a treatment line two places down was brought first)."""
+    from bot import intent
+    from bot.tokenize import Tokenizer
+
+    tok = Tokenizer()
+    [treat] = [i for i in intent.load(tok) if i.name == "treatment"]
+    assert ("first", "line") in treat.phrases and not {"first", "line"} & treat.cues
+    for q in ("first-line for gout?", "what is first line for gout", "gout: first-line options"):
+        assert intent.asked((treat,), tok(q)) == (treat,), q
+    for q in ("chronic hypoNa - max Na rise in the first day?", "when is the PICC line removed?",
+              "line first, then what?"):
+        assert intent.asked((treat,), tok(q)) == (), q
+
+
 def test_shipped_english_stems_match_the_tokenizer_and_word_list():
     """english_stems.tsv is derived data: regenerate it with bot/data/make_english_freq.py --stems."""
     from importlib import resources
