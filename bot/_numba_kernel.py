@@ -255,6 +255,38 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k,
     return size
 
 
+# error_model "numpy": a division by zero would give inf, not raise — it cannot happen (``norm`` + a count ≥ 1 is
+# positive), and leaving out the check on every posting made this loop about 15 % faster
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores):
+    """``top_k`` term at a time, for a question whose terms have few postings (``bm25.EXHAUSTIVE_MAX``): each
+    term's weighted impacts are added into ``acc`` (all zeros, one float per passage), every term in ``tids``'s
+    order, so a passage's sum is the same floats as ``top_k``'s; then each passage met is offered once to the ``k``
+    best and its ``acc`` set back to zero (it is left all zeros). A passage that scores nothing (gone from a
+    segment: ``norm`` is inf) is not offered. No bookkeeping per passage: below a few thousand postings one pass
+    over all of them beats ``top_k``'s document-at-a-time pruning."""
+    m = tids.shape[0]
+    for i in range(m):
+        t = tids[i]
+        term_idf = idf[t]
+        w = tw[i]
+        for p in range(indptr[t], indptr[t + 1]):
+            d = docs[p]
+            acc[d] += _weighted_impact(tf, p, d, norm, term_idf, k1p1, w)
+    size = 0
+    for i in range(m):
+        t = tids[i]
+        for p in range(indptr[t], indptr[t + 1]):
+            d = docs[p]
+            s = acc[d]
+            if s > 0.0:
+                acc[d] = 0.0
+                kept = _keep(out_scores, out_ids, size, k, s + constant, d)
+                if kept >= 0:
+                    size = kept
+    return size
+
+
 INSERTION_MAX = 32  # a passage with more terms than this has them sorted, not inserted one by one (k² / 4 steps)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -21,7 +22,14 @@ from .bm25 import COUNT_DTYPES
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_kernel = None  # the compiled function, once enabled
+_kernel = None  # the compiled functions (``Compiled``), once enabled
+
+
+class Compiled(NamedTuple):
+    """The compiled top-k, two ways to the same passages and floats (``bm25.BM25Index._top_compiled`` picks)."""
+
+    top_k: Callable  # document at a time with block-max MaxScore pruning: long postings
+    exhaustive: Callable  # term at a time into an accumulator: few postings (``bm25.EXHAUSTIVE_MAX``)
 
 
 def available() -> bool:
@@ -99,16 +107,19 @@ def disable() -> None:
         _kernel = None
 
 
-def _compile():
-    from ._numba_kernel import top_k
+def _compile() -> Compiled:
+    from ._numba_kernel import top_k, top_k_exhaustive
 
-    return top_k
+    return Compiled(top_k, top_k_exhaustive)
 
 
-def _warm(kernel, count_types) -> None:
+def _warm(kernel: Compiled, count_types) -> None:
     indptr = np.array([0, 2], dtype=np.int64)
     docs = np.array([0, 1], dtype=np.int32)
+    tids, tw = np.array([0], dtype=np.int64), np.array([1.0])
     for dtype in count_types:
-        kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
-               np.array([0], dtype=np.int64), np.array([1.0]), np.array([1.0]), np.array([1.0]), np.array([1.5]), 1, 0.0,
-               np.zeros(1, dtype=np.int32), np.zeros(1))
+        tf = np.array([1, 2], dtype=dtype)
+        kernel.top_k(indptr, docs, tf, np.array([1.0, 1.5]), np.array([0.7]), 2.5, tids, tw, np.array([1.0]),
+                     np.array([1.0]), np.array([1.5]), 1, 0.0, np.zeros(1, dtype=np.int32), np.zeros(1))
+        kernel.exhaustive(indptr, docs, tf, np.array([1.0, 1.5]), np.array([0.7]), 2.5, tids, tw, 1, 0.0,
+                          np.zeros(2), np.zeros(1, dtype=np.int32), np.zeros(1))

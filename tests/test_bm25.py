@@ -141,13 +141,30 @@ def test_compiled_top_k_equals_numpy(monkeypatch):
     assert any(seeded) and not all(seeded)  # the kernel's both ways in: its first term scored first or not
     monkeypatch.setattr(b, "PRUNE_MIN_POSTINGS", 10**18)
     numpy_top = [index.top(q, 10) for q in queries]
+    totals = [int(sum(index.indptr[t + 1] - index.indptr[t] for t, _ in index._weighted(q))) for q in queries]
+    cut = sorted(totals)[len(totals) // 2]
+    assert min(totals) <= cut < max(totals)
     assert kernel.enable((index.tf.dtype,))
     try:
-        compiled = [index.top(q, 10) for q in queries]
-        assert index.top({"w2999": 1.0}, 10) == numpy_top[-1]  # fewer matches than k: the rest in order
+        # term at a time (``EXHAUSTIVE_MAX``) for none, for the questions with the fewer postings, for all of them
+        for most in (-1, cut, 10**18):
+            monkeypatch.setattr(b, "EXHAUSTIVE_MAX", most)
+            compiled = [index.top(q, 10) for q in queries]
+            assert compiled == numpy_top, most
+            assert index.top({"w2999": 1.0}, 10) == numpy_top[-1]  # fewer matches than k: the rest in order
+            assert not index._local.buf.any()  # the scratch array is handed back all zeros
+        # which way a question goes follows its terms' postings
+        monkeypatch.setattr(b, "EXHAUSTIVE_MAX", cut)
+        ways = []
+        real = kernel.enabled()
+        kernel._kernel = kernel.Compiled(  # (``disable`` below sets it back to None)
+            lambda *a: ways.append("pruned") or real.top_k(*a), lambda *a: ways.append("exhaustive") or real.exhaustive(*a))
+        for q, total in zip(queries, totals):
+            ways.clear()
+            assert index.top(q, 10) == numpy_top[queries.index(q)]
+            assert ways == (["exhaustive"] if total <= cut else ["pruned"]), (total, cut)
     finally:
         kernel.disable()
-    assert compiled == numpy_top
 
 
 def test_postings_sorted_by_packed_keys_equal_the_two_array_sorts():
