@@ -287,6 +287,41 @@ def top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, a
     return size
 
 
+@numba.njit(cache=True, nogil=True)
+def best_first(scores, ids, size):
+    """The heap of the ``size`` best kept (``push``/``replace_root``) put in order, best first: score descending,
+    then passage ascending (heap sort: the worst, at the root, goes to the end, one by one)."""
+    n = size
+    while n > 1:
+        n -= 1
+        s, d = scores[n], ids[n]
+        scores[n], ids[n] = scores[0], ids[0]
+        replace_root(scores, ids, n, s, d)
+
+
+@numba.njit(cache=True, nogil=True)
+def top(indptr, docs, tf, norm, idf, k1p1, max_weight, bound_scale, block_max, tids, tw, k, constant, exhaustive_max,
+        acc, out_ids, out_scores):
+    """The ``k`` best passages for terms ``tids`` weighed ``tw`` (in ``BM25Index._ordered`` order), best first, into
+    ``out_*``; returns how many. Term at a time (``top_k_exhaustive``, into ``acc``) when the terms have at most
+    ``exhaustive_max`` postings, else document at a time with pruning (``top_k``; its bounds worked out here from
+    ``max_weight`` and, when it is not empty, ``bound_scale``). One call from Python does it all: each numpy
+    operation and sort left to ``BM25Index`` cost a few microseconds more than its work, with the caches the
+    postings left cold."""
+    total = 0
+    for i in range(tids.shape[0]):
+        total += indptr[tids[i] + 1] - indptr[tids[i]]
+    if total <= exhaustive_max:
+        size = top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores)
+    else:
+        bounds = tw * max_weight[tids]
+        bw = tw * bound_scale[tids] if bound_scale.shape[0] else tw.copy()  # what block_max is multiplied by
+        size = top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids,
+                     out_scores)
+    best_first(out_scores, out_ids, size)
+    return size
+
+
 INSERTION_MAX = 32  # a passage with more terms than this has them sorted, not inserted one by one (k² / 4 steps)
 
 

@@ -65,6 +65,7 @@ PRUNE_MIN_POSTINGS = 20_000  # fewer postings than this: scoring them all is as 
 # 100k; every question term at a time was faster at 100k (0.118 / 0.134) and 5× slower at 1M, where an 8 MB
 # accumulator is read at random.
 EXHAUSTIVE_MAX = 12_000
+_NO_SCALE = np.ones(0)  # an index's own bounds: nothing to scale them by (``view``'s bound_scale is None)
 
 
 COUNT_DTYPES = (np.uint8, np.uint16, np.uint32)  # what ``tf_dtype`` gives: every count type an index may hold
@@ -314,9 +315,14 @@ class BM25Index:
             order = np.lexsort((cand, -sc))[:k]
         else:
             order = np.lexsort((cand, -sc))
-        out = [(int(d), float(v)) for d, v in zip(cand[order], sc[order])]
+        return self._filled([(int(d), float(v)) for d, v in zip(cand[order], sc[order])], k, constant)
+
+    def _filled(self, out: list[tuple[int, float]], k: int, constant: float) -> list[tuple[int, float]]:
+        """``out`` (the passages holding a question term, best first) and, when they are fewer than ``k``, the first
+        others in passage order at the δ ``constant`` (they hold none)."""
         if len(out) < k:
-            rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(cand))), cand, assume_unique=True)
+            held = np.array([d for d, _ in out], dtype=np.int64)
+            rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(out))), held, assume_unique=True)
             out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
         return out
 
@@ -330,21 +336,16 @@ class BM25Index:
     def _top_compiled(self, compiled, weighted: list[tuple[int, float]], k: int, constant: float):
         """``top`` through the numba kernel (``kernel.py``), the ``k`` best kept: with at most ``EXHAUSTIVE_MAX``
         postings among the question's terms, term at a time into this thread's scratch array; with more, document
-        at a time with block-max MaxScore pruning."""
+        at a time with block-max MaxScore pruning. One compiled call, which also puts them best first."""
         ids, scores = np.zeros(k, dtype=np.int32), np.zeros(k)
         tids = np.fromiter((t for t, _ in weighted), dtype=np.int64, count=len(weighted))
         tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
-        if int((self.indptr[tids + 1] - self.indptr[tids]).sum()) <= EXHAUSTIVE_MAX:
-            buf = self._scratch()  # all zeros, and left so by the kernel: handed back (dropped if it fails)
-            size = compiled.exhaustive(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, k,
-                                       constant, buf, ids, scores)
-            self._local.buf = buf
-        else:
-            bounds = tw * self.max_weight[tids]
-            bw = tw if self.bound_scale is None else tw * self.bound_scale[tids]  # what block_max is multiplied by
-            size = compiled.top_k(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, tids, tw, bw,
-                                  bounds, self.block_max, k, constant, ids, scores)
-        return self._best(ids[:size], scores[:size], k, constant)  # the kernel added the constant
+        scale = _NO_SCALE if self.bound_scale is None else self.bound_scale
+        buf = self._scratch()  # all zeros, and left so by the kernel: handed back (dropped if it fails)
+        size = compiled.top(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, self.max_weight, scale,
+                            self.block_max, tids, tw, k, constant, EXHAUSTIVE_MAX, buf, ids, scores)
+        self._local.buf = buf
+        return self._filled(list(zip(ids[:size].tolist(), scores[:size].tolist())), k, constant)
 
     def _top_pruned(self, weighted: list[tuple[int, float]], k: int, constant: float
                     ) -> list[tuple[int, float]] | None:

@@ -26,10 +26,10 @@ _kernel = None  # the compiled functions (``Compiled``), once enabled
 
 
 class Compiled(NamedTuple):
-    """The compiled top-k, two ways to the same passages and floats (``bm25.BM25Index._top_compiled`` picks)."""
+    """The compiled top-k (``_numba_kernel.top``): term at a time for few postings (``bm25.EXHAUSTIVE_MAX``),
+    document at a time with block-max MaxScore pruning for more; the same passages and floats either way."""
 
-    top_k: Callable  # document at a time with block-max MaxScore pruning: long postings
-    exhaustive: Callable  # term at a time into an accumulator: few postings (``bm25.EXHAUSTIVE_MAX``)
+    top: Callable
 
 
 def available() -> bool:
@@ -108,9 +108,9 @@ def disable() -> None:
 
 
 def _compile() -> Compiled:
-    from ._numba_kernel import top_k, top_k_exhaustive
+    from ._numba_kernel import top
 
-    return Compiled(top_k, top_k_exhaustive)
+    return Compiled(top)
 
 
 def _warm(kernel: Compiled, count_types) -> None:
@@ -118,8 +118,7 @@ def _warm(kernel: Compiled, count_types) -> None:
     docs = np.array([0, 1], dtype=np.int32)
     tids, tw = np.array([0], dtype=np.int64), np.array([1.0])
     for dtype in count_types:
-        tf = np.array([1, 2], dtype=dtype)
-        kernel.top_k(indptr, docs, tf, np.array([1.0, 1.5]), np.array([0.7]), 2.5, tids, tw, np.array([1.0]),
-                     np.array([1.0]), np.array([1.5]), 1, 0.0, np.zeros(1, dtype=np.int32), np.zeros(1))
-        kernel.exhaustive(indptr, docs, tf, np.array([1.0, 1.5]), np.array([0.7]), 2.5, tids, tw, 1, 0.0,
-                          np.zeros(2), np.zeros(1, dtype=np.int32), np.zeros(1))
+        for most in (0, 2):  # both ways: document at a time, then term at a time
+            kernel.top(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
+                       np.array([1.5]), np.ones(0), np.array([1.5]), tids, tw, 1, 0.0, most, np.zeros(2),
+                       np.zeros(1, dtype=np.int32), np.zeros(1))
