@@ -263,8 +263,8 @@ def top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, a
     term's weighted impacts are added into ``acc`` (all zeros, one float per passage), every term in ``tids``'s
     order, so a passage's sum is the same floats as ``top_k``'s; then each passage met is offered once to the ``k``
     best and its ``acc`` set back to zero (it is left all zeros). A passage that scores nothing (gone from a
-    segment: ``norm`` is inf) is not offered. No bookkeeping per passage: below a few thousand postings one pass
-    over all of them beats ``top_k``'s document-at-a-time pruning."""
+    segment: ``norm`` is inf) is not offered. No bookkeeping per passage: with few postings one pass over all of
+    them beats ``top_k``'s document-at-a-time pruning."""
     m = tids.shape[0]
     for i in range(m):
         t = tids[i]
@@ -315,7 +315,7 @@ def top(indptr, docs, tf, norm, idf, k1p1, max_weight, bound_scale, block_max, t
         size = top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores)
     else:
         bounds = tw * max_weight[tids]
-        bw = tw * bound_scale[tids] if bound_scale.shape[0] else tw.copy()  # what block_max is multiplied by
+        bw = tw * bound_scale[tids] if bound_scale.shape[0] else tw  # what block_max is multiplied by
         size = top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids,
                      out_scores)
     best_first(out_scores, out_ids, size)

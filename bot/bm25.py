@@ -342,8 +342,8 @@ class BM25Index:
         tw = np.fromiter((w for _, w in weighted), dtype=np.float64, count=len(weighted))
         scale = _NO_SCALE if self.bound_scale is None else self.bound_scale
         buf = self._scratch()  # all zeros, and left so by the kernel: handed back (dropped if it fails)
-        size = compiled.top(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, self.max_weight, scale,
-                            self.block_max, tids, tw, k, constant, EXHAUSTIVE_MAX, buf, ids, scores)
+        size = compiled(self.indptr, self.docs, self.tf, self.norm, self.idf, self.k1p1, self.max_weight, scale,
+                        self.block_max, tids, tw, k, constant, EXHAUSTIVE_MAX, buf, ids, scores)
         self._local.buf = buf
         return self._filled(list(zip(ids[:size].tolist(), scores[:size].tolist())), k, constant)
 

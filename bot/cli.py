@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None, *, quick_exit: bool = False) -> int:
 def _leave(code: int) -> None:
     """End the process now, its output flushed, without the interpreter's teardown: a one-shot ``ask`` has
     answered, and freeing every module's tables one object at a time (the index's vocabulary, the lexicon) took
-    35–40 ms of a 0.4 s cold ask on a 100k-passage index (README, Performance). Nothing of citebot's is left to
+    about 60 ms of a 0.4 s cold ask on a 100k-passage index (README, Performance). Nothing of citebot's is left to
     run at exit (no temporary folder, lock or worker outlives ``cmd_ask``)."""
     sys.stdout.flush()  # a closed pipe raises BrokenPipeError here, which ``main`` handles as before
     sys.stderr.flush()

@@ -1,6 +1,7 @@
 """An optional compiled top-k (numba, the ``speed`` extra): the same sums as ``bm25.BM25Index.top``'s numpy
-path, in the same order, so the same passages and scores — without numpy's per-call overheads, and document at
-a time with block-max MaxScore pruning, so that long postings of common words are looked up, not walked, once
+path, in the same order, so the same passages and scores — without numpy's per-call overheads: term at a time
+into an accumulator when the question's terms have few postings (``bm25.EXHAUSTIVE_MAX``), else document at a
+time with block-max MaxScore pruning, so that long postings of common words are looked up, not walked, once
 ten passages are kept, and passages that cannot reach them are passed over.
 
 Importing numba costs about half a second and compiling the kernel more (cached on disk after the first
@@ -13,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -22,14 +22,7 @@ from .bm25 import COUNT_DTYPES
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_kernel = None  # the compiled functions (``Compiled``), once enabled
-
-
-class Compiled(NamedTuple):
-    """The compiled top-k (``_numba_kernel.top``): term at a time for few postings (``bm25.EXHAUSTIVE_MAX``),
-    document at a time with block-max MaxScore pruning for more; the same passages and floats either way."""
-
-    top: Callable
+_kernel = None  # the compiled top-k (``_numba_kernel.top``), once enabled
 
 
 def available() -> bool:
@@ -107,18 +100,18 @@ def disable() -> None:
         _kernel = None
 
 
-def _compile() -> Compiled:
+def _compile():
     from ._numba_kernel import top
 
-    return Compiled(top)
+    return top
 
 
-def _warm(kernel: Compiled, count_types) -> None:
+def _warm(kernel, count_types) -> None:
     indptr = np.array([0, 2], dtype=np.int64)
     docs = np.array([0, 1], dtype=np.int32)
     tids, tw = np.array([0], dtype=np.int64), np.array([1.0])
     for dtype in count_types:
         for most in (0, 2):  # both ways: document at a time, then term at a time
-            kernel.top(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
-                       np.array([1.5]), np.ones(0), np.array([1.5]), tids, tw, 1, 0.0, most, np.zeros(2),
-                       np.zeros(1, dtype=np.int32), np.zeros(1))
+            kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
+                   np.array([1.5]), np.ones(0), np.array([1.5]), tids, tw, 1, 0.0, most, np.zeros(2),
+                   np.zeros(1, dtype=np.int32), np.zeros(1))
