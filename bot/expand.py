@@ -374,14 +374,10 @@ def _question_words(tokenizer) -> dict[str, tuple[str, ...]]:
     """wh-word → the stems of its answer words (``data/question_words.tsv``), read once."""
     global _QUESTION_WORDS
     if _QUESTION_WORDS is None:
-        from .data import path as data_path
-
-        text = data_path("question_words.tsv").read_text(encoding="utf-8")
         table = {}
-        for line in text.splitlines():
-            if line.strip() and not line.startswith("#"):
-                word, *answers = line.split("\t")
-                table[word.strip().lower()] = tuple(dict.fromkeys(s for a in answers for s in tokenizer(a)))
+        for line in lines("question_words.tsv"):
+            word, *answers = line.split("\t")
+            table[word.strip().lower()] = tuple(dict.fromkeys(s for a in answers for s in tokenizer(a)))
         _QUESTION_WORDS = table
     return _QUESTION_WORDS
 

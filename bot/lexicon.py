@@ -283,9 +283,9 @@ def _plurals(short: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def _abbreviation_rows() -> tuple[tuple[str, str], ...]:
     """(abbreviation, meaning) per line of the shipped table (``data/abbreviations.tsv``)."""
-    text = data_path("abbreviations.tsv").read_text(encoding="utf-8")
-    return tuple((short, meaning) for short, _, meaning in
-                 (line.partition("\t") for line in text.splitlines() if line and not line.startswith("#")))
+    from .data import lines
+
+    return tuple((short, meaning) for short, _, meaning in (line.partition("\t") for line in lines("abbreviations.tsv")))
 
 
 @functools.lru_cache(maxsize=1)

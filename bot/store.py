@@ -213,10 +213,13 @@ def _read_references(folder: Path) -> tuple[References, dict]:
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) made an encoder per call
 
 
+_ESCAPED = json.encoder.encode_basestring  # a string as JSON, quotes included (ensure_ascii=False's escaping)
+
+
 def encode_passage(p: Passage) -> bytes:
     """One line of passages.jsonl: ``json.dumps([text, citations, article, section, source(, 1)],
     ensure_ascii=False)``, written out (a million passages: 5 s of the encoder's set-up per call)."""
-    esc = json.encoder.encode_basestring
+    esc = _ESCAPED
     return (f'[{esc(p.text)}, [{", ".join(map(str, p.citations))}], {esc(p.article)}, '
             f'[{", ".join(map(esc, p.section))}], {esc(p.source)}{", 1]" if p.item else "]"}\n').encode("utf-8")
 

@@ -20,18 +20,16 @@ DASH = re.compile(r"\s*[-–]\s*")
 
 def expand(spec: str) -> list[int]:
     """``"12, 3-5"`` → ``[12, 3, 4, 5]``; order kept, duplicates dropped. Raises ValueError on nonsense."""
-    if spec.isdecimal():  # one number, the usual case
-        n = int(spec)
-        if n < 1 or n > MAX_CITATION:
-            raise ValueError(f"not a citation: {spec!r}")
-        return [n]
     out: list[int] = []
     for part in spec.split(","):
         part = part.strip()
         if not part:
             continue
-        bounds = DASH.split(part)
-        lo, hi = int(bounds[0]), int(bounds[-1])
+        if part.isdecimal():  # one number, the usual case: no range to split
+            lo = hi = int(part)
+        else:
+            bounds = DASH.split(part)
+            lo, hi = int(bounds[0]), int(bounds[-1])
         if lo < 1 or hi < lo or hi - lo > MAX_RANGE or hi > MAX_CITATION:
             raise ValueError(f"not a citation: {spec!r}")
         for n in range(lo, hi + 1):
