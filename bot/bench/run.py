@@ -6,7 +6,8 @@ Everything is measured in one run on the same passages and questions. Reindex ru
 Questions are tokenised once with the index's tokenizer; each engine is then timed on ranking the
 top 10 passages for those token lists:
 
-* ``citebot``: ``BM25Index.top(tokens, 10)`` on the loaded (memory-mapped) index;
+* ``citebot``: ``BM25Index.top(tokens, 10)`` on the loaded (memory-mapped) index of the full build, which every
+  other engine is built from too; ``citebot edited`` on the version the one-file edit then leaves (in segments);
 * ``rank_bm25``: ``BM25Plus.get_scores`` (the plain Python loop that defines the scores) + top 10;
 * ``bm25s``: ``BM25.get_scores`` (sparse matrices, method "bm25+") + top 10, when bm25s is installed.
 
@@ -31,14 +32,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 TOP_K = 10
-ENGINES = ("citebot", "citebot numba", "rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")  # the report's order
+EDITED = "citebot edited"  # citebot on the version the one-file edit left (segments), the kernel on when installed
+ENGINES = ("citebot", "citebot numba", EDITED, "rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")  # the report's order
 
 
 @dataclass(frozen=True)
@@ -404,18 +406,21 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
             name = f"synthetic, seed {seed}"
         log("reindex (child process)")
         reindex_s, reindex_mb, reindex_read = run_reindex(corpus_dir, index_dir)
-        inc_s = inc_read = None
+        tok = Tokenizer()
+        t0 = time.perf_counter()
+        loaded = load(index_dir, tokenizer=tok.settings)  # the full build: what every other engine is timed on
+        load_s = time.perf_counter() - t0
+        manifest = loaded.manifest
+        index_bytes = sum(f.stat().st_size for f in loaded.folder.rglob("*") if f.is_file())
+        log("cold ask (child processes)")
+        cold_s = cold_ask(corpus_dir, index_dir, texts[0])
+        inc_s = inc_read = edited_index = None
         edited = _edit_one_article(corpus_dir)
-        if edited is not None:
+        if edited is not None:  # the full build stays loaded and answering (its version is kept, its files open)
             log(f"incremental reindex after editing {edited.name}")
             stats = reindex(corpus_dir, index_dir)
             inc_s, inc_read = stats.seconds, stats.files_read
-        tok = Tokenizer()
-        t0 = time.perf_counter()
-        loaded = load(index_dir, tokenizer=tok.settings)
-        load_s = time.perf_counter() - t0
-        log("cold ask (child processes)")
-        cold_s = cold_ask(corpus_dir, index_dir, texts[0])
+            edited_index = load(index_dir, tokenizer=tok.settings)
         bm25 = loaded.bm25
         queries = [tok(t) for t in texts]
         from .. import kernel
@@ -447,6 +452,13 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
             prepared.append(prepare_citebot(bm25, queries, "citebot numba", switch=lambda: kernel.enable(types)))
         else:
             others["citebot numba"] = {"skipped": "numba not installed (pip install -e '.[speed]')"}
+        if edited_index is not None:  # after the one-file edit: the version an edit leaves, in segments
+            e_types = edited_index.bm25.count_types
+            on = (lambda: kernel.enable(e_types)) if compiled else kernel.disable
+            eb = edited_index.bm25
+            held = f"{eb.n_docs:,} passages" + (f" in {len(eb.segments)} segments" if hasattr(eb, "segments") else "")
+            prepared.append(replace(prepare_citebot(eb, queries, EDITED, switch=on),
+                                    note=f"after the one-file edit: {held}"))
         try:
             if baselines:
                 log("rebuilding bags of words for the baselines")
@@ -477,9 +489,9 @@ def run(*, passages: int | None = None, beir: Path | None = None, questions: int
                     e.close()
         timed = {e.name: asdict(e.timing(seconds[e.name])) for e in prepared}
         engines = {e: timed.get(e) or others[e] for e in ENGINES if e in timed or e in others}
-        manifest = loaded.manifest
-        index_bytes = sum(f.stat().st_size for f in loaded.folder.rglob("*") if f.is_file())  # segments too
         loaded.passages.close()
+        if edited_index is not None:
+            edited_index.passages.close()
         return Report(
             corpus=name, passages=bm25.n_docs, files=manifest["counts"]["files"], terms=len(bm25.terms),
             questions=len(queries), reindex_seconds=reindex_s, reindex_peak_rss_mb=reindex_mb,
