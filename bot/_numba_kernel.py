@@ -94,11 +94,12 @@ def _block_last(p, end):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _weighted_impact(tf, p, d, norm, term_idf, k1p1, w):
+def _weighted_impact(tf, p, d, code, norm, term_idf, k1p1, w):
     """The score posting ``p`` (of passage ``d``) adds, times the question's weight ``w``: ``bm25._impacts``'s
-    float64 operations in the same order (1.0 · x is x)."""
+    float64 operations in the same order (1.0 · x is x). The passage's length norm is ``norm[code[d]]``: its
+    index's few distinct norms, by code (``BM25Index.norm_codes``)."""
     f = np.float64(tf[p])
-    impact = term_idf * ((f * k1p1) / (norm[d] + f))
+    impact = term_idf * ((f * k1p1) / (norm[code[d]] + f))
     return impact if w == 1.0 else w * impact
 
 
@@ -111,7 +112,7 @@ def _pass_over_from(docs, cur, end, lo, hi, d):
 
 
 @numba.njit(cache=True, nogil=True)
-def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids, out_scores):
+def top_k(indptr, docs, tf, code, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids, out_scores):
     """The ``k`` best passages by (score desc, passage asc), document at a time with block-max MaxScore pruning
     (Turtle & Flood 1995; Ding & Suel 2011; as PISA's ``block_max_maxscore``), into ``out_*``; returns how many.
 
@@ -156,7 +157,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k,
                 if i:
                     cur[i] = p
                 if p < end[i] and docs[p] == d:
-                    s += _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
+                    s += _weighted_impact(tf, p, d, code, norm, idf[tids[i]], k1p1, tw[i])
             size = max(size, _keep(out_scores, out_ids, size, k, s + constant, d))
         for i in range(1, m):
             cur[i] = indptr[tids[i]]
@@ -227,7 +228,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k,
         for i in range(first, essential):
             p = cur[i]
             if p < end[i] and docs[p] == d:
-                partial += _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
+                partial += _weighted_impact(tf, p, d, code, norm, idf[tids[i]], k1p1, tw[i])
                 cur[i] = p + 1
         dropped = False
         for i in range(essential, m):
@@ -240,7 +241,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k,
             p = _seek(docs, p, end[i], d)
             cur[i] = p
             if p < end[i] and docs[p] == d:
-                partial += _weighted_impact(tf, p, d, norm, idf[tids[i]], k1p1, tw[i])
+                partial += _weighted_impact(tf, p, d, code, norm, idf[tids[i]], k1p1, tw[i])
         if dropped:
             continue
         kept = _keep(out_scores, out_ids, size, k, partial + constant, d)
@@ -258,7 +259,7 @@ def top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k,
 # error_model "numpy": a division by zero would give inf, not raise — it cannot happen (``norm`` + a count ≥ 1 is
 # positive), and leaving out the check on every posting made this loop about 15 % faster
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores):
+def top_k_exhaustive(indptr, docs, tf, code, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores):
     """``top_k`` term at a time, for a question whose terms have few postings (``bm25.EXHAUSTIVE_MAX``): each
     term's weighted impacts are added into ``acc`` (all zeros, one float per passage), every term in ``tids``'s
     order, so a passage's sum is the same floats as ``top_k``'s; then each passage met is offered once to the ``k``
@@ -272,7 +273,7 @@ def top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, a
         w = tw[i]
         for p in range(indptr[t], indptr[t + 1]):
             d = docs[p]
-            acc[d] += _weighted_impact(tf, p, d, norm, term_idf, k1p1, w)
+            acc[d] += _weighted_impact(tf, p, d, code, norm, term_idf, k1p1, w)
     size = 0
     for i in range(m):
         t = tids[i]
@@ -300,7 +301,7 @@ def best_first(scores, ids, size):
 
 
 @numba.njit(cache=True, nogil=True)
-def top(indptr, docs, tf, norm, idf, k1p1, max_weight, bound_scale, block_max, tids, tw, k, constant, exhaustive_max,
+def top(indptr, docs, tf, code, norm, idf, k1p1, max_weight, bound_scale, block_max, tids, tw, k, constant, exhaustive_max,
         acc, out_ids, out_scores):
     """The ``k`` best passages for terms ``tids`` weighed ``tw`` (in ``BM25Index._ordered`` order), best first, into
     ``out_*``; returns how many. Term at a time (``top_k_exhaustive``, into ``acc``) when the terms have at most
@@ -312,11 +313,11 @@ def top(indptr, docs, tf, norm, idf, k1p1, max_weight, bound_scale, block_max, t
     for i in range(tids.shape[0]):
         total += indptr[tids[i] + 1] - indptr[tids[i]]
     if total <= exhaustive_max:
-        size = top_k_exhaustive(indptr, docs, tf, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores)
+        size = top_k_exhaustive(indptr, docs, tf, code, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores)
     else:
         bounds = tw * max_weight[tids]
         bw = tw * bound_scale[tids] if bound_scale.shape[0] else tw  # what block_max is multiplied by
-        size = top_k(indptr, docs, tf, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids,
+        size = top_k(indptr, docs, tf, code, norm, idf, k1p1, tids, tw, bw, bounds, block_max, k, constant, out_ids,
                      out_scores)
     best_first(out_scores, out_ids, size)
     return size

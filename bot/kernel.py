@@ -112,6 +112,6 @@ def _warm(kernel, count_types) -> None:
     tids, tw = np.array([0], dtype=np.int64), np.array([1.0])
     for dtype in count_types:
         for most in (0, 2):  # both ways: document at a time, then term at a time
-            kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([1.0, 1.5]), np.array([0.7]), 2.5,
-                   np.array([1.5]), np.ones(0), np.array([1.5]), tids, tw, 1, 0.0, most, np.zeros(2),
-                   np.zeros(1, dtype=np.int32), np.zeros(1))
+            kernel(indptr, docs, np.array([1, 2], dtype=dtype), np.array([0, 1], dtype=np.uint16),
+                   np.array([1.0, 1.5]), np.array([0.7]), 2.5, np.array([1.5]), np.ones(0), np.array([1.5]), tids, tw,
+                   1, 0.0, most, np.zeros(2), np.zeros(1, dtype=np.int32), np.zeros(1))

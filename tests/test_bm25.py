@@ -157,6 +157,34 @@ def test_compiled_top_k_equals_numpy(monkeypatch):
         kernel.disable()
 
 
+def test_compiled_top_k_reads_each_passage_s_norm_through_its_code(monkeypatch):
+    """The kernel reads a passage's length norm as ``table[code]`` (``BM25Index.norm_codes``): every code gives back
+    its passage's norm exactly, and with more distinct lengths than a byte can number (here 600) the kernel's
+    passages and floats are still numpy's, both ways through it."""
+    pytest.importorskip("numba", reason="numba (the speed extra) is not installed")
+    import bot.bm25 as b
+    from bot import kernel
+
+    rng = np.random.default_rng(5)
+    docs = [[f"w{i}" for i in rng.integers(0, 40, size=n)] for n in rng.permutation(np.arange(1, 601))]
+    index = BM25Index.build(docs)
+    table, code = index.norm_codes
+    assert len(table) == 600 and code.dtype == np.uint16
+    assert np.array_equal(table[code], index.norm)  # the same floats, not near ones
+    other = index.norm * 1.5  # a view (a segment scored with its corpus's statistics) has codes of its own norm
+    view = index.view(idf=index.idf, norm=other, max_weight=index.max_weight * 1.5, bound_scale=None)
+    assert np.array_equal(view.norm_codes[0][view.norm_codes[1]], other)
+    queries = [{f"w{i}": 1.0, f"w{j}": 0.5} for i in range(0, 40, 7) for j in range(3, 40, 9)]
+    numpy_top = [index.top(q, 10) for q in queries]
+    assert kernel.enable((index.tf.dtype,))
+    try:
+        for most in (-1, 10**18):  # document at a time, term at a time
+            monkeypatch.setattr(b, "EXHAUSTIVE_MAX", most)
+            assert [index.top(q, 10) for q in queries] == numpy_top, most
+    finally:
+        kernel.disable()
+
+
 def test_postings_sorted_by_packed_keys_equal_the_two_array_sorts():
     """``from_forward`` sorts (passage, term, count) packed into one int64; too wide to pack, it sorts by arrays."""
     from bot.bm25 import _sorted_both_ways
