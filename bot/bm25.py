@@ -272,12 +272,19 @@ class BM25Index:
         weighted = self._ordered(weighted)
         return self.ranked(weighted, k, self._constant(weighted))
 
-    def ranked(self, weighted: list[tuple[int, float]], k: int, constant: float) -> list[tuple[int, float]]:
+    def ranked(self, weighted: list[tuple[int, float]], k: int, constant: float, *, fill: bool = True
+               ) -> list[tuple[int, float]]:
         """``top`` of (term id, weight) pairs already in the order their scores are summed, all weights > 0, with
-        the δ ``constant`` given."""
+        the δ ``constant`` given. ``fill=False``: only the passages holding a question term, even when they are
+        fewer than ``k`` (a segment's part of the answer: ``segments.py``)."""
         k = min(int(k), self.n_docs)
         if k <= 0:
             return []
+        best = self._held(weighted, k, constant)
+        return self._filled(best, k, constant) if fill else best
+
+    def _held(self, weighted: list[tuple[int, float]], k: int, constant: float) -> list[tuple[int, float]]:
+        """The ``k`` best passages holding a question term (fewer when fewer hold one), best first."""
         from . import kernel
 
         compiled = kernel.enabled()
@@ -313,12 +320,11 @@ class BM25Index:
         self._local.buf = buf
         if constant:
             sc += constant
-        return self._best(cand, sc, k, constant)
+        return self._best(cand, sc, k)
 
-    def _best(self, cand: np.ndarray, sc: np.ndarray, k: int, constant: float) -> list[tuple[int, float]]:
+    def _best(self, cand: np.ndarray, sc: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The ``k`` best of passages ``cand`` scoring ``sc`` (the δ ``constant`` included), best first, ties
-        by passage order; when fewer than ``k`` passages hold a question term, the rest follow in passage
-        order at the constant (they hold none)."""
+        by passage order."""
         if len(sc) > k:
             if len(sc) > 4 * k + 64:
                 kth = np.partition(sc, len(sc) - k)[len(sc) - k]
@@ -327,7 +333,7 @@ class BM25Index:
             order = np.lexsort((cand, -sc))[:k]
         else:
             order = np.lexsort((cand, -sc))
-        return self._filled([(int(d), float(v)) for d, v in zip(cand[order], sc[order])], k, constant)
+        return [(int(d), float(v)) for d, v in zip(cand[order], sc[order])]
 
     def _filled(self, out: list[tuple[int, float]], k: int, constant: float) -> list[tuple[int, float]]:
         """``out`` (the passages holding a question term, best first) and, when they are fewer than ``k``, the first
@@ -350,7 +356,7 @@ class BM25Index:
         postings among the question's terms, term at a time into this thread's scratch array; with more, document
         at a time with block-max MaxScore pruning. One compiled call, which also puts them best first."""
         if not weighted:
-            return self._filled([], k, constant)
+            return []
         ids, scores = np.zeros(k, dtype=np.int32), np.zeros(k)
         tids, tw = zip(*weighted)  # two small arrays from tuples: a third of what np.fromiter costs
         tids, tw = np.array(tids, dtype=np.int64), np.array(tw, dtype=np.float64)
@@ -360,7 +366,7 @@ class BM25Index:
         size = compiled(self.indptr, self.docs, self.tf, code, table, self.idf, self.k1p1, self.max_weight, scale,
                         self.block_max, tids, tw, k, constant, EXHAUSTIVE_MAX, buf, ids, scores)
         self._local.buf = buf
-        return self._filled(list(zip(ids[:size].tolist(), scores[:size].tolist())), k, constant)
+        return list(zip(ids[:size].tolist(), scores[:size].tolist()))
 
     def _top_pruned(self, weighted: list[tuple[int, float]], k: int, constant: float
                     ) -> list[tuple[int, float]] | None:
@@ -429,7 +435,7 @@ class BM25Index:
                 for part in met:
                     buf[part] = 0.0
                 self._local.buf = buf
-        return self._best(cand, sc + constant, k, constant)
+        return self._best(cand, sc + constant, k)
 
     def _met(self, buf: np.ndarray, met: list[np.ndarray], read: int) -> np.ndarray:
         """The distinct passages of the postings read so far, ascending (every posting weight is > 0, so

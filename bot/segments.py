@@ -161,7 +161,7 @@ class SegmentedIndex:
                 if bound * (1 + 1e-9) < -found[k - 1][0]:
                     continue
             pid = seg.pid
-            found += [(-s, int(pid[d])) for d, s in view.ranked(local, k, constant)
+            found += [(-s, int(pid[d])) for d, s in view.ranked(local, k, constant, fill=False)
                       if s > constant and pid[d] >= 0]  # a gone passage scores the constant
         found.sort()
         out = [(d, -s) for s, d in found[:k]]

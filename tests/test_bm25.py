@@ -185,6 +185,28 @@ def test_compiled_top_k_reads_each_passage_s_norm_through_its_code(monkeypatch):
         kernel.disable()
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fewer_matches_than_k_are_filled_unless_a_segment_asks(monkeypatch, compiled):
+    """When fewer than ``k`` passages hold a question term, ``top`` fills the list with the first others at the δ
+    constant, in passage order; a segment's part of an answer (``ranked(..., fill=False)``) is only the passages
+    holding one, every path alike."""
+    from bot import kernel
+
+    index = BM25Index.build([["calcinosis", "skin"], ["skin"], ["gout"], ["calcinosis"], ["joint"], ["tophus"]])
+    if compiled:
+        pytest.importorskip("numba", reason="numba (the speed extra) is not installed")
+        assert kernel.enable((index.tf.dtype,))
+    try:
+        weighted = index._ordered(index._weighted(["calcinosis"]))
+        constant = index._constant(weighted)
+        held = index.ranked(weighted, 5, constant, fill=False)
+        assert sorted(d for d, _ in held) == [0, 3] and all(s > constant for _, s in held)
+        top = index.top(["calcinosis"], 5)
+        assert top[:2] == held and top[2:] == [(1, constant), (2, constant), (4, constant)]
+    finally:
+        kernel.disable()
+
+
 def test_postings_sorted_by_packed_keys_equal_the_two_array_sorts():
     """``from_forward`` sorts (passage, term, count) packed into one int64; too wide to pack, it sorts by arrays."""
     from bot.bm25 import _sorted_both_ways
