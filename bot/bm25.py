@@ -63,8 +63,12 @@ PRUNE_MIN_POSTINGS = 20_000  # fewer postings than this: scoring them all is as 
 # kernel call alone against pruning for every question: 100k passages 0.131 / 0.181 → 0.091 / 0.160 ms (another
 # 1,000: 0.094 / 0.132 → 0.074 / 0.117), 1M 0.659 / 1.097 → 0.640 / 1.091. 8,000 and 16,000 gave a little less at
 # 100k; every question term at a time was faster at 100k (0.118 / 0.134) and 5× slower at 1M, where an 8 MB
-# accumulator is read at random.
-EXHAUSTIVE_MAX = 12_000
+# accumulator is read at random. Since the norms are read by code (``norm_codes``) a posting costs less term at a
+# time: the kernel alone, the cuts taking turns six rounds of 1,000 questions, p50 / mean at 100k 12,000: 64.7 /
+# 117.6 µs, 16,000: 61.0 / 100.4, 20,000: 63.7 / 96.7 (a first run: 71.2 / 116.1, 63.3 / 102.7, 24,000 69.0 /
+# 98.9); at 1M the three within the noise of each other (444.9, 463.3, 450.9 µs p50; a first run 488.6 at
+# 12,000, 474.0 at 20,000).
+EXHAUSTIVE_MAX = 16_000
 _NO_SCALE = np.ones(0)  # an index's own bounds: nothing to scale them by (``view``'s bound_scale is None)
 
 
