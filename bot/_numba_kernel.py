@@ -301,8 +301,8 @@ def best_first(scores, ids, size):
 
 
 @numba.njit(cache=True, nogil=True)
-def top(indptr, docs, tf, code, norm, idf, k1p1, max_weight, bound_scale, block_max, tids, tw, k, constant, exhaustive_max,
-        acc, out_ids, out_scores):
+def top(indptr, docs, tf, code, norm, idf, k1p1, max_weight, bound_scale, block_max, tids, tw, k, constant,
+        exhaustive_max, acc, out_ids, out_scores):
     """The ``k`` best passages for terms ``tids`` weighed ``tw`` (in ``BM25Index._ordered`` order), best first, into
     ``out_*``; returns how many. Term at a time (``top_k_exhaustive``, into ``acc``) when the terms have at most
     ``exhaustive_max`` postings, else document at a time with pruning (``top_k``; its bounds worked out here from
@@ -313,7 +313,8 @@ def top(indptr, docs, tf, code, norm, idf, k1p1, max_weight, bound_scale, block_
     for i in range(tids.shape[0]):
         total += indptr[tids[i] + 1] - indptr[tids[i]]
     if total <= exhaustive_max:
-        size = top_k_exhaustive(indptr, docs, tf, code, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids, out_scores)
+        size = top_k_exhaustive(indptr, docs, tf, code, norm, idf, k1p1, tids, tw, k, constant, acc, out_ids,
+                                out_scores)
     else:
         bounds = tw * max_weight[tids]
         bw = tw * bound_scale[tids] if bound_scale.shape[0] else tw  # what block_max is multiplied by

@@ -40,7 +40,8 @@ import numpy as np
 
 TOP_K = 10
 EDITED = "citebot edited"  # citebot on the version the one-file edit left (segments), the kernel on when installed
-ENGINES = ("citebot", "citebot numba", EDITED, "rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")  # the report's order
+# the report's order
+ENGINES = ("citebot", "citebot numba", EDITED, "rank_bm25", "bm25s", "bm25s numba", "tantivy", "pisa")
 
 
 @dataclass(frozen=True)
