@@ -19,15 +19,16 @@ GATED = ("hit@1", "hit@3", "declined", "conversations_hit@3", "completeness")
 MARGIN = 0.02
 
 
-def _report(folder: Path, index: Path) -> evaluate.Report:
-    """``folder/questions.jsonl`` asked as ``citebot eval`` asks it, of ``folder/corpus`` indexed in ``index``."""
+def _report(folder: Path, index: Path, abstain: bool = True) -> evaluate.Report:
+    """``folder/questions.jsonl`` asked as ``citebot eval`` asks it, of ``folder/corpus`` indexed in ``index``
+    (``abstain=False``: ranking alone, as ``--no-abstain``)."""
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
     loaded, warning = open_fresh(folder / "corpus", index)
     assert warning is None, warning
     try:
-        return evaluate.evaluate(Answerer(loaded), evaluate.load_items(folder / "questions.jsonl"))
+        return evaluate.evaluate(Answerer(loaded), evaluate.load_items(folder / "questions.jsonl"), abstain=abstain)
     finally:
         loaded.passages.close()
 
@@ -65,11 +66,11 @@ REPOSITORY_SETS = (tuple(f"blind_library_{i}" for i in range(4, 9)) + tuple(f"tr
 REPOSITORY_SCORES = DATA / "repository_libraries_scores.json"
 
 
-def pooled_report(index_root: Path) -> evaluate.Report:
+def pooled_report(index_root: Path, abstain: bool = True) -> evaluate.Report:
     """Every item of ``REPOSITORY_SETS`` asked as ``citebot eval`` asks it, one report over all of them."""
     outcomes, context_off = [], []
     for name in REPOSITORY_SETS:
-        report = _report(DATA / name, index_root / name)
+        report = _report(DATA / name, index_root / name, abstain)
         outcomes += report.outcomes
         context_off += report.context_off
     return evaluate.Report(outcomes=tuple(outcomes), context_off=tuple(context_off))
@@ -82,8 +83,9 @@ def test_repository_libraries_regression_gate(tmp_path):
     assert not drops, "\n".join(drops)
 
 
-if __name__ == "__main__":  # python -m tests.test_library_gate: the pooled numbers to record
+if __name__ == "__main__":  # python -m tests.test_library_gate [--no-abstain]: the pooled numbers to record
+    import sys
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(pooled_report(Path(tmp)).to_json()))
+        print(json.dumps(pooled_report(Path(tmp), abstain="--no-abstain" not in sys.argv[1:]).to_json()))
