@@ -344,9 +344,8 @@ class BM25Index:
         """``out`` (the passages holding a question term, best first) and, when they are fewer than ``k``, the first
         others in passage order at the δ ``constant`` (they hold none)."""
         if len(out) < k:
-            held = np.array([d for d, _ in out], dtype=np.int64)
-            rest = np.setdiff1d(np.arange(min(self.n_docs, k + len(out))), held, assume_unique=True)
-            out.extend((int(d), float(constant)) for d in rest[: k - len(out)])
+            held = {d for d, _ in out}
+            out += [(d, float(constant)) for d in range(min(self.n_docs, k + len(out))) if d not in held][: k - len(out)]
         return out
 
     def _constant(self, weighted: list[tuple[int, float]]) -> float:

@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .data import lines
+from .intent import written_in
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
 from .values import ORDINAL, question_values
@@ -347,10 +348,7 @@ class Expander:
             return
         present = set(stems)
         for words, (stem, targets) in spoken.items():
-            if stem not in present or words[0] not in raw:
-                continue
-            n = len(words)
-            if any(raw[i : i + n] == words for i in range(len(raw) - n + 1)):
+            if stem in present and written_in(words, raw):
                 usable = {a for a in targets if self._known(a)}
                 if usable:
                     alts.setdefault(stem, set()).update(usable)

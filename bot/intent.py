@@ -62,12 +62,13 @@ def asked(intents: tuple[Intent, ...], stems) -> tuple[Intent, ...]:
     """The intents a question's stems (in the question's order) signal."""
     stems = tuple(stems)
     present = set(stems)
-    return tuple(i for i in intents if i.cues & present or any(_within(p, stems) for p in i.phrases))
+    return tuple(i for i in intents if i.cues & present or any(written_in(p, stems) for p in i.phrases))
 
 
-def _within(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
+def written_in(phrase: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` is in ``words`` as written: its words one after the other (both tuples)."""
     n = len(phrase)
-    return any(stems[j : j + n] == phrase for j in range(len(stems) - n + 1) if stems[j] == phrase[0])
+    return any(words[j : j + n] == phrase for j in range(len(words) - n + 1) if words[j] == phrase[0])
 
 
 def satisfied(intent: Intent, passage_terms: set[str]) -> bool:

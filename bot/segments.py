@@ -134,6 +134,7 @@ class SegmentedIndex:
     _constant = BM25Index._constant
     term_id = BM25Index.term_id
     _top_dense = BM25Index._top_dense
+    _filled = BM25Index._filled
 
     @property
     def count_types(self) -> tuple:
@@ -164,11 +165,8 @@ class SegmentedIndex:
             found += [(-s, int(pid[d])) for d, s in view.ranked(local, k, constant, fill=False)
                       if s > constant and pid[d] >= 0]  # a gone passage scores the constant
         found.sort()
-        out = [(d, -s) for s, d in found[:k]]
-        if len(out) < k:  # fewer than k passages hold a question term: the first others, at the constant
-            held = {d for d, _ in out}
-            out += [(d, float(constant)) for d in range(min(self.n_docs, k + len(held))) if d not in held][: k - len(out)]
-        return out
+        # fewer than k passages hold a question term: the first others follow, at the constant
+        return self._filled([(d, -s) for s, d in found[:k]], k, constant)
 
     def scores(self, query) -> np.ndarray:
         """Scores of every passage (as ``BM25Index.scores``)."""
