@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 
 from .data import path as data_path
-from .sortedtsv import SortedTSV
+from .sortedtsv import SortedTSV, mapped
 
 MIN_CLIP = 4  # shortest clipped name: "dilt", "pred"; three letters ("met", "pro") clip too many words
 MAX_ENGLISH_ZIPF = 3.0  # a clipped name is not a general English word this frequent ("dose", "rate")
@@ -45,7 +45,7 @@ def _load() -> _Table:
     global _table
     with _lock:
         if _table is None:
-            _table = _Table(data_path("drug_names.tsv").read_bytes())
+            _table = _Table(mapped(data_path("drug_names.tsv")))
     return _table
 
 

@@ -21,6 +21,7 @@ FLOOR = 0.1  # specificity of the commonest words
 
 _lock = threading.Lock()
 _cache: dict[int, dict[str, float]] = {}
+_keys: dict[str, str] = {}  # tokenizer settings (JSON) → ``stems_key`` of the shipped word list
 
 
 def freq_text() -> str:
@@ -42,9 +43,21 @@ def parse(text: str) -> dict[str, float]:
 
 
 def stems_key(tokenizer, text: str | None = None) -> str:
-    """What ``data/english_stems.tsv`` was computed from: the tokenizer settings and the word list."""
-    h = hashlib.sha256(json.dumps(tokenizer.settings, sort_keys=True).encode())
-    h.update((text if text is not None else freq_text()).encode())
+    """What ``data/english_stems.tsv`` was computed from: the tokenizer settings and the word list (the shipped
+    one unless ``text`` is given: its key worked out once per process and tokenizer settings, as both stem
+    tables check it at the first question)."""
+    settings = json.dumps(tokenizer.settings, sort_keys=True)
+    if text is None:
+        found = _keys.get(settings)
+        if found is None:  # the file's bytes are its text's UTF-8 (LF lines): hashed without decoding them
+            found = _keys[settings] = _key(settings, data_path("english_freq.tsv").read_bytes())
+        return found
+    return _key(settings, text.encode())
+
+
+def _key(settings: str, data: bytes) -> str:
+    h = hashlib.sha256(settings.encode())
+    h.update(data)
     return h.hexdigest()[:16]
 
 
@@ -81,13 +94,13 @@ def render_word_stems(tokenizer) -> str:
 def word_stems(tokenizer):
     """word → stem from the shipped ``english_word_stems.tsv`` (``.get``, searched in place), when it was made
     by this tokenizer; else {}."""
-    from .sortedtsv import SortedTSV
+    from .sortedtsv import SortedTSV, mapped, starts_with
 
     try:
-        data = data_path("english_word_stems.tsv").read_bytes()
+        data = mapped(data_path("english_word_stems.tsv"))
     except OSError:
         return {}
-    if not data.startswith(f"# key {stems_key(tokenizer)}\n".encode()):
+    if not starts_with(data, f"# key {stems_key(tokenizer)}\n".encode()):
         return {}
     return SortedTSV(data)
 
@@ -95,17 +108,17 @@ def word_stems(tokenizer):
 def stem_zipf(tokenizer):
     """stem → Zipf frequency (``.get``), from the shipped ``english_stems.tsv`` searched in place when it
     matches this tokenizer and word list (fast), else computed (once per process)."""
-    from .sortedtsv import FloatColumn, SortedTSV
+    from .sortedtsv import FloatColumn, SortedTSV, mapped, starts_with
 
     key = id(type(tokenizer))
     with _lock:
         found = _cache.get(key)
         if found is None:
             try:
-                data = data_path("english_stems.tsv").read_bytes()
+                data = mapped(data_path("english_stems.tsv"))
             except OSError:
                 data = b""
-            if data.startswith(f"# key {stems_key(tokenizer)}\n".encode()):
+            if starts_with(data, f"# key {stems_key(tokenizer)}\n".encode()):
                 found = FloatColumn(SortedTSV(data))
             else:
                 found = compute_stem_zipf(tokenizer)
