@@ -98,11 +98,13 @@ def test_the_english_word_list_is_part_of_what_a_lexicon_and_an_index_are_built_
 
 
 @pytest.mark.parametrize("dict_after", [10 ** 9, 0])
-def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypatch, dict_after):
+@pytest.mark.parametrize("from_file", [False, True])
+def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypatch, tmp_path, dict_after, from_file):
     """``SortedTSV`` bisects the file's bytes, realigned to line starts (no line index is built at start):
     every key, every near miss and every prefix scan agree with a dict and ``bisect`` over the sorted keys,
     with and without a header, a last newline, or any line at all; so do look-ups once the table has read
-    every line into a dict (after ``DICT_AFTER`` searches: a reindex)."""
+    every line into a dict (after ``DICT_AFTER`` searches: a reindex). The same over a file's read-only
+    mapping (``sortedtsv.mapped``, as the shipped tables are searched), an empty file included."""
     import bisect
     import random
 
@@ -119,7 +121,14 @@ def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypa
         body = "".join(f"{k}\t{v}\n" for k, v in rows.items())
         for header in ("", "# one\n", "# one\n#\n# three\n"):
             for data in {header + body, (header + body).rstrip("\n")}:
-                table = SortedTSV(data.encode())
+                if from_file:
+                    path = tmp_path / f"table{n}.tsv"
+                    path.write_bytes(data.encode())
+                    mapping = sortedtsv.mapped(path)
+                    assert sortedtsv.starts_with(mapping, header.encode()) == data.startswith(header)
+                    table = SortedTSV(mapping)
+                else:
+                    table = SortedTSV(data.encode())
                 assert bool(table) == bool(rows)
                 assert [k.decode() for k in table.keys()] == keys
                 encoded = [k.encode() for k in keys]
