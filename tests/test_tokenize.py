@@ -99,11 +99,14 @@ def test_the_english_word_list_is_part_of_what_a_lexicon_and_an_index_are_built_
 
 @pytest.mark.parametrize("dict_after", [10 ** 9, 0])
 @pytest.mark.parametrize("from_file", [False, True])
-def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypatch, tmp_path, dict_after, from_file):
+@pytest.mark.parametrize("sample_bytes", [4096, 24])
+def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypatch, tmp_path, dict_after, from_file,
+                                                                       sample_bytes):
     """``SortedTSV`` bisects the file's bytes, realigned to line starts (no line index is built at start):
     every key, every near miss and every prefix scan agree with a dict and ``bisect`` over the sorted keys,
     with and without a header, a last newline, or any line at all; so do look-ups once the table has read
-    every line into a dict (after ``DICT_AFTER`` searches: a reindex). The same over a file's read-only
+    every line into a dict (after ``DICT_AFTER`` searches: a reindex), and once it has sampled a line every
+    ``SAMPLE_BYTES`` (after ``SAMPLE_AFTER`` searches), coarsely and finely. The same over a file's read-only
     mapping (``sortedtsv.mapped``, as the shipped tables are searched), an empty file included."""
     import bisect
     import random
@@ -112,6 +115,7 @@ def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypa
     from bot.sortedtsv import SortedTSV
 
     monkeypatch.setattr(sortedtsv, "DICT_AFTER", dict_after)
+    monkeypatch.setattr(sortedtsv, "SAMPLE_BYTES", sample_bytes)
 
     rng = random.Random(7)
     for n in (0, 1, 2, 3, 50, 2000):
