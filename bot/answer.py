@@ -19,11 +19,11 @@ treated"), one whose own words point at another article starts a new topic.
 from __future__ import annotations
 
 import functools
-import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import logs
 from . import assemble, intent
 from .decide import Decider, held
 from .errors import CitebotError
@@ -33,7 +33,7 @@ from .question import MAX_QUESTION_CHARS, clean
 from .store import Loaded
 from .tokenize import Tokenizer
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 DEFAULT_TOP = 3
 RERANK_DEPTH = 10  # passages re-scored by coverage (10 and 20: same scores on every tuning set; 10 is faster)

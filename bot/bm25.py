@@ -21,14 +21,15 @@ the same for every passage (rank-bm25 adds ``idf·δ`` even where tf = 0), so it
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from . import logs
+
+log = logs.get(__name__)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import logging
 import os
 import sys
 
+from . import logs
 from .errors import CitebotError
 
 # Libraries whose log lines are noise to a user unless -v: citebot reports their failures itself.
@@ -205,15 +205,10 @@ def main(argv: list[str] | None = None, *, quick_exit: bool = False) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    verbose = getattr(args, "verbose", False)
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:  # the libraries' own retries and errors: citebot says what matters in one line
-        for name in QUIET_LIBRARIES:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+    # the libraries' own retries and errors: citebot says what matters in one line. A one-shot ``ask`` imports
+    # logging only if something logs (``logs.py``); other commands run libraries that log: set up now
+    logs.configure(verbose=getattr(args, "verbose", False), quiet=QUIET_LIBRARIES,
+                   now=not getattr(args, "quick_exit", False))
     try:
         code = int(args.func(args) or 0)
         if quick_exit and getattr(args, "quick_exit", False):
@@ -238,7 +233,7 @@ def _leave(code: int) -> None:
     run at exit (no temporary folder, lock or worker outlives ``cmd_ask``)."""
     sys.stdout.flush()  # a closed pipe raises BrokenPipeError here, which ``main`` handles as before
     sys.stderr.flush()
-    logging.shutdown()
+    logs.shutdown()
     os._exit(code)
 
 

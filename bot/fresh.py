@@ -9,18 +9,18 @@ it delegates to. Questions already being answered finish on the answerer they st
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from pathlib import Path
 
+from . import logs
 from . import store
 from .answer import Answerer
 from .errors import CitebotError
 from .indexer import open_fresh, stale_reason
 from .tokenize import Tokenizer
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 
 class FollowingAnswerer:

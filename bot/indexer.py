@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import logs
 from . import corpus, store
 from .bm25 import BM25Index, BM25Params, forward_from_tokens
 from .errors import CitebotError, CorpusError
@@ -27,7 +27,7 @@ from .progress import Tick
 from .structure import of_passages
 from .tokenize import Tokenizer
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 DEFAULT_PARAMS = BM25Params()
 

@@ -11,15 +11,15 @@ one-shot ``citebot ask`` and the REPL (a person types; 3 ms or 2 ms makes no dif
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 
 import numpy as np
 
+from . import logs
 from .bm25 import COUNT_DTYPES
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 _lock = threading.Lock()
 _kernel = None  # the compiled top-k (``_numba_kernel.top``), once enabled

@@ -53,7 +53,6 @@ import fcntl
 import functools
 import hashlib
 import json
-import logging
 import mmap
 import os
 import time
@@ -63,13 +62,14 @@ from typing import Sequence
 
 import numpy as np
 
+from . import logs
 from .bm25 import BLOCK_SHIFT, COUNT_DTYPES, BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
 from .lazymap import LazyMap
 from .model import Passage
 from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, of_passages
 
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 
 FORMAT = "citebot-index"
 VERSION = 10  # 2: the outline arrays (structure.py); 3: text_len, stems.json, lexicon.json; 4: counts, not scores;

@@ -9,9 +9,9 @@ to their text.
 
 from __future__ import annotations
 
-import logging
 import re
 
+from .. import logs
 from ..model import Article
 from . import citations
 from .outline import Block, assemble
@@ -21,7 +21,7 @@ SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,4}[.)])\s+(.*)$")
 REF_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|(\d{1,4})[.)])\s+(.+)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-log = logging.getLogger(__name__)
+log = logs.get(__name__)
 INLINE = [  # (strings one of which a match needs, pattern, replacement)
     (("![",), re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
     (("](",), re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
