@@ -89,6 +89,25 @@ def test_furniture_rule_follows_layout_not_wording():
     assert art.references == {1: "Research: Genetics of gout. Nature Reviews, 2020"}
 
 
+def test_a_page_copied_from_above_its_title_keeps_its_title():
+    """A copy that starts at the site's navigation and cookie notice: the title is the first line standing alone
+    that is not a sentence (layout, not wording), so the answer names the article, not "Skip to content"; the
+    passages are the same. Without a citation the page keeps its first line, as before."""
+    body = ("Gout Heredity\n\nGout runs in families through urate transporter variants. 1\n\nReferences\n\n"
+            "Research\n\nGenetics of gout.\n\nNature Reviews, 2020\n")
+    plain = "Is gout hereditary?\n\nSign in to save this page\nRated 4.8 by readers\n\n" + body
+    top = ("Skip to content\nSome Site\nHome\nTopics\nSign in\n\n"
+           "We use cookies to improve your experience. Read our Cookie Policy.\n"
+           "Accept all cookies\nReject non-essential\n\n")
+    [want] = parse_article(plain, source="gout.txt")
+    [art] = parse_article(top + plain, source="gout.txt")
+    assert want.title == art.title == "Is gout hereditary?"
+    assert art.passages == want.passages and art.references == want.references
+    uncited = top + "Is gout hereditary?\n\nGout runs in families.\n"
+    [art] = parse_article(uncited, source="gout.txt")
+    assert art.title == "Skip to content"
+
+
 def test_markdown_article_with_its_own_references():
     [art] = parse_article(MARKDOWN_ARTICLE, source="gout.md")
     assert art.title == "Gout: a short overview"

@@ -2,7 +2,8 @@
 
 Layout, as the seed shows it::
 
-    Page title                      <- first non-empty line: the article title
+    (site navigation, banners)      <- page furniture, when the copy starts above the title
+    Page title                      <- the first line standing alone that is not a sentence
     (site banners, review status,   <- page furniture
      "Personalize" prompts)
     Heading                         <- the body starts at the heading above the first cited line
@@ -18,6 +19,10 @@ Furniture is recognised by that layout, not by its wording: the body is the stre
 heading directly above the first line that carries a citation to the ``References`` line, and the
 reference list ends at the first group of lines that is not a reference entry (no source line with a
 year within four lines). A page with no citation at all keeps everything after its title.
+
+The title is found by layout too: the first line between blank lines (or the text's start) that does not end as a
+sentence does (".", ";", ",", ":") — a site's navigation lines ("Skip to content", "Home", "Sign in") come as one
+block and its cookie notice as sentences; a page without one, or without a citation, keeps its first line.
 
 Plain text does not mark heading levels: the first heading of the body is the top heading, and a
 heading directly followed by another heading is read as that heading's parent.
@@ -37,6 +42,7 @@ YEAR_END = re.compile(r"\b(1[89]\d\d|20\d\d)[a-z]?\W*$")
 MAX_HEADING_CHARS = 120
 MAX_HEADING_WORDS = 14
 MAX_REF_LINES = 4
+MAX_TITLE_CHARS = 200
 
 
 def _is_heading(lines: list[str], i: int) -> bool:
@@ -48,6 +54,17 @@ def _is_heading(lines: list[str], i: int) -> bool:
     before_blank = i == 0 or not lines[i - 1].strip()
     after_blank = i + 1 >= len(lines) or not lines[i + 1].strip()
     return before_blank and after_blank
+
+
+def _title_at(lines: list[str], first: int, end: int) -> int:
+    """Where the title is among ``lines[first:end]`` (the text before the body; see the module's docstring)."""
+    for i in range(first, end):
+        s = lines[i].strip()
+        if (s and (i == 0 or not lines[i - 1].strip()) and (i + 1 >= len(lines) or not lines[i + 1].strip())
+                and len(s) <= MAX_TITLE_CHARS and s[-1] not in ".;,:" and not BULLET.match(lines[i])
+                and not citations.split_trailing(s)[1]):
+            return i
+    return first
 
 
 def _parse_references(lines: list[str]) -> dict[int, str]:
@@ -88,16 +105,18 @@ def parse(text: str, *, source: str) -> Article:
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
         return Article(source=source, title=source, passages=(), references={})
-    title = lines[first].strip()
-
     ref_at = next((i for i in range(first + 1, len(lines)) if citations.REFERENCES.match(lines[i])), len(lines))
-    refs = _parse_references(lines[ref_at + 1 :]) if ref_at < len(lines) else {}
-
-    start = first + 1
     cited = next(
         (i for i in range(first + 1, ref_at) if lines[i].strip() and citations.split_trailing(lines[i].strip())[1]),
         None,
     )
+    if cited is not None:  # a page with no citation keeps everything after its first line
+        first = _title_at(lines, first, cited)
+    title = lines[first].strip()
+
+    refs = _parse_references(lines[ref_at + 1 :]) if ref_at < len(lines) else {}
+
+    start = first + 1
     if cited is not None:
         start = next((i for i in range(cited - 1, first, -1) if _is_heading(lines, i)), first + 1)
 
