@@ -23,8 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import logs
-from . import assemble, intent
+from . import assemble, intent, logs
 from .decide import Decider, held
 from .errors import CitebotError
 from .model import Answer, Hit, Reference

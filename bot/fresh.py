@@ -13,8 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import logs
-from . import store
+from . import logs, store
 from .answer import Answerer
 from .errors import CitebotError
 from .indexer import open_fresh, stale_reason

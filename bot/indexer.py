@@ -17,8 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import logs
-from . import corpus, store
+from . import corpus, logs, store
 from .bm25 import BM25Index, BM25Params, forward_from_tokens
 from .errors import CitebotError, CorpusError
 from .lexicon import general_abbreviations, harvest
