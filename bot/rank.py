@@ -30,6 +30,12 @@ Settings (measured on the library set, ``../shared/eval/library``, a tuning set)
 * tried and not kept: a section level (BM25 over sections), 0.3 → 0.400/0.615 (section scores favour long
   sections); a lead-in scored by the section its list makes up, 0.05 / 0.2 / 0.5 → Hit@3 up to 0.738 but
   Hit@1 and the dev set fell (dev Hit@1 0.714 / 0.571 / 0.343).
+* tried and not kept (tenth session): an article-local idf — each term's contribution among the candidates
+  re-weighted by its idf over its article's passages instead of the corpus's, added at 0.05 / 0.1 / 0.2 / 0.4 of the
+  best score: the 12 gated libraries pooled, ranking alone, Hit@1 0.526 → 0.516 / 0.505 / 0.505 / 0.477, the library
+  set 0.692 → 0.677 / 0.646 / 0.615 / 0.585. Within an article, the words it is about are in many of its passages,
+  so they counted for little and the question's ask-words ("dose") decided alone (as the seventh session's
+  within-article idf, README).
 * ``synonym``: the BM25 query sums every variant of a concept, so a passage saying "therapy and
   management" scores "treated" twice; ``redundancy`` takes back this share of the second and further
   variants among the candidates (a question's own words are never folded into another concept, nor an
