@@ -77,9 +77,6 @@ class Decider:
         self._intents = intent.load(tokenizer)
         self._quantity = intent.quantity(tokenizer)
         self._lexicon_words = lexicon.words
-        self._classes: dict[tuple[str, ...], list[tuple[str, ...]]] = {}  # member → its classes
-        for narrow, broad in lexicon.broader:
-            self._classes.setdefault(narrow, []).append(broad)
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
 
     def judge(self, judged, plan=None) -> "Judgement":
@@ -242,7 +239,7 @@ class Decider:
         """Whether the question names the class of ``stems`` itself ("osteoporosis drugs like alendronate"):
         the word is then an example of what is asked about, not its subject."""
         terms = set(turn.terms)
-        return any(set(broad) <= terms for broad in self._classes.get(stems, ()))
+        return any(set(broad) <= terms for broad in self.lexicon.broader.get(stems, ()))
 
     def coverage(self, turn, pid: int, plan=None, within: bool = True) -> float:
         """Share of the question's specificity that passage ``pid`` holds: got / (got + missed).
@@ -324,8 +321,8 @@ class Decider:
     def _same(self, stems: tuple[str, ...], alts) -> list:
         """The alternatives that name the same thing as ``stems``, not its class: a word the articles never
         use whose only alternatives are its class ("heparin": anticoagulant) is a word no article uses."""
-        broader = self.lexicon.broader
-        return [alt for alt in alts if (stems, alt) not in broader]
+        classes = self.lexicon.broader.get(stems, ())
+        return [alt for alt in alts if alt not in classes]
 
     def _credit(self, stems: tuple[str, ...], alt: tuple[str, ...]) -> float:
         """What holding alternative ``alt`` of a question's ``stems`` earns: ``alt_credit``, or only
@@ -333,7 +330,7 @@ class Decider:
         ("anticoagulant" for "heparin": the passage is about other members). Where the articles name the
         member, a passage on its class competes at ``alt_credit`` ("how to take oral bisphosphonates" for
         alendronate): class_credit everywhere cost library Hit@3 0.723 → 0.708 and list completeness 0.714 → 0.643."""
-        if (stems, alt) in self.lexicon.broader and any(self.index.bm25.term_id(s) is None for s in stems):
+        if alt in self.lexicon.broader.get(stems, ()) and any(self.index.bm25.term_id(s) is None for s in stems):
             return self.settings.class_credit
         return self.settings.alt_credit
 

@@ -1,5 +1,5 @@
 """A read-only mapping whose values are made from their stored form when first looked up: a one-shot ``ask``
-looks up a few of a large index's entries (lexicon links, articles' references)."""
+looks up a few of a large index's entries (its articles' references)."""
 
 from __future__ import annotations
 

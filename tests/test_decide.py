@@ -459,7 +459,7 @@ def test_a_class_member_is_not_its_broader_class(tmp_path):
     triptans, while one about its own drugs is answered."""
     with built_index(tmp_path, {"migraine.md": PREVENTIVE_MIGRAINE}) as loaded:
         a = Answerer(loaded)
-        assert ("triptan",) in {m for m, _ in a.lexicon.broader}
+        assert ("triptan",) in a.lexicon.broader
         assert not a.ask("best triptan for an acute migraine attack").answered
         assert a.ask("topiramate dose for migraine prevention").answered
 

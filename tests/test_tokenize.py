@@ -74,6 +74,10 @@ def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_reb
     other = lexmod.to_json(lexmod.build(tok), lexmod.key(tok, []))
     assert ("jdm",) in lexmod.stored_or_built(tok, abbreviations, other).links
     assert lexmod.stored_or_built(tok, abbreviations, {"key": doc["key"], "links": "junk"}).links == built.links
+    for name, junk in (("links", "junk"), ("broader", "a\tb\nc"), ("open_links", 7), ("heads", None)):
+        assert lexmod.stored_or_built(tok, abbreviations, {**doc, name: junk}).broader == built.broader, name
+    assert len(back.links) == len(built.links) and set(back.broader) == set(built.broader)
+    assert back.links.get(("no", "such", "phrase")) is None and ("no",) not in back.open_links
 
 
 def test_the_english_word_list_is_part_of_what_a_lexicon_and_an_index_are_built_from(monkeypatch, tmp_path):
