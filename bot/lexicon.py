@@ -87,7 +87,7 @@ def to_json(lex: Lexicon, key: str) -> dict:
     phrases are texts of sorted lines (``PhraseTable``): reading them back parses nothing, where rows of phrase
     numbers took 12 ms of a cold ``ask`` to parse and number again. Everything sorted: the same lexicon gives the same
     bytes, whatever the process's hash seed."""
-    heads = {k[0] for m in (lex.links, lex.open_links, lex.broader) for k in m}
+    heads = {k[0] for m in (lex.links, lex.open_links, lex.broader) for k in m if k}
     return {
         "key": key,
         "heads": sorted(heads),
@@ -150,6 +150,9 @@ class PhraseTable(Mapping):
 
 
 def from_json(doc: dict) -> Lexicon:
+    """The lexicon ``to_json`` wrote; raises (KeyError, TypeError, ValueError…) on one it could not have written."""
+    if not all(isinstance(doc[name], list) for name in ("heads", "caps", "words", "spoken", "fillers")):
+        raise TypeError("a stored lexicon's heads, caps, words, spoken and fillers are lists")
     heads = frozenset(doc["heads"])
     return Lexicon(
         links=PhraseTable(doc["links"], heads),
@@ -159,7 +162,7 @@ def from_json(doc: dict) -> Lexicon:
         words=set(doc["words"]),
         spoken={tuple(k): (st, {tuple(a.split(" ")) for a in v}) for k, st, v in doc["spoken"]},
         broader=PhraseTable(doc["broader"], heads),
-        fillers={tuple(f) for f in doc.get("fillers", ())},
+        fillers={tuple(f) for f in doc["fillers"]},
     )
 
 
@@ -181,7 +184,7 @@ def stored_or_built(tokenizer, abbreviations, stored: dict | None) -> Lexicon:
     if stored is not None and stored.get("key") == key(tokenizer, abbreviations):
         try:
             return from_json(stored)
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             pass
     return build(tokenizer, abbreviations=abbreviations)
 
@@ -272,7 +275,8 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
             for member in vs[1:]:
                 for name in names:
                     lex.link(name, member)
-                    lex.broader.setdefault(member.stems, set()).add(name.stems)
+                    if member.stems and name.stems:  # a variant of stop words only ("the") names nothing
+                        lex.broader.setdefault(member.stems, set()).add(name.stems)
     for short, long, *general in abbreviations or ():
         target = Variant(tuple(tokenizer(long)))
         needs = general and _needs_capitals(short)

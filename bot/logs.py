@@ -3,13 +3,16 @@
 ``logging`` and what it imports (traceback, string…) cost a cold ``citebot ask`` about 5 ms, and an ask that
 neither rebuilds nor warns logs nothing. ``get(name)`` stands for ``logging.getLogger(name)`` and imports
 ``logging`` at its first call; ``configure`` is the command line's ``logging.basicConfig``, applied then (or now,
-when ``logging`` is loaded already: a library such as slack_bolt imported it), so every record goes through it.
+when ``logging`` is loaded already: a library such as slack_bolt imported it), and ``ready`` applies it before
+citebot loads a library that logs on its own, so every record goes through it.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 
+_lock = threading.Lock()
 _pending: dict | None = None  # basicConfig's arguments, until logging is imported
 _quiet: tuple[str, ...] = ()  # loggers set to CRITICAL then
 
@@ -23,18 +26,21 @@ def configure(*, verbose: bool, quiet: tuple[str, ...] = (), now: bool = True) -
                 "stream": sys.stderr}
     _quiet = () if verbose else quiet
     if now or "logging" in sys.modules:
-        _apply()
+        ready()
 
 
-def _apply() -> None:
+def ready() -> None:
+    """Apply the set-up now: before citebot imports a library that logs on its own (the dense extra's
+    sentence-transformers, numba), so its records are formatted, and quiet when it is one of the ``quiet``."""
     global _pending
     import logging
 
-    if _pending is not None:
-        logging.basicConfig(**_pending)
-        for name in _quiet:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        _pending = None
+    with _lock:
+        pending, _pending = _pending, None
+        if pending is not None:
+            logging.basicConfig(**pending)
+            for name in _quiet:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def shutdown() -> None:
@@ -54,17 +60,19 @@ class Logger:
 
     def debug(self, *args, **kwargs) -> None:
         if _would_show(10):
+            kwargs.setdefault("stacklevel", 2)  # the record names the caller, not this method
             self._real().debug(*args, **kwargs)
 
     def info(self, *args, **kwargs) -> None:
         if _would_show(20):
+            kwargs.setdefault("stacklevel", 2)
             self._real().info(*args, **kwargs)
 
     def _real(self):
         if self._logger is None:
             import logging
 
-            _apply()
+            ready()
             self._logger = logging.getLogger(self.name)
         return self._logger
 

@@ -20,14 +20,15 @@ SAMPLE_BYTES = 4096
 
 
 def mapped(path: Path) -> bytes | mmap.mmap:
-    """The bytes of ``path`` mapped read-only (an empty file's as ``b""``, which cannot be mapped): sliced and
+    """The bytes of ``path`` mapped read-only (read instead when it cannot be mapped: an empty file): sliced and
     searched as bytes are, without reading the file. drug_names.tsv is 3.5 MB: read whole it cost a cold ``ask``
-    about 2 ms, and the English stem tables 3 ms more."""
+    about 2 ms, and the English stem tables 3 ms more. An install replaces the shipped files, never rewrites them
+    in place; a file rewritten in place while mapped would crash the process that maps it."""
     with open(path, "rb") as f:
         try:
             return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # empty
-            return b""
+        except (ValueError, OSError):  # empty (b""), or a file system that cannot map files: read instead
+            return f.read()
 
 
 def starts_with(data, prefix: bytes) -> bool:

@@ -55,6 +55,29 @@ logs.get("bot.example").debug("not this")
     assert [line.split(" ", 2)[-1] for line in lines] == ["INFO other: from a library", "INFO bot.example: said this"]
 
 
+def test_a_library_loaded_later_logs_through_the_set_up_once_citebot_is_ready_and_records_name_their_caller():
+    """``logs.ready()`` (before citebot imports sentence-transformers or numba) applies the set-up: a quiet library's
+    warning is not shown, another's is formatted; a debug or info line names the function that logged it."""
+    code = """
+import sys
+from bot import logs
+logs.configure(verbose=False, quiet=("noisy",), now=False)
+logs.ready()
+import logging
+logging.getLogger("noisy").warning("not shown")
+logging.getLogger("other").warning("shown")
+logging.getLogger().setLevel(logging.INFO)
+logging.getLogger().handlers[0].setFormatter(logging.Formatter("%(funcName)s %(message)s"))
+def caller():
+    logs.get("bot.example").info("from caller")
+caller()
+"""
+    r = _python(code)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert [line.split(" ", 2)[-1] for line in lines[:1]] == ["WARNING other: shown"] and lines[1:] == ["caller from caller"]
+
+
 def test_a_one_shot_ask_that_declines_or_answers_imports_no_logging(dirs):
     """A cold ``citebot ask`` logs nothing unless it rebuilds or warns: ``logging`` (about 5 ms) is not imported,
     whether it answers or declines (a decline's reason is a debug line)."""

@@ -108,6 +108,22 @@ def test_a_page_copied_from_above_its_title_keeps_its_title():
     assert art.title == "Skip to content"
 
 
+@pytest.mark.parametrize("head, title", [
+    ("Gout\nA guide for patients and carers\n\n", "Gout"),  # a title over a subtitle line: not standing alone
+    ("Gout in adults\nBy Jane Doe, MD\n\n", "Gout in adults"),
+    ("COVID-19 vaccines for children aged 5 to 11\n\n", "COVID-19 vaccines for children aged 5 to 11"),  # ends in a number
+])
+def test_a_page_whose_first_line_is_its_title_keeps_it_and_its_first_heading(head, title):
+    """The title rule looks only above the heading the body starts at, and a title may end in a number: the first
+    line stays the title and the body's first heading stays a heading of every passage under it."""
+    body = ("Overview\n\nGout is an arthritis caused by urate crystals. 1\n\nReferences\n\nResearch\n\n"
+            "Genetics of gout.\n\nNature Reviews, 2020\n")
+    [art] = parse_article(head + body, source="gout.txt")
+    assert art.title == title
+    assert [(p.text, p.section) for p in art.passages] == [("Gout is an arthritis caused by urate crystals.",
+                                                             ("Overview",))]
+
+
 def test_markdown_article_with_its_own_references():
     [art] = parse_article(MARKDOWN_ARTICLE, source="gout.md")
     assert art.title == "Gout: a short overview"

@@ -74,10 +74,31 @@ def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_reb
     other = lexmod.to_json(lexmod.build(tok), lexmod.key(tok, []))
     assert ("jdm",) in lexmod.stored_or_built(tok, abbreviations, other).links
     assert lexmod.stored_or_built(tok, abbreviations, {"key": doc["key"], "links": "junk"}).links == built.links
-    for name, junk in (("links", "junk"), ("broader", "a\tb\nc"), ("open_links", 7), ("heads", None)):
+    for name, junk in (("links", "junk"), ("broader", "a\tb\nc"), ("open_links", 7), ("heads", None),
+                       ("caps", [[1, "PT"]]), ("caps", {"pt": "PT"}), ("spoken", [[["x"], "x", [3]]])):
         assert lexmod.stored_or_built(tok, abbreviations, {**doc, name: junk}).broader == built.broader, name
     assert len(back.links) == len(built.links) and set(back.broader) == set(built.broader)
     assert back.links.get(("no", "such", "phrase")) is None and ("no",) not in back.open_links
+    # a class whose member is all stop words names nothing, and is stored as the rest are
+    odd = lexmod.build(tok, "> anticoagulant\twarfarin\tthe\n")
+    assert () not in odd.broader and lexmod.from_json(lexmod.to_json(odd, "k")).broader == odd.broader
+
+
+def test_a_shipped_table_that_cannot_be_mapped_is_read(monkeypatch, tmp_path):
+    """``sortedtsv.mapped`` reads a file it cannot map (a file system without mmap), and the table is the same."""
+    import mmap
+
+    from bot import sortedtsv
+
+    path = tmp_path / "t.tsv"
+    path.write_bytes(b"# head\na\t1\nb\t2\n")
+
+    def refuse(*args, **kwargs):
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    data = sortedtsv.mapped(path)
+    assert data == path.read_bytes() and sortedtsv.SortedTSV(data).get("b") == "2"
 
 
 def test_the_english_word_list_is_part_of_what_a_lexicon_and_an_index_are_built_from(monkeypatch, tmp_path):

@@ -21,8 +21,9 @@ reference list ends at the first group of lines that is not a reference entry (n
 year within four lines). A page with no citation at all keeps everything after its title.
 
 The title is found by layout too: the first line between blank lines (or the text's start) that does not end as a
-sentence does (".", ";", ",", ":") — a site's navigation lines ("Skip to content", "Home", "Sign in") come as one
-block and its cookie notice as sentences; a page without one, or without a citation, keeps its first line.
+sentence does (".", ";", ",", ":"), above the heading the body starts at — a site's navigation lines ("Skip to
+content", "Home", "Sign in") come as one block and its cookie notice as sentences; a page without such a line, or
+without a citation, keeps its first line, and its passages are those the first line as title gives.
 
 Plain text does not mark heading levels: the first heading of the body is the top heading, and a
 heading directly followed by another heading is read as that heading's parent.
@@ -57,12 +58,12 @@ def _is_heading(lines: list[str], i: int) -> bool:
 
 
 def _title_at(lines: list[str], first: int, end: int) -> int:
-    """Where the title is among ``lines[first:end]`` (the text before the body; see the module's docstring)."""
+    """Where the title is among ``lines[first:end]``, the text above the body (see the module's docstring): ``first``
+    when none stands alone ("Gout" over a subtitle line keeps its title, and the body's first heading is not taken)."""
     for i in range(first, end):
         s = lines[i].strip()
         if (s and (i == 0 or not lines[i - 1].strip()) and (i + 1 >= len(lines) or not lines[i + 1].strip())
-                and len(s) <= MAX_TITLE_CHARS and s[-1] not in ".;,:" and not BULLET.match(lines[i])
-                and not citations.split_trailing(s)[1]):
+                and len(s) <= MAX_TITLE_CHARS and s[-1] not in ".;,:" and not BULLET.match(lines[i])):
             return i
     return first
 
@@ -110,15 +111,13 @@ def parse(text: str, *, source: str) -> Article:
         (i for i in range(first + 1, ref_at) if lines[i].strip() and citations.split_trailing(lines[i].strip())[1]),
         None,
     )
-    if cited is not None:  # a page with no citation keeps everything after its first line
-        first = _title_at(lines, first, cited)
-    title = lines[first].strip()
-
-    refs = _parse_references(lines[ref_at + 1 :]) if ref_at < len(lines) else {}
-
     start = first + 1
     if cited is not None:
         start = next((i for i in range(cited - 1, first, -1) if _is_heading(lines, i)), first + 1)
+        first = _title_at(lines, first, start)  # above the body; a page with no citation keeps its first line
+    title = lines[first].strip()
+
+    refs = _parse_references(lines[ref_at + 1 :]) if ref_at < len(lines) else {}
 
     blocks = _blocks(lines, start, ref_at)
     passages = assemble(blocks, article=title, source=source)
