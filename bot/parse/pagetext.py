@@ -46,26 +46,24 @@ MAX_REF_LINES = 4
 MAX_TITLE_CHARS = 200
 
 
+def _alone(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` has text and stands between blank lines (or the text's ends), not a bullet."""
+    return (bool(lines[i].strip()) and not BULLET.match(lines[i]) and (i == 0 or not lines[i - 1].strip())
+            and (i + 1 >= len(lines) or not lines[i + 1].strip()))
+
+
 def _is_heading(lines: list[str], i: int) -> bool:
     s = lines[i].strip()
-    if not s or BULLET.match(lines[i]) or len(s) > MAX_HEADING_CHARS or len(s.split()) > MAX_HEADING_WORDS:
-        return False
-    if s[-1] in ".:;,!" or citations.split_trailing(s)[1]:
-        return False
-    before_blank = i == 0 or not lines[i - 1].strip()
-    after_blank = i + 1 >= len(lines) or not lines[i + 1].strip()
-    return before_blank and after_blank
+    return (_alone(lines, i) and len(s) <= MAX_HEADING_CHARS and len(s.split()) <= MAX_HEADING_WORDS
+            and s[-1] not in ".:;,!" and not citations.split_trailing(s)[1])
 
 
 def _title_at(lines: list[str], first: int, end: int) -> int:
     """Where the title is among ``lines[first:end]``, the text above the body (see the module's docstring): ``first``
     when none stands alone ("Gout" over a subtitle line keeps its title, and the body's first heading is not taken)."""
-    for i in range(first, end):
-        s = lines[i].strip()
-        if (s and (i == 0 or not lines[i - 1].strip()) and (i + 1 >= len(lines) or not lines[i + 1].strip())
-                and len(s) <= MAX_TITLE_CHARS and s[-1] not in ".;,:" and not BULLET.match(lines[i])):
-            return i
-    return first
+    return next((i for i in range(first, end)
+                 if _alone(lines, i) and len(lines[i].strip()) <= MAX_TITLE_CHARS and lines[i].strip()[-1] not in ".;,:"),
+                first)
 
 
 def _parse_references(lines: list[str]) -> dict[int, str]:
