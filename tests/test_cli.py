@@ -127,6 +127,25 @@ def test_a_core_command_imports_no_other_command_s_module(dirs):
     assert r.returncode == 2 and "usage: citebot ask" in r.stderr and "--bogus" in r.stderr
 
 
+def test_a_cold_ask_piped_imports_no_shutil_and_help_keeps_the_terminal_s_width(dirs):
+    """argparse makes a formatter for every argument and would import shutil for the terminal's width (2–3 ms of a
+    cold ask, ``cli._Formatter``); an answer written to a pipe never needs it. Help is still as wide as the
+    terminal says (``COLUMNS``, as shutil reads it)."""
+    code = ("import sys; from bot import cli; code = cli.main(sys.argv[1:]); "
+            "print('shutil' in sys.modules, code)")
+    r = subprocess.run([sys.executable, "-c", code, "ask", *dirs, "Can lupus cause calcinosis?"],
+                       capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "lupus" in r.stdout.lower() and r.stdout.strip().splitlines()[-1] == "False 0"
+    for columns in (50, 120):
+        r = subprocess.run([sys.executable, "-m", "bot", "ask", "--help"], capture_output=True, text=True, cwd=REPO,
+                           timeout=120, env={**os.environ, "COLUMNS": str(columns)})
+        lines = r.stdout.splitlines()  # the description is the command's docstring as written: the rest is wrapped
+        widths = [len(line) for line in lines[next(i for i, x in enumerate(lines) if x.endswith("arguments:")):]]
+        assert r.returncode == 0 and max(widths) <= columns - 2, r.stdout
+        assert max(widths) > 40 if columns == 50 else max(widths) > 80, r.stdout
+
+
 def test_a_one_shot_ask_leaves_without_the_interpreter_s_teardown(dirs, tmp_path):
     """``citebot ask`` ends the process itself once its output is flushed (``cli._leave``: the teardown took 60 ms
     of a cold ask): an exit handler does not run, the whole answer is in the file stdout went to (block-buffered),
