@@ -34,22 +34,14 @@ def positive_int(text: str) -> int:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter, finding the terminal's width as ``shutil.get_terminal_size`` does (``COLUMNS``, else
-    the terminal of standard output, else 80) without importing shutil: argparse makes a formatter for every
-    argument it is given, and shutil (with zlib, bz2 and lzma) was 2–3 ms of a cold ``citebot ask``."""
+    """argparse's formatter, told the terminal's width (``render.columns``): argparse makes one for every argument it
+    is given, and would import shutil to find the width (2–3 ms of a cold ``citebot ask``)."""
 
     def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
         if width is None:
-            try:
-                width = int(os.environ["COLUMNS"])
-            except (KeyError, ValueError):
-                width = 0
-            if width <= 0:
-                try:
-                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns
-                except (AttributeError, ValueError, OSError):
-                    width = 80
-            width -= 2  # as argparse leaves
+            from .render import columns
+
+            width = columns() - 2  # as argparse leaves
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
