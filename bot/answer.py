@@ -159,10 +159,12 @@ class Answerer:
         self.lexicon = lexicon or lexmod.stored_or_built(
             self.tokenizer, getattr(index, "abbreviations", []),
             None if folder is None else _stored_lexicon(folder))
-        self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
-                                 use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix)
         structure = getattr(index, "structure", None)
         self.levels = Levels(index.bm25, structure, ranking) if structure is not None else None
+        self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
+                                 use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix,
+                                 holding=None if self.levels is None else self.levels.holding,
+                                 n_articles=0 if self.levels is None else self.levels.n_articles)
         import threading
 
         self._lock = threading.Lock()  # PassageStore seeks a shared file handle

@@ -7,6 +7,8 @@ Alternatives come from three general sources, each only when the index holds the
 * drug names (``drugs.py``): brand names and synonyms, and clipped names ("dilt" → diltiazem);
 * clipped words the index lacks ("outpt" → outpatient, "tab" → tablet): index terms with the same first
   two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them);
+  when a library offers more than that ("dex": dexamethasone, dexmedetomidine, dextrose…), those sharing an
+  article with the question's rarest other words (``Expander._in_context``);
 * misspelt words the index lacks ("reatment" → treatment): index terms one edit away (two for long words);
   neither for a word written with capitals after its first letter ("HFpEF", "SCLE": an abbreviation as meant);
 * word families by shared prefix: a question stem and an index term that agree on their first
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -40,6 +43,10 @@ PREFIX = 6
 _VALUE = re.compile(r"(\d+)([a-z]{1,4})")
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
 MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
+# ...unless the question's other words tell its candidates apart (``Expander._in_context``), weighed for at most this
+# many: a library of 119 articles offers 6 to 36 for the clipped words of 500 questions; a word offering hundreds
+# ("st" + one letter) is too short to read, and weighing them all cost 5 ms a question at 100k passages
+MAX_AMBIGUOUS = 64
 SHORT_FORM = (2, 5)  # letters of a word the index lacks that ``spelt_out`` may read as a short form
 SPELT_WORDS = 4  # a short form stands for at most this many words
 SPELT_SEEN = 2  # the phrase a short form stands for: seen this often, and twice as often as any other
@@ -130,8 +137,13 @@ MAX_FAMILY = 3  # more index terms starting with it than this: too general to sa
 
 class Expander:
     def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon, vocab: dict[str, int], *,
-                 use_lexicon: bool = True, use_prefix: bool = True, use_drugs: bool = True):
+                 use_lexicon: bool = True, use_prefix: bool = True, use_drugs: bool = True,
+                 holding=None, n_articles: int = 0):
         self.tokenizer = tokenizer
+        # term → {article: passages holding it} ({} when the index lacks it; ``rank.Levels.holding``), and the
+        # number of articles: what tells an ambiguous clipped word's terms apart (``_in_context``); None: unused
+        self.holding = holding
+        self.n_articles = n_articles
         self.lexicon = lexicon
         self.vocab = vocab
         self.use_lexicon = use_lexicon
@@ -173,10 +185,22 @@ class Expander:
                     if found:
                         alts.setdefault(s, set()).update(found)
 
-    def _clipped(self, word: str) -> list[str]:
+    def _context(self, stem: str, stems: list[str], alts: dict) -> frozenset[str]:
+        """The index terms the question's other words stand for: themselves, or their alternatives of one stem."""
+        out = set()
+        for s in stems:
+            if s == stem:
+                continue
+            if s in self.vocab:
+                out.add(s)
+            out.update(a[0] for a in alts.get(s, ()) if len(a) == 1)
+        return frozenset(out)
+
+    def _clipped(self, word: str, context: frozenset[str] = frozenset()) -> list[str]:
         """Index terms a clipped word may stand for ("outpt" → outpatient, "tab" → tablet): terms sharing its
-        first two letters that hold its letters in order and are longer by ``CLIP_EXTRA`` or more; none when
-        more than ``MAX_CLIPPED`` do (the word is too short to say which)."""
+        first two letters that hold its letters in order and are longer by ``CLIP_EXTRA`` or more; when more than
+        ``MAX_CLIPPED`` do, those the question's ``context`` points to (``_in_context``), else none (the word is
+        too short to say which)."""
         if len(word) < 3 or not word.isalpha():
             return []
         def holds(term: str) -> bool:
@@ -185,6 +209,28 @@ class Expander:
 
         found = [t for t in self._starting(word[:2]) if t.isalpha() and len(t) >= max(5, len(word) + CLIP_EXTRA)
                  and holds(t)]
+        return found if len(found) <= MAX_CLIPPED else self._in_context(found, context)
+
+    def _in_context(self, terms: list[str], context: frozenset[str]) -> list[str]:
+        """Of the ``terms`` an ambiguous word may stand for, those sharing an article with the most of the
+        question's other words (``context``), each of those counted by its inverse article frequency: "dex" in
+        "dex dose for croup" is dexamethasone, which the croup article holds, not dexmedetomidine. None when no
+        term shares an article with them, or when more than ``MAX_CLIPPED`` tie."""
+        if self.holding is None or not context or not self.n_articles or len(terms) > MAX_AMBIGUOUS:
+            return []
+        weights = {}
+        for c in context:
+            arts = self.holding(c)
+            if arts and len(arts) < self.n_articles:
+                weights[c] = (math.log(self.n_articles / len(arts)), arts)
+        scores = {}
+        for t in terms:
+            held = self.holding(t)
+            scores[t] = sum(w for w, arts in weights.values() if not held.keys().isdisjoint(arts.keys()))
+        best = max(scores.values(), default=0.0)
+        if best <= 0:
+            return []
+        found = [t for t in terms if scores[t] >= best]
         return found if len(found) <= MAX_CLIPPED else []
 
     def _in_index(self, alt: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -291,7 +337,8 @@ class Expander:
         if self.use_prefix:
             for w, st in words:
                 if st not in self.vocab and st not in alts and not _capitalised(w):
-                    near = self._clipped(w.lower()) or (self._misspelt(st) if self._zipf_of(st) is None else [])
+                    context = self._context(st, stems, alts) if self.holding is not None else frozenset()
+                    near = self._clipped(w.lower(), context) or (self._misspelt(st) if self._zipf_of(st) is None else [])
                     if near:
                         alts.setdefault(st, set()).update((t,) for t in near)
         for st in set(stems):  # "12kg", "48h": the value and its unit, as the articles write them ("12 kg")
