@@ -435,6 +435,7 @@ class Answerer:
             self._carry(query, turn, ctx[-1], own)
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
+            query = self.levels.within(query, self._weighted_query(turn, []), topic)
         # the question's concepts and weights, and each passage's coverage, once for ranking and deciding
         judgement = self.decider.judge(judged)
         depth = max(offset + max(top, assemble.CANDIDATES, assemble.SUPPORT_DEPTH),

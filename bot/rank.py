@@ -159,6 +159,25 @@ class Levels:
         """Whether ``term`` is in the index but in none of ``articles``."""
         return bool(self.holding(term)) and not self.held_in(term, articles)
 
+    def within(self, query: dict[str, float], own: dict[str, float], topic: Topic) -> dict[str, float]:
+        """``query`` of a follow-up within ``topic`` with its ``own`` terms weighed by their rarity in the topic's
+        articles where that is the greater: the idf of a term held by n of the topic articles' N passages,
+        ln((N + 1) / n), in place of its idf over the library. "she's 20 wks pregnant" after "outpt abx for pyelo?"
+        asks which line of the UTI article, where one passage names pregnancy; in a library with an obstetrics
+        article beside it, "pregnant" is a common word, and the earlier turn's words would choose the line."""
+        arts = list(topic.articles)
+        n_topic = float(sum(self.art_len[a] for a in arts))
+        out = dict(query)
+        for term in own:
+            tid = self.bm25.term_id(term)
+            if tid is None or term not in out:
+                continue
+            held = self.holding(term)
+            n = sum(held.get(a, 0) for a in arts)
+            if n:
+                out[term] *= max(1.0, math.log((n_topic + 1) / n) / float(self.bm25.idf[tid]))
+        return out
+
     def rerank(self, query: dict[str, float], ranked: list[tuple[int, float]], k: int,
                topic: Topic | None = None, groups=()) -> list[tuple[int, float]]:
         """``ranked`` (BM25's best, best first) re-scored with their article and the topic; the ``k`` best."""

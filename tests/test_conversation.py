@@ -135,6 +135,58 @@ def test_a_follow_up_naming_a_detail_is_answered_by_the_passage_about_it(tmp_pat
             assert answer.answered and answer.hits[0].passage.text.startswith(first), depth
 
 
+UTI = """\
+# Urinary tract infection
+
+## Pyelonephritis
+
+- Outpatients: ciprofloxacin 500 mg twice daily for 7 days [1]
+- Outpatients allergic to it: trimethoprim-sulfamethoxazole twice daily for 14 days [1]
+- Ceftriaxone 1 g intravenously once before oral antibiotics for outpatients [1]
+- Admit patients with sepsis, persistent vomiting or pregnancy [1]
+
+## Cystitis
+
+- Nitrofurantoin 100 mg twice daily for 5 days [1]
+- Fosfomycin 3 g once [1]
+
+## References
+
+1. IDSA. Uncomplicated urinary tract infection. 2011.
+"""
+
+PREGNANCY = """\
+# Care in pregnancy
+
+- Folic acid 400 micrograms daily before and in early pregnancy [1]
+- Every pregnant patient is offered screening for anemia in pregnancy [1]
+- Blood pressure is checked at every pregnancy visit [1]
+- Asymptomatic bacteriuria is screened for in pregnancy and treated [1]
+- Low-dose aspirin from 12 weeks of pregnancy for those at risk of preeclampsia [1]
+- Iron is given to pregnant patients with anemia [1]
+
+## References
+
+1. NICE. Antenatal care. 2021.
+"""
+
+
+def test_a_follow_up_weighs_its_own_words_by_their_rarity_in_the_topic_s_article(tmp_path, monkeypatch):
+    """ "she's pregnant" after outpatient antibiotics for pyelonephritis: the library's pregnancy article makes
+    "pregnant" a common word, but one line of the topic's article names it, and that line leads. Weighed by its
+    rarity in the library, as the first turn's words are, it would not (``rank.Levels.within`` as identity)."""
+    from bot.rank import Levels
+
+    with built_index(tmp_path, {"uti.md": UTI, "pregnancy.md": PREGNANCY}) as loaded:
+        for within, leads in ((Levels.within, True), (None, False)):
+            monkeypatch.setattr(Levels, "within", within or (lambda self, query, own, topic: query))
+            conv = Conversation(Answerer(loaded), top=3)
+            assert conv.ask("outpatient antibiotics for pyelonephritis?").answered
+            answer = conv.ask("she's pregnant")
+            shown = [(h.passage.text, round(h.score, 2)) for h in answer.hits]
+            assert answer.answered and shown[0][0].startswith("Admit patients") == leads, (within, shown)
+
+
 def test_a_follow_up_s_numbers_are_the_patient_s_and_decline_nothing(tmp_path):
     """ "she is 82 - what dose?" after first-line antidepressants: no passage holds "82", and none needs to."""
     with built_index(tmp_path, {"depression.md": DEPRESSION, "epilepsy.md": EPILEPSY}) as loaded:
