@@ -165,14 +165,11 @@ class Answerer:
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix,
                                  holding=None if self.levels is None else self.levels.holding,
                                  n_articles=0 if self.levels is None else self.levels.n_articles)
-        import threading
-
-        self._lock = threading.Lock()  # PassageStore seeks a shared file handle
         self._embeddings = _usable_embeddings(index)
         # kept answers: functions of the index, not of ``self``, so that an answerer replaced after a reindex is
-        # freed (its index with it) as soon as it is dropped, not at the next cyclic collection
-        self._passages = functools.lru_cache(maxsize=PASSAGES_CACHED)(
-            functools.partial(_read_passage, index.passages, self._lock))
+        # freed (its index with it) as soon as it is dropped, not at the next cyclic collection. The store is
+        # memory-mapped: threads read it at once, with no lock
+        self._passages = functools.lru_cache(maxsize=PASSAGES_CACHED)(index.passages.get)
         self.decider = Decider(index, self.tokenizer, settings, self.lexicon, levels=self.levels,
                                passage=self._passages)
         self._generic = self.decider._generic
@@ -529,12 +526,6 @@ class Answerer:
                 seen.add(key)
                 out.append(Reference(source=h.passage.source, number=n, text=listed.get(n)))
         return tuple(out)
-
-
-def _read_passage(passages, lock, pid: int):
-    """Passage ``pid`` of a ``PassageStore`` (which seeks a shared file handle: one reader at a time)."""
-    with lock:
-        return passages.get(pid)
 
 
 def _spelling(levels, passage, stopwords, short: str, article: int) -> tuple[str, ...] | None:

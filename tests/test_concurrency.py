@@ -104,3 +104,31 @@ def test_queries_during_swaps_get_whole_answers_from_one_version(corpus_dir, ind
     assert not errors, errors
     assert set(seen_counts) == {small, small + 8}  # both versions answered, nothing in between (gout: 8 passages)
     assert len(seen_counts) >= 6  # every swap was followed by reads of the new version
+
+
+def test_threads_read_one_passage_store_at_once_with_no_lock(corpus_dir, index_dir):
+    """The passage store is memory-mapped, so threads answering at once read it without a lock (the answerer keeps
+    none): each read is a slice of the map. A store that seeks a shared file handle and then reads would hand one
+    thread the bytes another thread's seek pointed at."""
+    reindex(corpus_dir, index_dir)
+    loaded = store.load(index_dir, tokenizer=Tokenizer().settings)
+    pids = list(range(len(loaded.passages))) * 40
+    expected = {pid: loaded.passages.get(pid) for pid in set(pids)}
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def read(offset: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for pid in pids[offset:] + pids[:offset]:
+                assert loaded.passages.get(pid) == expected[pid], pid
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=read, args=(i * 7,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    loaded.passages.close()
+    assert not errors, errors[:3]
