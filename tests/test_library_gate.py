@@ -66,14 +66,15 @@ REPOSITORY_SETS = (tuple(f"blind_library_{i}" for i in range(4, 9)) + tuple(f"tr
 REPOSITORY_SCORES = DATA / "repository_libraries_scores.json"
 
 
+def _pooled(reports) -> evaluate.Report:
+    """One report over every item of ``reports`` (a list: it is read twice)."""
+    return evaluate.Report(outcomes=tuple(o for r in reports for o in r.outcomes),
+                           context_off=tuple(o for r in reports for o in r.context_off))
+
+
 def pooled_report(index_root: Path, abstain: bool = True) -> evaluate.Report:
     """Every item of ``REPOSITORY_SETS`` asked as ``citebot eval`` asks it, one report over all of them."""
-    outcomes, context_off = [], []
-    for name in REPOSITORY_SETS:
-        report = _report(DATA / name, index_root / name, abstain)
-        outcomes += report.outcomes
-        context_off += report.context_off
-    return evaluate.Report(outcomes=tuple(outcomes), context_off=tuple(context_off))
+    return _pooled([_report(DATA / name, index_root / name, abstain) for name in REPOSITORY_SETS])
 
 
 def test_repository_libraries_regression_gate(tmp_path):
@@ -107,12 +108,10 @@ def one_library_report(root: Path, abstain: bool = True) -> evaluate.Report:
     assert warning is None, warning
     try:
         answerer = Answerer(loaded)
-        reports = [evaluate.evaluate(answerer, evaluate.load_items(DATA / name / "questions.jsonl"), abstain=abstain)
-                   for name in REPOSITORY_SETS]
+        return _pooled([evaluate.evaluate(answerer, evaluate.load_items(DATA / name / "questions.jsonl"),
+                                          abstain=abstain) for name in REPOSITORY_SETS])
     finally:
         loaded.passages.close()
-    return evaluate.Report(outcomes=tuple(o for r in reports for o in r.outcomes),
-                           context_off=tuple(o for r in reports for o in r.context_off))
 
 
 def test_the_libraries_as_one_library_regression_gate(tmp_path):
