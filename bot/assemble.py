@@ -135,7 +135,7 @@ class Assembler:
         """The unit a hit belongs to: ("p", pid) for a passage and what hangs from it — itself when it has
         items, else its parent, else itself — or ("s", section) for the short, lead-in-less items a heading
         holds ("Other Connective Tissue Diseases": two diseases, one per line)."""
-        if self.s.children(pid):
+        if self.s.has_children(pid):
             return ("p", pid)
         parent = int(self.s.parent_of[pid])
         if parent >= 0:
@@ -161,7 +161,8 @@ class Assembler:
         out = []
         for c in self.s.children(root):
             out.append((c, depth))
-            out.extend(self._subtree(c, depth + 1))
+            if self.s.has_children(c):  # most items are leaves: no list made for them
+                out.extend(self._subtree(c, depth + 1))
         return out
 
     def _members(self, unit, anchor: int) -> list[tuple[int, int]]:
@@ -173,7 +174,8 @@ class Assembler:
         out = []
         for i in self._heading_items(anchor):
             out.append((i, 0))
-            out.extend(self._subtree(i, 1))
+            if self.s.has_children(i):
+                out.extend(self._subtree(i, 1))
         return out
 
     def blocks(self, hits: list[tuple[int, float]], top: int, by_evidence: bool = False,

@@ -44,6 +44,10 @@ class Structure:
         order, start = self._by_parent
         return order[start[pid]: start[pid + 1]].tolist()
 
+    def has_children(self, pid: int) -> bool:
+        _, start = self._by_parent
+        return bool(start[pid + 1] > start[pid])
+
     def top_level(self, section: int) -> list[int]:
         """The passages of ``section`` that hang from no other passage, in article order."""
         order, start = self._by_section
