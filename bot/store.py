@@ -67,6 +67,7 @@ from .bm25 import BLOCK_SHIFT, COUNT_DTYPES, BM25Index, BM25Params
 from .errors import CitebotError, IndexBusyError, IndexFormatError
 from .lazymap import LazyMap
 from .model import Passage
+from .sortedtsv import mapped
 from .structure import ARRAYS as OUTLINE_ARRAYS, Structure, of_passages
 
 log = logs.get(__name__)
@@ -200,9 +201,8 @@ def _read_references(folder: Path) -> tuple[References, dict]:
     index = _read_json(folder / REFERENCE_INDEX)
     sources, ends, missing = index["sources"], index["ends"], index.get("missing", {})
     path = folder / REFERENCES
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    data = mapped(path)
+    size = len(data)
     if not (isinstance(sources, list) and isinstance(ends, list) and isinstance(missing, dict)
             and len(sources) == len(ends) and all(isinstance(e, int) for e in ends)
             and all(a < b for a, b in zip([0, *ends], ends)) and (ends[-1] if ends else 0) == size):
@@ -494,9 +494,7 @@ class PassageStore:
     a slice, no seek and no system call (an answer reads 25 passages: its blocks' lists whole)."""
 
     def __init__(self, path: Path, offsets: np.ndarray):
-        with open(path, "rb") as f:  # the map survives the version being pruned, as an open file would
-            size = os.fstat(f.fileno()).st_size
-            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._data = mapped(path)  # the map survives the version being pruned, as an open file would
         self._offsets = offsets
 
     def __len__(self) -> int:
