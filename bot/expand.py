@@ -196,11 +196,10 @@ class Expander:
             out.update(a[0] for a in alts.get(s, ()) if len(a) == 1)
         return frozenset(out)
 
-    def _clipped(self, word: str, context: frozenset[str] = frozenset()) -> list[str]:
+    def _clipped(self, word: str) -> list[str]:
         """Index terms a clipped word may stand for ("outpt" → outpatient, "tab" → tablet): terms sharing its
-        first two letters that hold its letters in order and are longer by ``CLIP_EXTRA`` or more; when more than
-        ``MAX_CLIPPED`` do, those the question's ``context`` points to (``_in_context``), else none (the word is
-        too short to say which)."""
+        first two letters that hold its letters in order and are longer by ``CLIP_EXTRA`` or more. More than
+        ``MAX_CLIPPED`` of them: the word is too short to say which by its letters (``expand`` asks ``_in_context``)."""
         if len(word) < 3 or not word.isalpha():
             return []
         def holds(term: str) -> bool:
@@ -209,7 +208,7 @@ class Expander:
 
         found = [t for t in self._starting(word[:2]) if t.isalpha() and len(t) >= max(5, len(word) + CLIP_EXTRA)
                  and holds(t)]
-        return found if len(found) <= MAX_CLIPPED else self._in_context(found, context)
+        return found
 
     def _in_context(self, terms: list[str], context: frozenset[str]) -> list[str]:
         """Of the ``terms`` an ambiguous word may stand for, those sharing an article with the most of the
@@ -337,8 +336,10 @@ class Expander:
         if self.use_prefix:
             for w, st in words:
                 if st not in self.vocab and st not in alts and not _capitalised(w):
-                    context = self._context(st, stems, alts) if self.holding is not None else frozenset()
-                    near = self._clipped(w.lower(), context) or (self._misspelt(st) if self._zipf_of(st) is None else [])
+                    near = self._clipped(w.lower())
+                    if len(near) > MAX_CLIPPED:  # ambiguous by its letters: read by the question's other words
+                        near = self._in_context(near, self._context(st, stems, alts))
+                    near = near or (self._misspelt(st) if self._zipf_of(st) is None else [])
                     if near:
                         alts.setdefault(st, set()).update((t,) for t in near)
         for st in set(stems):  # "12kg", "48h": the value and its unit, as the articles write them ("12 kg")
