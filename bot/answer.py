@@ -206,10 +206,16 @@ class Answerer:
 
     def _weighted_query(self, turn, context: list) -> dict[str, float]:
         """BM25 query: the turn's stems and alternatives, earlier turns at a lower weight."""
+        return self._queries(turn, context)[0]
+
+    def _queries(self, turn, context: list) -> tuple[dict[str, float], set[str]]:
+        """``_weighted_query`` and the terms the turn itself brings to it (its own, their alternatives, the kind
+        asked for's words), which a follow-up weighs within its topic (``rank.Levels.within``)."""
         kw = {"vocab": self.index.bm25.vocab, "known_weight": self.settings.alt_weight_known,
               "unseen_weight": self.settings.alt_weight_unseen, "generic": self._generic}
         a = self.settings.alt_weight
         q = turn.weights(a, **kw)
+        own = set(q)
         for age, ctx in enumerate(reversed(context[-self.settings.context_turns :]), 1):
             w = self.settings.context_weight / age
             for t, v in ctx.weights(a, w, **kw).items():
@@ -222,7 +228,8 @@ class Answerer:
                 for t in want.evidence:
                     if t != intent.DIGIT and t in self.index.bm25.vocab:
                         q[t] = max(q.get(t, 0.0), self.settings.kind_weight)
-        return q
+                        own.add(t)
+        return q, own
 
     # -- answering ------------------------------------------------------------------------
 
@@ -423,7 +430,7 @@ class Answerer:
         turn, ctx = self._read(text, context)
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for", "no_words")
-        query = self._weighted_query(turn, ctx)
+        query, own_terms = self._queries(turn, ctx)
         topic = self.context_topic(ctx) if ctx and self.levels is not None else None
         own = self._own_articles(turn) if ctx else None
         follows = self.continues(turn, topic, own) if ctx else False
@@ -432,7 +439,7 @@ class Answerer:
             self._carry(query, turn, ctx[-1], own)
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
-            query = self.levels.within(query, self._weighted_query(turn, []), topic)
+            query = self.levels.within(query, own_terms, topic)
         # the question's concepts and weights, and each passage's coverage, once for ranking and deciding
         judgement = self.decider.judge(judged)
         depth = max(offset + max(top, assemble.CANDIDATES, assemble.SUPPORT_DEPTH),

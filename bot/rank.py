@@ -159,7 +159,7 @@ class Levels:
         """Whether ``term`` is in the index but in none of ``articles``."""
         return bool(self.holding(term)) and not self.held_in(term, articles)
 
-    def within(self, query: dict[str, float], own: dict[str, float], topic: Topic) -> dict[str, float]:
+    def within(self, query: dict[str, float], own, topic: Topic) -> dict[str, float]:
         """``query`` of a follow-up within ``topic`` with its ``own`` terms weighed by their rarity in the topic's
         articles where that is the greater: the idf of a term held by n of the topic articles' N passages,
         ln((N + 1) / n), in place of its idf over the library. "she's 20 wks pregnant" after "outpt abx for pyelo?"
