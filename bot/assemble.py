@@ -124,6 +124,7 @@ class Assembler:
         self._read = get
         self._passages: dict[int, Passage] = {}  # one assembly decodes each passage once
         self._rows: dict[int, list[int]] = {}  # section -> its heading items (or [])
+        self._units: dict = {}  # unit -> what it shows below its lead-in (``_members``): asked when choosing and showing
 
     def get(self, pid: int) -> Passage:
         p = self._passages.get(pid)
@@ -150,31 +151,37 @@ class Assembler:
         sec = int(s.section_of[pid])
         if sec in self._rows:
             return self._rows[sec]
-        row = s.top_level(sec)
-        bullets = all(int(s.is_item[i]) for i in row)  # a bulleted list, however long its items
-        if not 2 <= len(row) <= MAX_ITEMS or not bullets and any(int(s.text_len[i]) > SHORT for i in row):
-            row = []
+        count, bullets, longest = s.top_level_shape(sec)  # bullets: a bulleted list, however long its items
+        row = s.top_level(sec) if 2 <= count <= MAX_ITEMS and (bullets or longest <= SHORT) else []
         self._rows[sec] = row
         return row
 
     def _subtree(self, root: int, depth: int = 0) -> list[tuple[int, int]]:
         out = []
-        for c in self.s.children(root):
+        kids, parents = self.s.children_flagged(root)
+        for c, parent in zip(kids, parents):
             out.append((c, depth))
-            if self.s.has_children(c):  # most items are leaves: no list made for them
+            if parent:  # most items are leaves: no list made for them
                 out.extend(self._subtree(c, depth + 1))
         return out
 
     def _members(self, unit, anchor: int) -> list[tuple[int, int]]:
         """(passage, depth) of what a unit shows below its lead-in (a heading's items: all of them, found
         from ``anchor``, one of them)."""
+        got = self._units.get(unit)
+        if got is None:
+            got = self._units[unit] = self._members_of(unit, anchor)
+        return got
+
+    def _members_of(self, unit, anchor: int) -> list[tuple[int, int]]:
         kind, key = unit
         if kind == "p":
             return self._subtree(key)
         out = []
-        for i in self._heading_items(anchor):
+        row = self._heading_items(anchor)
+        for i, parent in zip(row, self.s.parents(row)):
             out.append((i, 0))
-            if self.s.has_children(i):
+            if parent:
                 out.extend(self._subtree(i, 1))
         return out
 

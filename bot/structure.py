@@ -44,6 +44,18 @@ class Structure:
         order, start = self._by_parent
         return order[start[pid]: start[pid + 1]].tolist()
 
+    def children_flagged(self, pid: int) -> tuple[list[int], list[bool]]:
+        """``children(pid)`` and, for each, whether it has children of its own (one array read for them all)."""
+        order, start = self._by_parent
+        kids = order[start[pid]: start[pid + 1]]
+        return kids.tolist(), (start[kids + 1] > start[kids]).tolist()
+
+    def parents(self, pids: list[int]) -> list[bool]:
+        """For each of ``pids``, whether it has children (one array read for them all)."""
+        _, start = self._by_parent
+        at = np.asarray(pids, dtype=np.int64)
+        return (start[at + 1] > start[at]).tolist()
+
     def has_children(self, pid: int) -> bool:
         _, start = self._by_parent
         return bool(start[pid + 1] > start[pid])
@@ -52,6 +64,25 @@ class Structure:
         """The passages of ``section`` that hang from no other passage, in article order."""
         order, start = self._by_section
         return order[start[section]: start[section + 1]].tolist()
+
+    def top_level_shape(self, section: int) -> tuple[int, bool, int]:
+        """(how many passages of ``section`` hang from no other, whether all of them are list items, the longest
+        one's length in characters), read from arrays worked out once for every section (assembling asks it of
+        each section a hit is in, ``assemble.Assembler._heading_items``)."""
+        count, all_items, longest = self._shapes
+        return int(count[section]), bool(all_items[section]), int(longest[section])
+
+    @cached_property
+    def _shapes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        order, start = self._by_section
+        count = np.diff(start)
+        all_items = np.ones(len(count), dtype=bool)  # an empty section: no passage that is not an item
+        longest = np.zeros(len(count), dtype=np.int64)
+        full = np.flatnonzero(count)
+        if len(full):  # each non-empty section's run of ``order`` ends where the next non-empty one starts
+            all_items[full] = np.minimum.reduceat(self.is_item[order], start[full]).astype(bool)
+            longest[full] = np.maximum.reduceat(self.text_len[order], start[full])
+        return count, all_items, longest
 
     @cached_property
     def _by_parent(self) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.parse import parse_article
@@ -143,3 +143,44 @@ def answerer(tmp_path_factory):
     shutil.copy(SEED, root / "corpus" / SEED.name)
     loaded, _ = open_fresh(root / "corpus", root / "index")
     return Answerer(loaded)
+
+
+@st.composite
+def outlines(draw):
+    """An article outline as ``structure.Structure`` stores it: each passage's section, and a parent before it or
+    none. A list's items are in a section of their own (their path ends with their lead-in's label), so a section,
+    the last one too, may hold no passage that hangs from nothing."""
+    n = draw(st.integers(1, 40))
+    sections, parents = [], []
+    for pid in range(n):
+        sec = draw(st.integers(sections[-1] if sections else 0, (sections[-1] if sections else 0) + 2))
+        parents.append(draw(st.integers(-1, pid - 1)))
+        sections.append(sec)
+    lengths = draw(st.lists(st.integers(1, 400), min_size=n, max_size=n))
+    items = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    return sections, parents, lengths, items
+
+
+@FAST
+@given(outlines())
+# a section whose top-level passages differ, before a last section all of whose passages hang from others
+@example(([0, 0, 1], [-1, -1, 0], [1, 5, 1], [1, 0, 1]))
+def test_the_outline_s_summaries_say_what_its_passages_do(outline):
+    """What assembling reads of the outline in one array read (a section's top-level shape, a passage's children
+    and which of them have their own) is what the passages one by one say."""
+    import numpy as np
+
+    from bot.structure import Structure
+
+    sections, parents, lengths, items = outline
+    s = Structure(*(np.array(a, dtype=np.int32) for a in ([0] * len(sections), sections, parents, lengths)),
+                  is_item=np.array(items, dtype=np.int8))
+    for sec in range(max(sections) + 1):
+        top = [p for p in range(len(sections)) if sections[p] == sec and parents[p] < 0]
+        assert s.top_level(sec) == top
+        assert s.top_level_shape(sec) == (len(top), all(items[p] for p in top), max((lengths[p] for p in top), default=0))
+    for pid in range(len(sections)):
+        kids = [c for c in range(len(sections)) if parents[c] == pid]
+        assert s.children_flagged(pid) == (kids, [any(parents[g] == c for g in range(len(sections))) for c in kids])
+    everyone = list(range(len(sections)))
+    assert s.parents(everyone) == [s.has_children(p) for p in everyone] == [p in parents for p in everyone]
