@@ -95,6 +95,7 @@ DEPRESSION = """\
 - Sertraline 50 mg daily, up to 200 mg daily [1]
 - Escitalopram 10 mg daily, up to 20 mg daily [1]
 - Citalopram 20 mg daily, up to 40 mg daily [1]
+- Fluoxetine 10 to 20 mg daily is a first-line antidepressant for moderate depression [1]
 - Score moderate depression with a rating scale: 10 to 14 is moderate [1]
 - Judge the response to a first-line antidepressant after 4 to 6 weeks [1]
 
@@ -185,6 +186,27 @@ def test_a_follow_up_weighs_its_own_words_by_their_rarity_in_the_topic_s_article
             answer = conv.ask("she's pregnant")
             shown = [(h.passage.text, round(h.score, 2)) for h in answer.hits]
             assert answer.answered and shown[0][0].startswith("Admit patients") == leads, (within, shown)
+
+
+def test_pregnant_and_pregnancy_are_one_word(tmp_path, monkeypatch):
+    """ "she's 20 wks pregnant" after outpatient antibiotics for pyelonephritis: the topic's article says "pregnancy",
+    the library's pregnancy article says "pregnant" too. As one stem (``tokenize.DERIVED``: an adjective and the
+    noun Snowball leaves apart) the follow-up's word is the pregnancy line's at its full weight, and that line
+    leads; stemmed apart, "pregnancy" is only the lexicon's alternative of a word the index holds, and a line
+    sharing the first turn's words comes first."""
+    from bot import english, tokenize
+
+    assert tokenize.Tokenizer()("pregnant pregnancy") == ["pregnanc", "pregnanc"]
+    for derived, leads in ((tokenize.DERIVED, True), ((), False)):
+        monkeypatch.setattr(tokenize, "DERIVED", derived)
+        monkeypatch.setattr(english, "_cache", {})  # English frequencies by stem: worked out for these stems
+        (tmp_path / str(leads)).mkdir()
+        with built_index(tmp_path / str(leads), {"uti.md": UTI, "pregnancy.md": PREGNANCY}) as loaded:
+            conv = Conversation(Answerer(loaded), top=3)
+            assert conv.ask("outpatient antibiotics for pyelonephritis?").answered
+            answer = conv.ask("she's 20 wks pregnant")
+            shown = [(h.passage.text, round(h.score, 2)) for h in answer.hits]
+            assert answer.answered and shown[0][0].startswith("Admit patients") == leads, (derived, shown)
 
 
 def test_a_follow_up_s_numbers_are_the_patient_s_and_decline_nothing(tmp_path):

@@ -59,6 +59,26 @@ def test_an_unknown_word_loads_the_stemmer_and_stems_as_nltk_does():
     assert tok.stemmer_loaded
 
 
+def test_an_adjective_and_its_noun_are_one_stem_by_the_table_and_by_nltk():
+    """``tokenize.DERIVED``: the adjective's stem takes the noun's ending, whether the stem comes from the shipped
+    English table ("pregnant") or from nltk (words the table lacks: "cirrhotic", "psoriatic"); a stem hardly longer
+    than the ending keeps it ("clot", "plant"), and a derived stem is derived no further."""
+    from bot.tokenize import derived
+
+    listed, unlisted = Tokenizer(), Tokenizer()
+    unlisted._sources = []  # no shipped table: every stem from nltk
+    pairs = [("pregnant", "pregnancy"), ("infant", "infancy"), ("prophylactic", "prophylaxis"),
+             ("anaphylactic", "anaphylaxis"), ("cirrhotic", "cirrhosis"), ("thrombotic", "thrombosis"),
+             ("psoriatic", "psoriasis")]
+    for tok in (listed, unlisted):
+        for adjective, noun in pairs:
+            assert tok(adjective) == tok(noun), (adjective, tok(adjective), tok(noun))
+        assert tok("clot plant patient") == ["clot", "plant", "patient"]
+    assert unlisted.stemmer_loaded
+    for stem in ("pregnanc", "cirrhosi", "prophylaxi", "psoriasi"):
+        assert derived(stem) == stem
+
+
 def test_the_lexicon_stored_in_the_index_is_the_one_built_and_a_stale_one_is_rebuilt(tmp_path):
     from bot import lexicon as lexmod
 
