@@ -57,6 +57,22 @@ def test_shipped_lexicon_is_well_formed_and_broad():
     assert lex.caps[tuple(tok("MI"))] == "MI"
 
 
+def test_a_shipped_variant_names_its_line_s_concept_not_a_broader_or_other_one():
+    """The shipped lines after a clinician's review (thirteenth session): a variant that usually means something else
+    ("pressure" is blood pressure, not trauma) or another concept (a subclass, "SABA", is no synonym of its class: it
+    names its own members, salbutamol and not salmeterol) is not searched as the line's concept."""
+    lex = build(Tokenizer())
+    tok = Tokenizer()
+
+    def linked(a: str, b: str) -> bool:
+        return tuple(tok(b)) in lex.links.get(tuple(tok(a)), set())
+
+    assert not linked("pressure", "trauma") and linked("injury", "trauma")
+    assert linked("SABA", "salbutamol") and not linked("SABA", "salmeterol") and linked("LABA", "salmeterol")
+    assert not linked("inhaler", "bronchodilator") and linked("reliever inhaler", "bronchodilator")
+    assert not linked("dihydropyridine", "calcium channel blocker") and linked("GTN", "nitroglycerin")
+
+
 def test_class_lines_link_members_to_the_class_only():
     tok = Tokenizer()
     lex = build(tok, "> anticoagulant\twarfarin\theparin\n")
