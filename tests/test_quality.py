@@ -156,6 +156,32 @@ def test_an_ambiguous_clipped_word_stands_for_the_term_the_question_s_other_word
         assert answer.answered and answer.hits[0].passage.text.startswith("Dexamethasone 0.15 mg/kg")
 
 
+K_ARTICLES = {
+    "hyperkalemia.md": "# Hyperkalemia\n\n## Emergency treatment\n\n- Give calcium gluconate 10% 30 mL intravenously when the "
+                       "ECG shows peaked T waves [1]\n- Insulin 10 units with glucose shifts potassium into cells within 15 "
+                       "minutes [1]\n- Recheck serum potassium 1 to 2 hours after treatment [1]\n\n## References\n\n"
+                       "1. Renal Association. Hyperkalaemia. 2020.\n",
+    "warfarin.md": "# Warfarin reversal\n\n## Bleeding\n\n- Give vitamin K 5 to 10 mg intravenously for major bleeding on "
+                   "warfarin [1]\n- Oral vitamin K 1 to 2.5 mg when the INR is above 10 without bleeding [1]\n- Prothrombin "
+                   "complex concentrate works within 15 minutes [1]\n\n## References\n\n1. ACCP. Antithrombotic therapy. 2012.\n",
+    "heart.md": "# Heart failure\n\n## Spironolactone\n\n- Spironolactone 25 mg daily in HFrEF, checking potassium and "
+                "creatinine at 1 week [1]\n- Stop it if potassium rises above 6 mmol/L [1]\n\n## References\n\n1. ESC. Heart "
+                "failure. 2021.\n",
+}
+
+
+def test_a_one_letter_abbreviation_is_searched_as_what_it_stands_for(tmp_path):
+    """ "K is 6.1": the index's "k" is also the K of vitamin K; the lexicon's potassium (K in capitals) is what the
+    question names, and it is searched as a word the index lacked would be (``Expanded.weights``): the potassium lines
+    come before the vitamin K ones. Weighed as an alternative of a word the index holds, a vitamin K line was second."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, K_ARTICLES) as loaded:
+        answer = Answerer(loaded).ask("K is 6.1, what now?")
+        shown = [h.passage.text for h in answer.hits[:2]]
+        assert answer.answered and all("potassium" in t and "vitamin K" not in t for t in shown), shown
+
+
 def test_shorthand_for_a_stop_word_is_filler(answerer):
     """shorthand.tsv's "with  w/" and "without  w/o": "AF w RVR" searches for AF and RVR, not for a "w";
     an abbreviation that is a stop word but has letters of its own ("US" for ultrasound) is no filler."""
