@@ -37,9 +37,9 @@ _WORDS = None
 # keep theirs). The pairs are English derivations, and the Greek endings medicine names states with, whose
 # adjectives Snowball does not reduce to their nouns: -ant / -ancy (pregnant, pregnancy; infant, infancy), -otic /
 # -osis (cirrhotic, cirrhosis; thrombotic, necrotic, psychotic), -actic / -axis (prophylactic, prophylaxis;
-# anaphylactic), -iatic / -iasis (psoriatic, psoriasis). "she's pregnant"
-# then matches "in pregnancy" at a word's full weight, not at an alternative's: in a library whose obstetrics
-# article uses "pregnant", the lexicon's alternative had counted 0.3. Measured over the twelve tuning libraries
+# anaphylactic), -iatic / -iasis (psoriatic, psoriasis). "she's pregnant" then matches "in pregnancy" at a word's
+# full weight, not at an alternative's: in a library whose obstetrics article uses "pregnant", the lexicon's
+# alternative had counted 0.3. Measured over the twelve tuning libraries
 # (``python -m tests.test_library_gate``, each alone / all as one library; Hit@1, Hit@3, conversations): 0.469 /
 # 0.648 / 0.695 → 0.464 / 0.651 / 0.707 alone, 0.396 / 0.565 / 0.524 → 0.404 / 0.576 / 0.573 as one; the shared
 # library set and the dev sets unchanged; SciFact train nDCG@10 0.6952 → 0.6967. -ent / -ency (frequent,
