@@ -45,13 +45,13 @@ class Structure:
         return order[start[pid]: start[pid + 1]].tolist()
 
     def children_flagged(self, pid: int) -> tuple[list[int], list[bool]]:
-        """``children(pid)`` and, for each, whether it has children of its own (one array read for them all)."""
+        """``children(pid)`` and, for each, whether it has children of its own (``parents``)."""
         order, start = self._by_parent
         kids = order[start[pid]: start[pid + 1]]
-        return kids.tolist(), (start[kids + 1] > start[kids]).tolist()
+        return kids.tolist(), self.parents(kids)
 
-    def parents(self, pids: list[int]) -> list[bool]:
-        """For each of ``pids``, whether it has children (one array read for them all)."""
+    def parents(self, pids) -> list[bool]:
+        """For each of ``pids`` (a list or an array), whether it has children (one array read for them all)."""
         _, start = self._by_parent
         at = np.asarray(pids, dtype=np.int64)
         return (start[at + 1] > start[at]).tolist()
