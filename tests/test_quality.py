@@ -182,6 +182,35 @@ def test_a_one_letter_abbreviation_is_searched_as_what_it_stands_for(tmp_path):
         assert answer.answered and all("potassium" in t and "vitamin K" not in t for t in shown), shown
 
 
+COPD_ARTICLES = {
+    "copd.md": "# COPD\n\nChronic obstructive pulmonary disease (COPD) is a lasting airflow limitation [1].\n\n"
+               "## Treating an exacerbation\n\n- Prednisone 40 mg once daily for 5 days in a COPD exacerbation [1]\n"
+               "- Antibiotics when COPD sputum becomes purulent [1]\n- Smoking cessation at every COPD visit [1]\n\n"
+               "## References\n\n1. GOLD. Global strategy for COPD. 2024.\n",
+    "asthma.md": "# Acute asthma exacerbation in children\n\n## Systemic steroids\n\n- Prednisolone 1 to 2 mg/kg once "
+                 "daily for 3 days in an acute exacerbation [1]\n- Dexamethasone 0.6 mg/kg once for an acute "
+                 "exacerbation [1]\n\n## Chronic cough\n\n- A chronic cough that is obstructive on spirometry, with "
+                 "pulmonary crackles, needs a chest x-ray to look for another disease [1]\n\n## References\n\n"
+                 "1. BTS. Asthma guideline. 2019.\n",
+}
+
+
+def test_a_general_abbreviation_is_searched_as_the_articles_write_its_meaning(tmp_path):
+    """AECOPD means "acute exacerbations of chronic obstructive pulmonary disease" (the shipped table); the COPD
+    article defines COPD and then writes "COPD exacerbation", never the words spelt out, which the asthma article
+    shares ("acute exacerbation", and the rest in other lines). The meaning is also searched as the articles write it,
+    "acute exacerbations of COPD" (``lexicon._as_written``): the COPD line comes first. Spelt out only, the asthma
+    article's prednisolone line came first."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, COPD_ARTICLES) as loaded:
+        answer = Answerer(loaded).ask("pred dose for AECOPD?")
+        assert answer.answered and "COPD exacerbation" in answer.hits[0].passage.text, answer.hits[0].passage.text
+    lex = build(Tokenizer(), "", [["COPD", "chronic obstructive pulmonary disease"],
+                                  ["AECOPD", "acute exacerbations of chronic obstructive pulmonary disease", "general"]])
+    assert ("acut", "exacerb", "copd") in lex.links[("aecopd",)]
+
+
 def test_shorthand_for_a_stop_word_is_filler(answerer):
     """shorthand.tsv's "with  w/" and "without  w/o": "AF w RVR" searches for AF and RVR, not for a "w";
     an abbreviation that is a stop word but has letters of its own ("US" for ultrasound) is no filler."""
