@@ -322,3 +322,22 @@ def test_the_passage_about_the_point_asked_goes_before_the_article_s_lead(answer
     first = answerer.ask("Which form of systemic sclerosis is calcinosis most common in?").hits[0].passage.text
     assert "limited cutaneous systemic sclerosis" in first and first != lead
     assert lead in [h.passage.text for h in answerer.ask("What conditions are associated with calcinosis?").hits]
+
+
+def test_a_drug_class_counts_once_at_the_article_level(tmp_path):
+    """"abx" brings the antibiotics the lexicon knows, and an article of regimens names many of them: summed at the
+    article level, the urinary tract infection article's many antibiotic names outweighed the cellulitis article's
+    "cellulitis" for "how many days of abx for uncomplicated cellulitis" and one of its lines ranked first. A concept's
+    further variants count ``Weights.synonym`` less there, as in a passage's score (``rank.Levels.article_scores``).
+    Two articles of the tuning libraries, as written."""
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    articles = {p.name: p.read_text(encoding="utf-8") for p in (
+        data / "blind_library_5" / "corpus" / "urinary-tract-infection-antibiotics.txt",
+        data / "blind_library_8" / "corpus" / "cellulitis-skin-abscess.txt")}
+    with built_index(tmp_path, articles) as loaded:
+        answerer = Answerer(loaded)
+        ranked = answerer.rank("how many days of abx for uncomplicated cellulitis", k=3)
+        first = answerer._passage(ranked[0][0])
+        assert first.source == "cellulitis-skin-abscess.txt", first
