@@ -16,7 +16,8 @@ Alternatives come from three general sources, each only when the index holds the
 * short forms nothing else explains, spelt out from the articles the question points to (``spelt_out``:
   "RAI" → radioactive iodine, "UBT" → urea breath test); ``answer.py`` picks the articles;
 * a number written with its unit ("12kg", "48h", "15mg"), which the index lacks: the number and the unit, as the
-  articles write them apart ("12 kg"), those of the two the index holds.
+  articles write them apart ("12 kg"), those of the two the index holds; and the number alone, as the articles may
+  spell the unit out ("a 48-hour infusion").
 
 The question's own stems weigh 1; an alternative of ``n`` stems adds ``weight / n`` to each of its
 stems. Every score stays a BM25 score of the index: expansion only adds weighted query terms.
@@ -356,6 +357,11 @@ class Expander:
                 parts = tuple(p for p in m.groups() if p in self.vocab)
                 if parts:
                     alts.setdefault(st, set()).add(parts)
+                if len(parts) == 2:  # and the number alone, whether or not some article writes the unit so:
+                    # "48h" is also "a 48-hour infusion" in a library where another article writes "every 8 h". Over
+                    # the twelve tuning libraries alone Hit@3 0.651 → 0.654, conversations 0.707 → 0.720; as one
+                    # library Hit@1 0.417 → 0.419, Hit@3 0.591 → 0.594; nothing else moved
+                    alts[st].add(parts[:1])
         if self.use_prefix:
             for s in set(stems):
                 fam = self._prefix_family(s)

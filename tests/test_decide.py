@@ -209,10 +209,10 @@ def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
 
 def test_a_number_written_with_its_unit_searches_both_as_the_articles_write_them(withdrawal):
     """"2mg" is one word the index lacks; the article writes "2 mg": the question searches for the number and the
-    unit, so the line with the dose comes before the shorter line that only names the drug. An ordinal ("2nd") is
-    no number with a unit."""
+    unit (and the number alone, as an article may spell the unit out), so the line with the dose comes before the
+    shorter line that only names the drug. An ordinal ("2nd") is no number with a unit."""
     a = withdrawal
-    assert a.expand("lorazepam 2mg").alternates["2mg"] == (("2", "mg"),)
+    assert a.expand("lorazepam 2mg").alternates["2mg"] == (("2",), ("2", "mg"))
     assert "2nd" not in a.expand("2nd line after lorazepam").alternates
     ans = a.ask("lorazepam 2mg")
     assert ans.answered and ans.hits[0].passage.text.startswith("Lorazepam 2 mg intravenously")

@@ -416,3 +416,23 @@ def test_a_word_the_index_lacks_weighs_as_its_most_common_alternative(answerer):
     idfs = [sum(answerer.index.bm25.idf[answerer.index.bm25.term_id(s)] for s in a) / len(a) for a in alts]
     assert len(set(idfs)) > 1
     assert answerer._unit_weight(("med",), tuple(alts))[0] == pytest.approx(min(idfs))
+
+
+ARDS_ARTICLES = {
+    "ards.md": "# Acute respiratory distress syndrome\n\n## Ventilation\n\n- Tidal volume 6 mL/kg of predicted body weight "
+               "[1]\n- Plateau pressure at or below 30 cm H2O [1]\n- Higher rather than lower PEEP for moderate or severe "
+               "ARDS [1]\n\n## Adjuncts\n\n- Prone positioning for at least 16 h a day in severe ARDS [2]\n- Neuromuscular "
+               "blockade: a 48-hour cisatracurium infusion did not reduce mortality in the ROSE trial [2]\n- Inhaled "
+               "nitric oxide improves oxygenation but not survival [2]\n\n## References\n\n1. ATS. Mechanical "
+               "ventilation in ARDS. 2017.\n2. Moss M. Early neuromuscular blockade in ARDS. NEJM 2019.\n",
+}
+
+
+def test_a_number_written_with_its_unit_matches_the_number_when_the_unit_is_spelt_out(tmp_path):
+    """"48h" is searched as "48" and "h" where the index holds both ("16 h a day"), and as "48" alone: the article
+    writes "a 48-hour infusion". With the pair only, the prone positioning line ("16 h", "severe ARDS") came first."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, ARDS_ARTICLES) as loaded:
+        answer = Answerer(loaded).ask("48h drip in severe ARDS?")
+        assert answer.answered and "48-hour" in answer.hits[0].passage.text, answer.hits[0].passage.text
