@@ -306,7 +306,9 @@ def _articles_short_forms(tokenizer, abbreviations) -> dict[tuple[str, ...], str
 def _as_written(long: tuple[str, ...], written: dict[tuple[str, ...], str]) -> list[tuple[str, ...]]:
     """``long`` with a long form inside it that the articles abbreviate written as they write it: AECOPD, "acute
     exacerbations of chronic obstructive pulmonary disease", is also "acute exacerbations of COPD" in a library whose
-    COPD article defines COPD and then says COPD."""
+    COPD article defines COPD and then says COPD. Spelt out only, the words an asthma article's title shares ("Acute
+    Asthma Exacerbation") chose the article. Over the twelve tuning libraries as one library Hit@1 0.409 → 0.411
+    ("pred dose + duration for AECOPD"); nothing else moved on the tuning sets."""
     out = []
     for inner, short in written.items():
         n = len(inner)

@@ -117,16 +117,18 @@ class Levels:
         if self.n_articles == 0:
             return out
         norm = self.w.k1 * (1 - self.w.b + self.w.b * self.art_len / float(self.art_len.mean()))
+        apart = bool(groups) and bool(self.w.synonym)  # each term's scores kept, to take the repeats back
         by_term: dict[int, np.ndarray] = {}
         for tid, weight in self.bm25._weighted(query):
             arts, counts = self._per_article(tid)
             idf = math.log((self.n_articles + 1) / len(arts))
             c = counts.astype(np.float64)
-            add = np.zeros(self.n_articles)
-            add[arts] = weight * idf * c * (self.w.k1 + 1) / (c + norm[arts])
-            out += add
-            by_term[tid] = add
-        if groups and self.w.synonym:
+            score = weight * idf * c * (self.w.k1 + 1) / (c + norm[arts])
+            out[arts] += score
+            if apart:
+                by_term[tid] = np.zeros(self.n_articles)
+                by_term[tid][arts] = score
+        if apart:
             none = np.zeros(self.n_articles)
 
             def contrib(stem: str) -> np.ndarray:
