@@ -29,6 +29,7 @@ from .tokenize import Tokenizer
 
 # Stems of words that are medical by their form: diseases (-itis, -osis, -emia, -oma, -pathy), procedures
 # (-ectomy, -scopy, -plasty) and drug stems (-mab, -nib, -pril, -olol, -statin, -cillin, -mycin, …).
+CLASS_SCAN = 20_000  # passages holding a class's noun read, at most, to tell whether one names the class (``_class_known``)
 MEDICAL_SUFFIX = re.compile(
     r"(iti|itis|osi|osis|emia|aemia|oma|pathi|ectomi|otomi|ostomi|plasti|scopi|graphi|mab|nib|pril|sartan|olol|"
     r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
@@ -60,6 +61,7 @@ class Unit(NamedTuple):
     alt_ids: tuple  # the same for each alternative
     credits: tuple[float, ...]  # share of ``weight`` each alternative earns (``Decider._credit``)
     same: tuple[tuple[str, ...], ...]  # the alternatives naming the same thing, not its class (``_same``)
+    classed: tuple[str, int] | None = None  # a class named by number ("type 1": ``values.Classed``): read whole
 
 
 class Decider:
@@ -78,6 +80,7 @@ class Decider:
         self._quantity = intent.quantity(tokenizer)
         self._lexicon_words = lexicon.words
         self._stem_zipf: dict[str, float] | None = None  # loaded on first use (english.py)
+        self._classes_seen: dict[tuple[str, int], bool] = {}  # (noun, number) → whether a passage names it
 
     def judge(self, judged, plan=None) -> "Judgement":
         """One question's judgement of passages (coverage and kind), each passage judged once: the
@@ -149,11 +152,41 @@ class Decider:
         return w, w * spec, spec
 
     def _units(self, turn):
-        """The question's concepts: each matched lexicon phrase once, every other stem on its own."""
+        """The question's concepts: each matched lexicon phrase once, a class named by number ("type 1") as its noun
+        and number together, every other stem on its own."""
         in_phrase = {s for p in turn.phrases for s in p}
         units = [(p, alts) for p, alts in turn.phrases.items()]
-        units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms) if t not in in_phrase]
+        classed = self._classed(turn)
+        in_class = {s for c in classed for s in c}
+        units += [(c, ()) for c in classed]
+        units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms)
+                  if t not in in_phrase and t not in in_class]
         return units
+
+    def _classed(self, turn) -> dict[tuple[str, ...], tuple[str, int]]:
+        """The stems of each class ``turn`` names by number ("type 1" → (type, 1)) → (noun, number)."""
+        out = {}
+        for c in getattr(turn, "classes", ()):
+            stems = tuple(self.tokenizer(c.noun)) + tuple(self.tokenizer(c.written))
+            if stems and not set(stems) & {s for p in turn.phrases for s in p}:
+                out[stems] = (c.noun, c.value)
+        return out
+
+    def _class_known(self, noun: str, value: int) -> bool:
+        """Whether some passage names the class (``values.classes``); True when it cannot be told cheaply (no
+        passage text, or more than ``CLASS_SCAN`` passages holding the noun)."""
+        key = (noun, value)
+        got = self._classes_seen.get(key)
+        if got is None:
+            tid = self.index.bm25.term_id(self.tokenizer(noun)[0]) if self.tokenizer(noun) else None
+            if tid is None:
+                got = False
+            else:
+                docs = self.index.bm25.term_docs(tid)
+                got = self.passage is None or len(docs) > CLASS_SCAN or any(
+                    key in values.classes(self.passage(int(p)).text) for p in docs)
+            self._classes_seen[key] = got
+        return got
 
     def _plan(self, turn) -> list[list["Unit"]]:
         """The question's concept groups with each unit's weights, computed once per question.
@@ -181,13 +214,19 @@ class Decider:
         tid = self.index.bm25.term_id
         own = set(turn.own) if getattr(turn, "own", None) is not None else None
         described = set(getattr(turn, "described", ()))
+        classed = self._classed(turn)
         for group in self._groups(turn):
             units = []
             for stems, alts in group:
                 w, w_missed, spec = self._unit_info(stems, alts)
                 same = tuple(self._same(stems, alts))
                 unknown = self._unknown(stems, same)
-                if len(group) == 1 and unknown and self._unheard(turn, stems, alts, spec):
+                cls = classed.get(stems)
+                if cls is not None:  # "type 1" that no passage names: the question is about another kind of thing
+                    unknown = not self._class_known(*cls)
+                    if len(group) == 1 and unknown and own is None:
+                        w_missed *= self.settings.unknown_penalty
+                elif len(group) == 1 and unknown and self._unheard(turn, stems, alts, spec):
                     w_missed *= self.settings.unknown_penalty
                 if unknown and set(stems) <= described:
                     w_missed = 0.0  # what the patient has or takes, which no article names ("pt on lasix"): context
@@ -195,7 +234,7 @@ class Decider:
                     w_missed = 0.0  # a follow-up's number is the patient's ("she's 34 wks pregnant"), not a concept
                 units.append(Unit(stems, alts, w, w_missed, spec, tuple(map(tid, stems)),
                                   tuple(tuple(map(tid, alt)) for alt in alts),
-                                  tuple(self._credit(stems, alt) for alt in alts), same))
+                                  tuple(self._credit(stems, alt) for alt in alts), same, cls))
             plan.append(units)
         return plan
 
@@ -266,14 +305,16 @@ class Decider:
         for group in plan:
             best = None  # of words joined by "or", the one the passage holds best
             for u in group:
-                if holds(u.ids) or (valued and valued.issuperset(u.stems)):
+                if u.classed is not None and self.passage is not None:
+                    share = 1.0 if u.classed in values.classes(self.passage(pid).text) else 0.0
+                elif holds(u.ids) or (valued and valued.issuperset(u.stems)):
                     share = 1.0
                 else:
                     credits = [c for ids, c in zip(u.alt_ids, u.credits) if holds(ids)]
                     # else a phrase held in part ("corticosteroid" of "corticosteroid injection")
                     share = max(credits) if credits else (
                         sum(t is not None and t in present for t in u.ids) / len(u.ids) * self.settings.alt_credit)
-                if share < self.settings.article_credit and article is not None:
+                if share < self.settings.article_credit and article is not None and u.classed is None:
                     # the passage's article holds it: a passage is read within its article ("treating
                     # calcinosis" in an article on calcinosis in systemic sclerosis answers "… in scleroderma")
                     theme = max([self.theme(u.stems, article)] + [

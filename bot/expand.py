@@ -37,7 +37,7 @@ from .data import lines
 from .intent import written_in
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
-from .values import ORDINAL, question_values
+from .values import ORDINAL, question_classes, question_values
 
 PREFIX = 6
 # a number written with its unit ("12kg", "75g", "48h", "15mg"), which the articles write apart; not an ordinal ("2nd")
@@ -94,6 +94,7 @@ class Expanded:
     wants_list: bool = False  # "which drugs …", "who …": the answer is a list (``_wants_list``)
     values: tuple = ()  # the numbers it gives (``values.Value``), which a passage's stated range may hold
     described: tuple[str, ...] = ()  # stems of what it says the patient has or takes ("pt on lasix": ``_described``)
+    classes: tuple = ()  # the classes it names by number ("type 1 DM": ``values.Classed``), which deciding reads whole
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -374,6 +375,7 @@ class Expander:
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
                         wants_list=_wants_list(raw), values=question_values(text, self.tokenizer),
+                        classes=question_classes(text),
                         described=self._described(text))
 
     def _described(self, text: str) -> tuple[str, ...]:

@@ -544,3 +544,40 @@ def test_a_long_claim_needs_less_of_its_concepts_held(tmp_path):
             answer = answerer.ask(claim)
             assert answer.answered and answer.hits[0].passage.text.startswith("Phenylbutyrate lowers"), claim
             assert not flat.ask(claim).answered, claim
+
+
+CLASS_ARTICLES = {
+    "t2dm.md": "# Type 2 diabetes: first-line therapy\n\n## Starting treatment\n\n- Metformin is the first-line drug for "
+               "most adults with type 2 diabetes [1]\n- Consider starting two drugs when A1C is 1.5% or more above "
+               "target [1]\n- Start insulin when A1C is above 10% [1]\n- Insulin dose adjustment: raise basal insulin "
+               "by 2 units every 3 days until fasting glucose is at target [1]\n\n## Kidney disease\n\n- In stages 3 "
+               "and 4 chronic kidney disease, halve the metformin dose below an eGFR of 45 [1]\n\n## References\n\n"
+               "1. ADA. Standards of care in diabetes. 2025.\n",
+}
+
+
+def test_a_number_naming_a_class_is_read_with_its_noun():
+    """"type 1", "stage 4", "class IV": a number after a noun of classification names a kind of thing; a passage
+    holds it when it writes the noun and that number, or a list holding it (``values.classes``)."""
+    from bot.values import classes, question_classes
+
+    assert [(c.noun, c.value) for c in question_classes("insulin pump settings for type 1 DM")] == [("type", 1)]
+    assert [(c.noun, c.value) for c in question_classes("induction for class IV lupus nephritis?")] == [("class", 4)]
+    assert question_classes("K 6.8 - what type of insulin?") == ()
+    assert classes("In stages 3 and 4 CKD, NYHA class III or IV") == {("stage", 3), ("stage", 4), ("class", 3),
+                                                                     ("class", 4)}
+    assert ("type", 1) not in classes("when A1C is 1.5% or more above target in type 2 diabetes")
+
+
+def test_a_class_no_article_names_is_declined_and_one_it_names_is_answered(tmp_path):
+    """The type 2 article holds "type", "1" (in "1.5%") and "insulin", but not type 1 diabetes: "insulin pump settings
+    for type 1 DM" is declined (read word by word it was answered with the two-drug line); "stage 4" is answered from
+    "stages 3 and 4", and type 2 as asked."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, CLASS_ARTICLES) as loaded:
+        a = Answerer(loaded)
+        assert not a.ask("insulin pump settings for type 1 DM").answered
+        stage = a.ask("metformin dose in CKD stage 4?")
+        assert stage.answered and "stages 3 and 4" in stage.hits[0].passage.text, stage.hits[0].passage.text
+        assert a.ask("first line drug for type 2 DM?").answered
