@@ -603,14 +603,17 @@ def _vocabulary(b: BM25Index, base_pid: np.ndarray, delta: BM25Index | None):
 
 
 def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
-    """The words of the shipped lists a question is read with (lexicon, intents, generic words), those not in the
+    """The words of the shipped lists a question is read with (lexicon, intents, generic words, units), those not in the
     shipped English table (``english``, whose stems the index does not repeat) stemmed, so their stems go in the
     index's table. Not looking up the English ones' stems saves a one-file edit at 1M about 0.1 s."""
     from .data import path as data_path
 
     from . import lexicon as lexmod
 
+    from .values import UNITS
+
     texts = [lexmod.lexicon_text()] + [data_path(n).read_text(encoding="utf-8") for n in ("intents.tsv", "generic.txt")]
+    texts.append(" ".join(UNITS))  # the units deciding counts as generic words (``decide.Decider``)
     words = {w for text in texts for w in tokenizer.words(text)}
     for w in words:
         if w not in english:

@@ -581,3 +581,26 @@ def test_a_class_no_article_names_is_declined_and_one_it_names_is_answered(tmp_p
         stage = a.ask("metformin dose in CKD stage 4?")
         assert stage.answered and "stages 3 and 4" in stage.hits[0].passage.text, stage.hits[0].passage.text
         assert a.ask("first line drug for type 2 DM?").answered
+
+
+INFANT_ARTICLES = {
+    "infant.md": "# Fever in young infants\n\n## Antibiotics\n\n- Infants 28 days old or younger with fever get ampicillin "
+                 "plus cefotaxime or gentamicin [1]\n- Avoid ceftriaxone in infants 28 days old or younger, who may have "
+                 "high bilirubin or get calcium infusions [1]\n- Infants 29 to 60 days old with a normal lumbar puncture "
+                 "get ceftriaxone 50 mg/kg daily [1]\n\n## Testing\n\n- Send a urinalysis, urine culture and blood "
+                 "culture in every febrile infant [1]\n- A lumbar puncture is done in every febrile infant 21 days old or "
+                 "younger [1]\n\n## References\n\n1. AAP. Febrile infants 8 to 60 days old. 2021.\n",
+}
+
+
+def test_a_unit_is_not_what_a_question_is_about(tmp_path):
+    """"2 wk old": the article counts in days and never writes "wk", which was missed as a rare word no article uses
+    (three times its weight) and declined the question. A unit of measure, time or age (``values.UNITS``) counts as a
+    generic word; a one-letter one does not ("vitamin D")."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, INFANT_ARTICLES) as loaded:
+        a = Answerer(loaded)
+        answer = a.ask("2 wk old febrile - can we use ceftriaxone?")
+        assert answer.answered and "ceftriaxone" in answer.hits[0].passage.text, answer.hits[:1]
+        assert "d" not in a.decider._unit_words and "wk" in a.decider._unit_words
