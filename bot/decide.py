@@ -27,9 +27,9 @@ from typing import NamedTuple
 from . import intent, values
 from .tokenize import Tokenizer
 
+CLASS_SCAN = 20_000  # passages holding a class's noun read, at most, to tell whether one names the class (``_class_known``)
 # Stems of words that are medical by their form: diseases (-itis, -osis, -emia, -oma, -pathy), procedures
 # (-ectomy, -scopy, -plasty) and drug stems (-mab, -nib, -pril, -olol, -statin, -cillin, -mycin, …).
-CLASS_SCAN = 20_000  # passages holding a class's noun read, at most, to tell whether one names the class (``_class_known``)
 MEDICAL_SUFFIX = re.compile(
     r"(iti|itis|osi|osis|emia|aemia|oma|pathi|ectomi|otomi|ostomi|plasti|scopi|graphi|mab|nib|pril|sartan|olol|"
     r"statin|formin|profen|fenac|cillin|mycin|micin|cyclin|oxacin|azol|vir|dipin|tidin|prazol|gliptin|afil|parin|"
@@ -185,7 +185,8 @@ class Decider:
         key = (noun, value)
         got = self._classes_seen.get(key)
         if got is None:
-            tid = self.index.bm25.term_id(self.tokenizer(noun)[0]) if self.tokenizer(noun) else None
+            stems = self.tokenizer(noun)
+            tid = self.index.bm25.term_id(stems[0]) if stems else None
             if tid is None:
                 got = False
             else:
