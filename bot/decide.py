@@ -158,12 +158,13 @@ class Decider:
             spec = 0.0
         return w, w * spec, spec
 
-    def _units(self, turn):
+    def _units(self, turn, classed=None):
         """The question's concepts: each matched lexicon phrase once, a class named by number ("type 1") as its noun
-        and number together, every other stem on its own."""
+        and number together (``classed``: ``_classed(turn)``, when the caller has it), every other stem on its own."""
         in_phrase = {s for p in turn.phrases for s in p}
         units = [(p, alts) for p, alts in turn.phrases.items()]
-        classed = self._classed(turn)
+        if classed is None:
+            classed = self._classed(turn)
         in_class = {s for c in classed for s in c}
         units += [(c, ()) for c in classed]
         units += [((t,), turn.alternates.get(t, ())) for t in dict.fromkeys(turn.terms)
@@ -173,9 +174,10 @@ class Decider:
     def _classed(self, turn) -> dict[tuple[str, ...], tuple[str, int]]:
         """The stems of each class ``turn`` names by number ("type 1" → (type, 1)) → (noun, number)."""
         out = {}
+        in_phrase = {s for p in turn.phrases for s in p}
         for c in getattr(turn, "classes", ()):
             stems = tuple(self.tokenizer(c.noun)) + tuple(self.tokenizer(c.written))
-            if stems and not set(stems) & {s for p in turn.phrases for s in p}:
+            if stems and not in_phrase.intersection(stems):
                 out[stems] = (c.noun, c.value)
         return out
 
@@ -223,18 +225,14 @@ class Decider:
         own = set(turn.own) if getattr(turn, "own", None) is not None else None
         described = set(getattr(turn, "described", ()))
         classed = self._classed(turn)
-        for group in self._groups(turn):
+        for group in self._groups(turn, classed):
             units = []
             for stems, alts in group:
                 w, w_missed, spec = self._unit_info(stems, alts)
                 same = tuple(self._same(stems, alts))
-                unknown = self._unknown(stems, same)
-                cls = classed.get(stems)
-                if cls is not None:  # "type 1" that no passage names: the question is about another kind of thing
-                    unknown = not self._class_known(*cls)
-                    if len(group) == 1 and unknown and own is None:
-                        w_missed *= self.settings.unknown_penalty
-                elif len(group) == 1 and unknown and self._unheard(turn, stems, alts, spec):
+                cls = classed.get(stems)  # "type 1" that no passage names: the question is about another kind of thing
+                unknown = not self._class_known(*cls) if cls else self._unknown(stems, same)
+                if len(group) == 1 and unknown and (own is None if cls else self._unheard(turn, stems, alts, spec)):
                     w_missed *= self.settings.unknown_penalty
                 if unknown and set(stems) <= described:
                     w_missed = 0.0  # what the patient has or takes, which no article names ("pt on lasix"): context
@@ -383,9 +381,9 @@ class Decider:
             return self.settings.class_credit
         return self.settings.alt_credit
 
-    def _groups(self, turn):
+    def _groups(self, turn, classed=None):
         """The question's concepts, those joined by "or" ("SLE or MCTD") in one group: either will do."""
-        units = self._units(turn)
+        units = self._units(turn, classed)
         index = {}
         for i, (stems, _) in enumerate(units):
             for s in stems:

@@ -117,7 +117,10 @@ class Levels:
         if self.n_articles == 0:
             return out
         norm = self.w.k1 * (1 - self.w.b + self.w.b * self.art_len / float(self.art_len.mean()))
-        apart = bool(groups) and bool(self.w.synonym)  # each term's scores kept, to take the repeats back
+        # the scores of each term a concept has more than one variant of, kept apart to take the repeats back (an
+        # array of every article's each: at 1M passages 20,000 articles, so only for those terms)
+        apart = {self.bm25.term_id(x) for variants in groups if len(variants) > 1 for v in variants for x in v} \
+            if self.w.synonym else set()
         by_term: dict[int, np.ndarray] = {}
         for tid, weight in self.bm25._weighted(query):
             arts, counts = self._per_article(tid)
@@ -125,10 +128,10 @@ class Levels:
             c = counts.astype(np.float64)
             score = weight * idf * c * (self.w.k1 + 1) / (c + norm[arts])
             out[arts] += score
-            if apart:
+            if tid in apart:
                 by_term[tid] = np.zeros(self.n_articles)
                 by_term[tid][arts] = score
-        if apart:
+        if by_term:
             none = np.zeros(self.n_articles)
 
             def contrib(stem: str) -> np.ndarray:

@@ -194,25 +194,19 @@ def _numeral(word: str) -> int | None:
     return int(w) if w.isdigit() else ROMAN.get(w)
 
 
+def _named(text: str):
+    """Each noun of ``CLASSIFIERS`` in ``text`` with the numbers written after it: ("stage", ["3", "4"])."""
+    for m in _CLASSED.finditer(text):
+        yield CLASSIFIERS[m.group(1).lower()], [p for p in re.findall(_NUMERAL, m.group(2), re.I) if p]
+
+
 def question_classes(text: str) -> tuple[Classed, ...]:
     """The classes a question names ("type 1 DM" → type 1): a noun of ``CLASSIFIERS`` and one number after it."""
-    out = []
-    for m in _CLASSED.finditer(text):
-        parts = re.findall(_NUMERAL, m.group(2), re.I)
-        parts = [p for p in parts if p]
-        value = _numeral(parts[0]) if len(parts) == 1 else None
-        if value is not None:
-            out.append(Classed(CLASSIFIERS[m.group(1).lower()], parts[0].lower(), value))
-    return tuple(out)
+    return tuple(Classed(noun, parts[0].lower(), _numeral(parts[0])) for noun, parts in _named(text)
+                 if len(parts) == 1 and _numeral(parts[0]) is not None)
 
 
 @functools.lru_cache(maxsize=4096)
 def classes(text: str) -> frozenset[tuple[str, int]]:
     """The (noun, number) classes a passage names: "stages 3 and 4" names stage 3 and stage 4."""
-    out = set()
-    for m in _CLASSED.finditer(text):
-        for p in re.findall(_NUMERAL, m.group(2), re.I):
-            value = _numeral(p) if p else None
-            if value is not None:
-                out.add((CLASSIFIERS[m.group(1).lower()], value))
-    return frozenset(out)
+    return frozenset((noun, _numeral(p)) for noun, parts in _named(text) for p in parts if _numeral(p) is not None)
