@@ -11,6 +11,8 @@ import pytest
 from bot import assemble
 from bot.answer import Answerer
 from bot.indexer import open_fresh
+
+from .conftest import built_index
 from bot.render import as_text
 
 DRUGS = ["Diltiazem", "Colchicine", "Bisphosphonates", "Probenecid", "Warfarin", "Minocycline", "Rituximab",
@@ -255,3 +257,29 @@ def test_no_passage_is_shown_twice(seed, question):
     accepted = {p for p, _ in assemble.accepted([(h.passage.pid, h.score) for h in answer.hits])}
     assert accepted <= set(shown)
     assert {i.pid for b in answer.blocks for i in b.shown() if i.matched} >= accepted
+
+
+
+def test_a_list_s_lead_in_leads_when_it_says_what_the_question_asks(tmp_path):
+    """Asked for a list, the answer is led by the list with the most evidence (``answer._list_first``). Its lead-in
+    leads when its own words hold as much of the question as the best item's own words (the items hold "absences"
+    and "myoclonic" only through the lead-in above them, and outrank it); an item leads when it says more of the
+    question itself ("who is at risk for a bad etoh withdrawal / DTs": "A past episode of delirium tremens …" says
+    "delirium tremens", the lead-in only "severe or complicated alcohol withdrawal"). Articles of blind library 6
+    and libraries 14 and 15 (tuning sets by then)."""
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    epilepsy = data / "blind_library_6" / "corpus" / "epilepsy-antiseizure-drug-choice.txt"
+    acne = data / "train_library_14" / "corpus" / "acne-vulgaris-treatment.md"
+    withdrawal = data / "train_library_15" / "corpus" / "alcohol-withdrawal.md"
+    articles = {p.name: p.read_text(encoding="utf-8") for p in (epilepsy, acne, withdrawal)}
+    with built_index(tmp_path, articles) as loaded:
+        answerer = Answerer(loaded)
+        question = "which ASMs can make absences or myoclonic jerks worse"
+        assert answerer.expand(question).wants_list
+        assert answerer.ask(question).hits[0].passage.text.startswith("Narrow-spectrum sodium channel and GABAergic")
+        ans = answerer.ask("which creams/gels are first line for mild acne")
+        assert ans.hits[0].passage.text.startswith("First-line topical options include")
+        ans = answerer.ask("who is at risk for a bad etoh withdrawal / DTs")
+        assert ans.hits[0].passage.text.startswith("A past episode of delirium tremens")
