@@ -177,7 +177,7 @@ class Answerer:
         self.decider = Decider(index, self.tokenizer, settings, self.lexicon, levels=self.levels,
                                passage=self._passages)
         self._generic = self.decider._generic
-        self._firsts: dict[tuple, int] = {}  # (question, context, top) → the passage its answer showed first
+        self._firsts: dict[tuple, int] = {}  # (question, context, top, abstain) → the passage shown first
         self._firsts_lock = threading.Lock()
         self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(
             functools.partial(_spelling, self.levels, self._passages, self.tokenizer.stopwords))
@@ -349,10 +349,11 @@ class Answerer:
         it outranks the lead-in that says them: "which ASMs can make absences or myoclonic jerks worse" is answered
         by "Narrow-spectrum sodium channel and GABAergic drugs that can aggravate absence and myoclonic seizures:",
         not "Gabapentinoids (gabapentin and pregabalin)". An item that says more of the question itself still
-        leads ("who is at risk for a bad etoh withdrawal / DTs" → "A past episode of delirium tremens …"). Over the 18 tuning sets pooled (585
-        answerable) first answers 349 → 353, the first three 438 → 440; the twelve libraries as one library Hit@1
-        0.4349 → 0.4427, Hit@3 0.6068 → 0.6146; the shared library set, dev and list completeness unchanged. The
-        sixth session led with the lead-in always, which cost dev Hit@1 0.857 → 0.800 (``_list_first``)."""
+        leads ("who is at risk for a bad etoh withdrawal / DTs" → "A past episode of delirium tremens …"). Over
+        the 18 tuning sets pooled (585 answerable) first answers 349 → 353, the first three 438 → 440; the twelve
+        libraries as one library Hit@1 0.4349 → 0.4427, Hit@3 0.6068 → 0.6146; the shared library set, dev and
+        list completeness unchanged. The sixth session led with the lead-in always, which cost dev Hit@1 0.857 →
+        0.800 (``_list_first``)."""
         lead = block.lead
         if lead is None or not ranked or ranked[0][0] == lead.pid:
             return ranked
@@ -364,11 +365,12 @@ class Answerer:
     def _parent_first(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
         """The same for any other question: when the first passage is a list item and the lead-in it hangs from is
         among the first ``coverage_depth`` and says as much of the question in its own words, the lead-in leads
-        (and shows its list): "new dermatomyositis dx, what cancer screening tests" → "Screening for patients at higher
-        risk:", not its item "Complete blood count, liver tests and serum protein electrophoresis". Over the 18 tuning sets
-        pooled first answers 353 → 356 (four gained, one lost: "Where in the body does calcinosis usually occur?"
-        wants the item "Subcutaneous tissues (most common)"), the first three unchanged; the shared library set
-        Hit@1 0.692 → 0.708; as one library 0.4427 → 0.4453. The lead-in looked for among the first 10 or 30: 354."""
+        (and shows its list): "new dermatomyositis dx, what cancer screening tests" → "Screening for patients at
+        higher risk:", not its item "Complete blood count, liver tests and serum protein electrophoresis". Over the
+        18 tuning sets pooled first answers 353 → 356 (four gained, one lost: "Where in the body does calcinosis
+        usually occur?" wants the item "Subcutaneous tissues (most common)"), the first three unchanged; the shared
+        library set Hit@1 0.692 → 0.708; as one library 0.4427 → 0.4453. The lead-in looked for among the first 10
+        or 30: 354."""
         if not ranked or self.levels is None:
             return ranked
         parent = int(self.levels.s.parent_of[ranked[0][0]])
@@ -387,7 +389,8 @@ class Answerer:
                    if u.spec >= self.settings.min_specific
                    and (set(u.stems) <= words or any(set(alt) <= words for alt in u.alts)))
 
-    def _not_again(self, ranked: list[tuple[int, float]], context, top: int) -> list[tuple[int, float]]:
+    def _not_again(self, ranked: list[tuple[int, float]], context, top: int,
+                   abstain: bool = True) -> list[tuple[int, float]]:
         """A follow-up that asks something (``asks``) within its topic is not led by the passage that led the last
         answer, which the asker has just read: "how long after the abx can we test?" after the H. pylori
         regimens, "which pill - does the estrogen dose matter?" after the pill as first-line therapy. One that only
@@ -399,10 +402,10 @@ class Answerer:
         unchanged (only the first two places swap); the twelve libraries as one library of 72, 165 → 167. Led by
         the line shown for any follow-up, asking or telling, the first answers were 347: "he's 68 with CAD" and
         "she's had a second episode even on it" lost theirs."""
-        key = (context[-1], tuple(context[:-1]), top)  # how many are shown can change which list leads
+        key = (context[-1], tuple(context[:-1]), top, abstain)  # how many are shown can change which list leads
         first = self._firsts.get(key)
         if first is None:  # not asked in this process: asked again (which keeps its first passage)
-            self.ask(context[-1], context=list(context)[:-1], top=top)
+            self.ask(context[-1], context=list(context)[:-1], top=top, abstain=abstain)
             first = self._firsts.get(key)
         return _to_front(ranked, 1) if first == ranked[0][0] else ranked
 
@@ -532,7 +535,7 @@ class Answerer:
         if follows:
             ranked_all = self._own_first(ranked_all, turn, topic, judgement)
             if len(ranked_all) > 1 and asks(text):
-                ranked_all = self._not_again(ranked_all, context, top)
+                ranked_all = self._not_again(ranked_all, context, top, abstain)
         if not turn.wants_list:
             ranked_all = self._parent_first(ranked_all, judgement)
         ranked = ranked_all[offset : offset + top]
@@ -557,7 +560,7 @@ class Answerer:
         cited = self.references(hits)
         refs = self.block_references(blocks) if blocks else cited
         if not offset:
-            self._first_shown((question, tuple(context), top), ranked[0][0])
+            self._first_shown((question, tuple(context), top, abstain), ranked[0][0])
         return Answer(question=question, answered=True, hits=hits, references=refs,
                       new_topic=bool(ctx) and not follows, blocks=blocks, passage_references=cited)
 

@@ -278,7 +278,8 @@ def test_a_list_s_lead_in_leads_when_it_says_what_the_question_asks(tmp_path):
         answerer = Answerer(loaded)
         question = "which ASMs can make absences or myoclonic jerks worse"
         assert answerer.expand(question).wants_list
-        assert answerer.ask(question).hits[0].passage.text.startswith("Narrow-spectrum sodium channel and GABAergic")
+        first = answerer.ask(question).hits[0].passage.text
+        assert first.startswith("Narrow-spectrum sodium channel and GABAergic")
         ans = answerer.ask("which creams/gels are first line for mild acne")
         assert ans.hits[0].passage.text.startswith("First-line topical options include")
         ans = answerer.ask("who is at risk for a bad etoh withdrawal / DTs")
@@ -288,14 +289,15 @@ def test_a_list_s_lead_in_leads_when_it_says_what_the_question_asks(tmp_path):
 def test_a_lead_in_close_behind_its_item_leads_when_it_says_as_much(tmp_path, shared_dir):
     """Not a list question: the first passage is an item, and the lead-in it hangs from is among the first three
     and says as much of the question in its own words, so it leads and shows its list. Its own words, not its
-    section path: "Mirtazapine or mianserin added to an SSRI or SNRI." holds "added" and "SSRI" itself and the lead-in's
-    words through its path; the lead-in says more ("Add-on options when a tolerated antidepressant gives only a
-    partial response:"). The library set's myositis article and blind library 6's depression article (tuning
+    section path: "Mirtazapine or mianserin added to an SSRI or SNRI." holds "added" and "SSRI" itself and the
+    lead-in's words through its path; the lead-in says more ("Add-on options when a tolerated antidepressant gives
+    only a partial response:"). The library set's myositis article and blind library 6's depression article (tuning
     sets)."""
     from pathlib import Path
 
     myositis = shared_dir / "eval" / "library" / "corpus" / "polymyositis-dermatomyositis-treatment.txt"
-    depression = Path(__file__).parent / "data" / "blind_library_6" / "corpus" / "major-depression-antidepressants.md"
+    depression = Path(__file__).parent / "data" / "blind_library_6" / "corpus"
+    depression = depression / "major-depression-antidepressants.md"
     articles = {p.name: p.read_text(encoding="utf-8") for p in (myositis, depression)}
     with built_index(tmp_path, articles) as loaded:
         answerer = Answerer(loaded)

@@ -238,7 +238,8 @@ def unii_path(arg: str) -> Path:
 UNII_MIN_LEN = 4  # a UNII brand shorter than this is left out: "PPE", "BAL", "NSA" read as abbreviations first
 
 
-def unii_brands(path: Path, table: dict[str, set[str]], zipf: dict[str, float]) -> tuple[dict[str, set[str]], int, int, int]:
+def unii_brands(path: Path, table: dict[str, set[str]],
+                zipf: dict[str, float]) -> tuple[dict[str, set[str]], int, int, int]:
     """The UNII brand names (type ``bn``) that ``table`` lacks, each with the names ``table`` gives its display name
     (read whole, else without its last words: the salt); with the count of brand rows, of those whose display
     name ``table`` does not know, and of those left out as short, bracketed or English words."""
@@ -313,7 +314,8 @@ def main(argv: list[str]) -> None:
     written_generic = {ln.split("\t")[0] for ln in lines if ln.split("\t")[0] in generic}
 
     # the paths given are this machine's: named by what they hold
-    command = "python bot/data/make_drug_names.py" + (" WHEEL" if argv else "") + (" --unii UNII_PATH" if unii else "")
+    command = ("python bot/data/make_drug_names.py" + (" WHEEL" if argv else "")
+               + (" --unii UNII_PATH" if unii else ""))
     header = HEADER.format(
         date=datetime.date.today().isoformat(), command=command, version=version, pickle_name=PICKLE,
         n_source=len(source), min_len=MIN_LEN, word_zipf=WORD_ZIPF, phrase_zipf=PHRASE_ZIPF,
