@@ -280,7 +280,7 @@ class Expander:
         for n in range(len(stem) - limit, len(stem) + limit + 1):
             for key in ((n, 0, stem[0]), (n, 1, stem[0]), (n, 0, stem[1:2])):
                 for t in self._by_len.get(key, ()):
-                    if t not in found and _within(stem, t, limit):
+                    if t not in found and _within(stem, t, limit) and not _opposite(stem, t):
                         found[t] = None
         return list(found) if len(found) <= MAX_CLIPPED else []
 
@@ -485,6 +485,17 @@ def _capitalised(word: str) -> bool:
     """Whether a word is written with capitals after its first letter ("HFpEF", "SCLE"): an abbreviation as its
     writer spells it, neither clipped nor misspelt — one letter off is another thing (HFpEF is not HFrEF)."""
     return word[1:] != word[1:].lower()
+
+
+# prefixes of opposite meaning one or two letters apart: a word with one is never a misspelling of a word with the
+# other ("hypernatremia" is not a misspelt "hyponatremia", "hypertonic" not "hypotonic")
+OPPOSITE_PREFIXES = (("hyper", "hypo"),)
+
+
+def _opposite(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` start with prefixes of opposite meaning (``OPPOSITE_PREFIXES``)."""
+    return any((a.startswith(x) and b.startswith(y)) or (a.startswith(y) and b.startswith(x))
+               for x, y in OPPOSITE_PREFIXES)
 
 
 def _within(a: str, b: str, limit: int) -> bool:

@@ -402,6 +402,37 @@ def test_an_english_word_the_index_lacks_is_not_taken_for_a_misspelling(answerer
     assert ("treatment",) in answerer.expand("reatment of calcinosis").alternates["reatment"]
 
 
+HYPONATREMIA = """\
+# Hyponatremia
+
+Hyponatremia is a serum sodium below 135 mmol/L [1].
+
+## Treatment
+
+- Fluid restriction to less than 1 liter per day is first line for SIADH [1].
+- Severe symptoms: 150 mL of 3% saline over 20 minutes, repeated up to three times [1].
+- Keep the rise in serum sodium to no more than 10 mmol/L in the first 24 hours [1].
+
+## References
+
+1. Spasovski G, et al. Eur J Endocrinol 2014.
+"""
+
+
+def test_a_word_of_the_opposite_prefix_is_not_a_misspelling(tmp_path):
+    """ "hypernatremia" is one letter from "hyponatremia" but its opposite: in a library that only treats
+    hyponatremia, "how do you treat hypernatremia?" is declined, not answered with the hyponatremia lines; a real
+    misspelling ("hyponatremai") is still read as the word."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, {"hyponatremia.md": HYPONATREMIA}) as loaded:
+        answerer = Answerer(loaded)
+        assert "hypernatremia" not in answerer.expand("how do you treat hypernatremia?").alternates
+        assert not answerer.ask("how do you treat hypernatremia?").answered
+        assert ("hyponatremia",) in answerer.expand("how do you treat hyponatremai?").alternates["hyponatremai"]
+        assert answerer.ask("how do you treat hyponatremai?").answered
+
+
 def test_dose_and_treatment_evidence_are_general_units_and_drug_words():
     from bot import intent
 
