@@ -488,8 +488,9 @@ def _capitalised(word: str) -> bool:
 
 
 # prefixes of opposite meaning one or two letters apart: a word with one is never a misspelling of a word with the
-# other ("hypernatremia" is not a misspelt "hyponatremia", "hypertonic" not "hypotonic")
-OPPOSITE_PREFIXES = (("hyper", "hypo"),)
+# other ("hypernatremia" is not a misspelt "hyponatremia", "microcytic" not "macrocytic", "intracranial" not
+# "intercranial")
+OPPOSITE_PREFIXES = (("hyper", "hypo"), ("macro", "micro"), ("intra", "inter"))
 
 
 def _opposite(a: str, b: str) -> bool:

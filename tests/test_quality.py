@@ -431,6 +431,10 @@ def test_a_word_of_the_opposite_prefix_is_not_a_misspelling(tmp_path):
         assert not answerer.ask("how do you treat hypernatremia?").answered
         assert ("hyponatremia",) in answerer.expand("how do you treat hyponatremai?").alternates["hyponatremai"]
         assert answerer.ask("how do you treat hyponatremai?").answered
+    from bot.expand import _opposite
+
+    assert _opposite("microcyt", "macrocyt") and _opposite("intraven", "interven")
+    assert not _opposite("hyponatremai", "hyponatremia")
 
 
 def test_dose_and_treatment_evidence_are_general_units_and_drug_words():
