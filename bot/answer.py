@@ -19,7 +19,6 @@ treated"), one whose own words point at another article starts a new topic.
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from dataclasses import dataclass, field, replace
 
@@ -27,7 +26,6 @@ import numpy as np
 
 from . import assemble, intent, logs
 from .decide import Decider, held
-from .expand import AUXILIARIES
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
 from .rank import CANDIDATES, Levels, Topic, Weights, concepts, lists_first
@@ -354,13 +352,10 @@ class Answerer:
         libraries as one library Hit@1 0.4349 → 0.4427, Hit@3 0.6068 → 0.6146; the shared library set, dev and
         list completeness unchanged. The sixth session led with the lead-in always, which cost dev Hit@1 0.857 →
         0.800 (``_list_first``)."""
-        lead = block.lead
-        if lead is None or not ranked or ranked[0][0] == lead.pid:
+        if block.lead is None or not ranked:
             return ranked
-        if self._own_weight(judgement, lead.pid) < self._own_weight(judgement, ranked[0][0]):
-            return ranked
-        i = next((i for i, (pid, _) in enumerate(ranked_all) if pid == lead.pid), None)
-        return ranked if i is None else _to_front(ranked_all, i)[:top]
+        moved = self._lead_over(judgement, ranked[0][0], block.lead.pid, ranked_all, len(ranked_all))
+        return ranked if moved is None else moved[:top]
 
     def _parent_first(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
         """The same for any other question: when the first passage is a list item and the lead-in it hangs from is
@@ -373,12 +368,19 @@ class Answerer:
         or 30: 354."""
         if not ranked or self.levels is None:
             return ranked
-        parent = int(self.levels.s.parent_of[ranked[0][0]])
-        if parent < 0:
-            return ranked
-        i = next((i for i, (pid, _) in enumerate(ranked[: self.settings.coverage_depth]) if pid == parent), None)
-        if i is None or self._own_weight(judgement, parent) < self._own_weight(judgement, ranked[0][0]):
-            return ranked
+        item = ranked[0][0]
+        moved = self._lead_over(judgement, item, int(self.levels.s.parent_of[item]), ranked,
+                                self.settings.coverage_depth)
+        return ranked if moved is None else moved
+
+    def _lead_over(self, judgement, item: int, lead: int, ranked: list[tuple[int, float]], depth: int):
+        """``ranked`` led by ``lead`` (a lead-in; -1: none) when it is among its first ``depth`` and its own words
+        hold as much of the question as those of ``item`` (``_own_weight``); None otherwise."""
+        if lead < 0 or lead == item:
+            return None
+        i = next((i for i, (pid, _) in enumerate(ranked[:depth]) if pid == lead), None)
+        if i is None or self._own_weight(judgement, lead) < self._own_weight(judgement, item):
+            return None
         return _to_front(ranked, i)
 
     def _own_weight(self, judgement, pid: int) -> float:
@@ -391,7 +393,7 @@ class Answerer:
 
     def _not_again(self, ranked: list[tuple[int, float]], context, top: int,
                    abstain: bool = True) -> list[tuple[int, float]]:
-        """A follow-up that asks something (``asks``) within its topic is not led by the passage that led the last
+        """A follow-up that asks something (``Expanded.asking``) within its topic is not led by the passage that led the last
         answer, which the asker has just read: "how long after the abx can we test?" after the H. pylori
         regimens, "which pill - does the estrogen dose matter?" after the pill as first-line therapy. One that only
         tells ("he's 68 with CAD" after the starting dose of levothyroxine) may be answered by that same line. The
@@ -534,7 +536,7 @@ class Answerer:
         ranked_all = self._kind_first(ranked_all, judgement)
         if follows:
             ranked_all = self._own_first(ranked_all, turn, topic, judgement)
-            if len(ranked_all) > 1 and asks(text):
+            if len(ranked_all) > 1 and turn.asking:
                 ranked_all = self._not_again(ranked_all, context, top, abstain)
         if not turn.wants_list:
             ranked_all = self._parent_first(ranked_all, judgement)
@@ -652,16 +654,6 @@ def _usable_embeddings(index):
         log.warning("the index has dense embeddings but the 'dense' extra is not installed; ranking with BM25 only")
         return None
     return emb
-
-
-_ASKS = re.compile(r"\?|\b(?:what|whats|which|how|when|why|who|where)\b", re.I)
-
-
-def asks(text: str) -> bool:
-    """Whether a turn asks something — a question mark or a question word, or a question's inverted auxiliary
-    first ("can we drop the dose later on") — rather than only telling ("she's had a second episode even on it")."""
-    first = text.split(None, 1)[0].lower() if text.split() else ""
-    return bool(_ASKS.search(text)) or first in AUXILIARIES
 
 
 def _to_front(ranked: list[tuple[int, float]], i: int) -> list[tuple[int, float]]:

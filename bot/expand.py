@@ -92,6 +92,7 @@ class Expanded:
     asks: tuple[str, ...] = ()  # wh-words whose answer-type words are among ``alternates`` (question_words.tsv)
     quantity: bool = False  # "how many / much / long / often": the answer is a number (intent.quantity)
     wants_list: bool = False  # "which drugs …", "who …": the answer is a list (``_wants_list``)
+    asking: bool = False  # it asks something, not only tells ("she's had a second episode"): ``asking``
     values: tuple = ()  # the numbers it gives (``values.Value``), which a passage's stated range may hold
     described: tuple[str, ...] = ()  # stems of what it says the patient has or takes ("pt on lasix": ``_described``)
     classes: tuple = ()  # the classes it names by number ("type 1 DM": ``values.Classed``), which deciding reads whole
@@ -309,6 +310,7 @@ class Expander:
         return [t for t in self._starting(stem[:PREFIX]) if t != stem and t.isalpha()]
 
     def expand(self, text: str) -> Expanded:
+        form = asking(text)
         text = _ages(text)
         words = self._cased(text)
         fillers = self.lexicon.fillers if self.use_lexicon else ()
@@ -374,7 +376,7 @@ class Expander:
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
-                        wants_list=_wants_list(raw), values=question_values(text, self.tokenizer),
+                        wants_list=_wants_list(raw), asking=form, values=question_values(text, self.tokenizer),
                         classes=question_classes(text),
                         described=self._described(text))
 
@@ -466,6 +468,16 @@ def _asks_quantity(raw: tuple[str, ...]) -> bool:
             if not (raw[i + 1] == "much" and after in AUXILIARIES):
                 return True
     return False
+
+
+_ASKING = re.compile(r"\?|\b(?:what|whats|which|how|when|why|who|where)\b", re.I)
+
+
+def asking(text: str) -> bool:
+    """Whether a turn asks something — a question mark or a question word, or a question's inverted auxiliary
+    first ("can we drop the dose later on") — rather than only telling ("she's had a second episode even on it")."""
+    words = text.split(None, 1)
+    return bool(_ASKING.search(text)) or (bool(words) and words[0].lower() in AUXILIARIES)
 
 
 def _wants_list(raw: tuple[str, ...]) -> bool:

@@ -397,7 +397,7 @@ def test_a_follow_up_that_asks_is_not_led_by_the_line_just_shown(tmp_path):
     first. A fresh answerer (a restart: nothing kept) gives the same as the conversation's."""
     from pathlib import Path
 
-    from bot.answer import asks
+    from bot.expand import asking as asks
 
     corpus = Path(__file__).parent / "data" / "blind_library_7" / "corpus"
     articles = {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir())}
