@@ -175,7 +175,7 @@ CLASSIFIERS = {"type": "type", "types": "type", "stage": "stage", "stages": "sta
                "classes": "class", "grade": "grade", "grades": "grade", "phase": "phase", "phases": "phase",
                "category": "category", "categories": "category"}
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-_NUMERAL = r"(?:\d{1,2}|x|ix|iv|v?i{0,3})\b"
+_NUMERAL = r"(?:\d{1,2}|ix|iv|x|v?i{1,3}|v)\b"  # never empty: "class" alone names no class
 _CLASSED = re.compile(rf"\b({'|'.join(CLASSIFIERS)})\s+({_NUMERAL}(?:\s*(?:,|and|or|to|-|–|/)\s*{_NUMERAL})*)",
                       re.I)
 

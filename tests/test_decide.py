@@ -567,6 +567,7 @@ def test_a_number_naming_a_class_is_read_with_its_noun():
     assert classes("In stages 3 and 4 CKD, NYHA class III or IV") == {("stage", 3), ("stage", 4), ("class", 3),
                                                                      ("class", 4)}
     assert ("type", 1) not in classes("when A1C is 1.5% or more above target in type 2 diabetes")
+    assert classes("diet and drug measures chosen by stone type and 24-hour urine results") == frozenset()
 
 
 def test_a_class_no_article_names_is_declined_and_one_it_names_is_answered(tmp_path):
