@@ -29,9 +29,10 @@ from .sortedtsv import SortedTSV
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "6"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
+FORMAT = "7"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
 # 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``; 6: a
-# long form holding one the articles abbreviate is linked as they write it too, ``_as_written``)
+# long form holding one the articles abbreviate is linked as they write it too, ``_as_written``; 7: a member is no
+# name of its class)
 
 
 @dataclass(frozen=True)
@@ -270,9 +271,12 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
                 for b in vs[i + 1 :]:
                     lex.link(a, b)
     synonyms = {k: set(v) for k, v in lex.links.items()}
+    # a member is never a name of its class, even where a concept line joins the two ("colchicine  anti-gout
+    # drug", "steroids  cortisone"): as a name it would search for every other member (colchicine → allopurinol)
+    members = {m.stems for is_class, vs in rows if is_class for m in vs[1:]}
     for is_class, vs in rows:
         if is_class:  # members link to the class and to its synonyms ("blood thinner" → warfarin)
-            names = [vs[0]] + [Variant(s) for s in sorted(synonyms.get(vs[0].stems, ()))]
+            names = [vs[0]] + [Variant(s) for s in sorted(synonyms.get(vs[0].stems, ())) if s not in members]
             for member in vs[1:]:
                 for name in names:
                     lex.link(name, member)

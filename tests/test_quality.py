@@ -84,6 +84,12 @@ def test_class_lines_link_members_to_the_class_only():
     lex = build(tok, "anticoagulant\tblood thinner\n> anticoagulant\twarfarin\theparin\n")
     assert ("warfarin",) in lex.links[tuple(tok("blood thinner"))]
     assert ("heparin",) not in lex.links[("warfarin",)]
+    # a concept line joining a member to its class ("colchicine  anti-gout drug") makes it no name of the class:
+    # "colchicine dose" does not search for allopurinol
+    lex = build(tok, "colchicine\tanti-gout drug\n> anti-gout drug\tcolchicine\tallopurinol\n")
+    assert tuple(tok("anti-gout drug")) in lex.links[tuple(tok("colchicine"))]
+    assert tuple(tok("allopurinol")) not in lex.links[tuple(tok("colchicine"))]
+    assert tuple(tok("colchicine")) not in lex.links[tuple(tok("allopurinol"))]
     with pytest.raises(Exception, match="line 1"):
         build(tok, "lonely\n")
 
