@@ -29,10 +29,10 @@ from .sortedtsv import SortedTSV
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "7"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
+FORMAT = "8"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
 # 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``; 6: a
 # long form holding one the articles abbreviate is linked as they write it too, ``_as_written``; 7: a member is no
-# name of its class)
+# name of its class; 8: blood levels by word formation, ``level_lines``)
 
 
 @dataclass(frozen=True)
@@ -193,12 +193,42 @@ def stored_or_built(tokenizer, abbreviations, stored: dict | None) -> Lexicon:
 
 # The shipped lexicon files, read in this order: lay/clinical vocabulary and word families; drugs and
 # drug classes across medicine; clinical shorthand, lab abbreviations and lay words for procedures.
-LEXICON_FILES = ("lexicon.tsv", "drugs.tsv", "shorthand.tsv")
+# Words for blood levels by word formation (``blood_levels.tsv``: "hyponatremia" is low sodium), read as concept lines.
+LEXICON_FILES = ("lexicon.tsv", "drugs.tsv", "shorthand.tsv", "blood_levels.tsv")
+LEVEL_WORDS = {"hypo": ("low",), "hyper": ("high", "raised", "elevated")}
 
 
 def lexicon_files() -> list[tuple[str, str]]:
-    """(file name, text) of each shipped lexicon file."""
-    return [(name, data_path(name).read_text(encoding="utf-8")) for name in LEXICON_FILES]
+    """(file name, text) of each shipped lexicon file, as concept lines (``blood_levels.tsv``: ``level_lines``)."""
+    out = []
+    for name in LEXICON_FILES:
+        text = data_path(name).read_text(encoding="utf-8")
+        out.append((name, level_lines(text) if name == "blood_levels.tsv" else text))
+    return out
+
+
+def level_lines(text: str) -> str:
+    """``blood_levels.tsv``'s lines (a combining form, then the words for what it measures) as concept lines: per
+    line and prefix, the -emia word, its British spelling and the lay words ("hyponatremia  hyponatraemia  low
+    sodium  low blood sodium  low serum sodium"). Comments and blank lines are kept, so line numbers still point
+    at the file."""
+    lines = []
+    for raw in text.splitlines():
+        fields = [f.strip() for f in raw.split("\t") if f.strip()]
+        if raw.lstrip().startswith("#") or not fields:
+            lines.append(raw)
+            continue
+        if len(fields) < 2:
+            raise CitebotError(f"blood_levels.tsv: {raw!r} needs a combining form and what it measures, tab-separated")
+        form, words = fields[0], fields[1:]
+        concepts = []
+        for prefix, lay in LEVEL_WORDS.items():
+            variants = [f"{prefix}{form}emia", f"{prefix}{form}aemia"]
+            variants += [f"{adj} {kind}{w}" for w in words for adj in lay for kind in ("", "blood ", "serum ")
+                         if not (kind and w.startswith("blood "))]
+            concepts.append("\t".join(dict.fromkeys(variants)))
+        lines.append("\n".join(concepts))
+    return "\n".join(lines)
 
 
 def lexicon_text() -> str:

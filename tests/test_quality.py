@@ -94,6 +94,27 @@ def test_class_lines_link_members_to_the_class_only():
         build(tok, "lonely\n")
 
 
+def test_a_blood_level_in_lay_words_searches_for_its_clinical_word():
+    """``blood_levels.tsv``: hypo-/hyper- + a combining form + -emia is low / high what it measures, both ways and in
+    both spellings ("which meds cause low sodium?" → hyponatremia; "hyperkalaemia" → high potassium)."""
+    from bot.expand import Expander
+    from bot.lexicon import level_lines
+
+    tok = Tokenizer()
+    lex = build(tok)
+    vocab = {t: i for i, t in enumerate(tok("hyponatremia hyperkalemia low high sodium potassium medicines"))}
+    expander = Expander(tok, lex, vocab)
+    assert (tok("hyponatremia")[0],) in expander.expand("which meds cause low sodium?").phrases[tuple(tok("low sodium"))]
+    assert tuple(tok("high potassium")) in expander.expand("hyperkalaemia after spironolactone").alternates[
+        tok("hyperkalaemia")[0]]
+    assert tuple(tok("hyperkalemia")) not in expander.expand("low potassium").alternates.get(tok("potassium")[0], ())
+    lines = level_lines("# a comment\nnatr\tsodium\n").splitlines()
+    assert lines[0] == "# a comment" and lines[1].startswith("hyponatremia\thyponatraemia\tlow sodium\t")
+    assert lines[2].startswith("hypernatremia\thypernatraemia\thigh sodium\t") and "elevated serum sodium" in lines[2]
+    with pytest.raises(Exception, match="blood_levels.tsv"):
+        level_lines("natr\n")
+
+
 def test_capitals_written_with_a_sign_match_as_the_word():
     """ "potassium  K  K+": both spellings ask for the capital K, as a question's words come out ("K+" → K);
     the last one read used to win, so "K" never matched."""
