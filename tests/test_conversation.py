@@ -420,3 +420,31 @@ def test_a_follow_up_that_asks_is_not_led_by_the_line_just_shown(tmp_path):
     assert asks("how long after the abx can we test?") and asks("can we drop the dose later on")
     assert asks("now she's seizing - what do we give") and not asks("he's 68 with CAD")
     assert not asks("she's had a second episode even on it")
+
+
+def test_the_line_just_shown_is_not_brought_back_by_a_later_re_ordering(tmp_path):
+    """The lead-in rule and a list question's blocks come after ``_not_again`` and must keep to it. In blind 7's
+    library "octreotide dose + how long?" after a variceal bleed had been led again by the lead-in "Initial
+    management of suspected variceal bleeding:" (a lead-in close behind its item leads); in train 12's, "and if she
+    tanks, what reverses it" (a list question: "what" and a word in -s) by "Watch for toxicity:", the block with the
+    most evidence. The octreotide dose and the calcium gluconate line lead now, in the list of blocks too."""
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    for library, turns, answer in (
+            ("blind_library_7", ["suspected variceal bleed in ED, what do we start?", "octreotide dose + how long?"],
+             "Octreotide 50 mcg intravenous bolus"),
+            ("train_library_12", ["mag dosing for preE w severe features?", "what do we watch for re toxicity",
+                                  "and if she tanks, what reverses it"], "Calcium gluconate 1 g intravenously")):
+        corpus = data / library / "corpus"
+        articles = {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir())}
+        (tmp_path / library).mkdir()
+        with built_index(tmp_path / library, articles) as loaded:
+            conv = Conversation(Answerer(loaded), top=3)
+            answers = [conv.ask(t) for t in turns]
+            before, last = answers[-2], answers[-1]
+            assert all(a.answered for a in answers)
+            assert last.hits[0].passage != before.hits[0].passage
+            assert last.hits[0].passage.text.startswith(answer), last.hits[0].passage.text
+            if last.blocks:
+                assert any(i.matched and i.text.startswith(answer) for i in last.blocks[0].shown())
