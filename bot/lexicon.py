@@ -210,16 +210,15 @@ def lexicon_files() -> list[tuple[str, str]]:
 def level_lines(text: str) -> str:
     """``blood_levels.tsv``'s lines (a combining form, then the words for what it measures) as concept lines: per
     line and prefix, the -emia word, its British spelling and the lay words ("hyponatremia  hyponatraemia  low
-    sodium  low blood sodium  low serum sodium"). Comments and blank lines are kept, so line numbers still point
-    at the file."""
+    sodium  low blood sodium  low serum sodium"). A line without what it measures is an error naming the line."""
     lines = []
-    for raw in text.splitlines():
+    for lineno, raw in enumerate(text.splitlines(), 1):
         fields = [f.strip() for f in raw.split("\t") if f.strip()]
         if raw.lstrip().startswith("#") or not fields:
-            lines.append(raw)
             continue
         if len(fields) < 2:
-            raise CitebotError(f"blood_levels.tsv: {raw!r} needs a combining form and what it measures, tab-separated")
+            raise CitebotError(f"blood_levels.tsv line {lineno}: {raw!r} needs a combining form and what it "
+                               "measures, tab-separated")
         form, words = fields[0], fields[1:]
         concepts = []
         for prefix, lay in LEVEL_WORDS.items():
