@@ -19,18 +19,23 @@ GATED = ("hit@1", "hit@3", "declined", "conversations_hit@3", "completeness")
 MARGIN = 0.02
 
 
-def _report(folder: Path, index: Path, abstain: bool = True) -> evaluate.Report:
-    """``folder/questions.jsonl`` asked as ``citebot eval`` asks it, of ``folder/corpus`` indexed in ``index``
-    (``abstain=False``: ranking alone, as ``--no-abstain``)."""
+def _asked(corpus: Path, items, index: Path, abstain: bool = True) -> evaluate.Report:
+    """``items`` asked as ``citebot eval`` asks them, of ``corpus`` indexed in ``index`` (``abstain=False``: ranking
+    alone, as ``--no-abstain``)."""
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
-    loaded, warning = open_fresh(folder / "corpus", index)
+    loaded, warning = open_fresh(corpus, index)
     assert warning is None, warning
     try:
-        return evaluate.evaluate(Answerer(loaded), evaluate.load_items(folder / "questions.jsonl"), abstain=abstain)
+        return evaluate.evaluate(Answerer(loaded), items, abstain=abstain)
     finally:
         loaded.passages.close()
+
+
+def _report(folder: Path, index: Path, abstain: bool = True) -> evaluate.Report:
+    """``folder/questions.jsonl`` asked of ``folder/corpus`` (``_asked``)."""
+    return _asked(folder / "corpus", evaluate.load_items(folder / "questions.jsonl"), index, abstain)
 
 
 def _drops(now: dict, recorded: dict, gated=GATED) -> list[str]:
@@ -132,23 +137,12 @@ CONVERSATIONS_GATED = ("hit@1", "hit@3", "mrr@5")
 
 def conversations_report(root: Path, abstain: bool = True) -> evaluate.Report:
     """Every conversation of ``CONVERSATIONS`` asked of its own library's index (built under ``root``)."""
-    from bot.answer import Answerer
-    from bot.indexer import open_fresh
-
     by_library: dict[str, list[str]] = {}
     for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines():
         if line.strip():
             by_library.setdefault(json.loads(line)["library"], []).append(line)
-    reports = []
-    for library, lines in by_library.items():
-        loaded, warning = open_fresh(DATA / library / "corpus", root / library)
-        assert warning is None, warning
-        try:
-            items = evaluate.parse_items("\n".join(lines), source=str(CONVERSATIONS))
-            reports.append(evaluate.evaluate(Answerer(loaded), items, abstain=abstain))
-        finally:
-            loaded.passages.close()
-    return _pooled(reports)
+    return _pooled([_asked(DATA / library / "corpus", evaluate.parse_items("\n".join(lines), source=str(CONVERSATIONS)),
+                           root / library, abstain) for library, lines in by_library.items()])
 
 
 def test_conversations_regression_gate(tmp_path):
