@@ -166,7 +166,8 @@ class Answerer:
         self.expander = Expander(self.tokenizer, self.lexicon, index.bm25.vocab,
                                  use_lexicon=settings.use_lexicon, use_prefix=settings.use_prefix,
                                  holding=None if self.levels is None else self.levels.holding,
-                                 n_articles=0 if self.levels is None else self.levels.n_articles)
+                                 n_articles=0 if self.levels is None else self.levels.n_articles,
+                                 together=functools.partial(_together, index.bm25))
         self._embeddings = _usable_embeddings(index)
         # kept answers: functions of the index, not of ``self``, so that an answerer replaced after a reindex is
         # freed (its index with it) as soon as it is dropped, not at the next cyclic collection. The store is
@@ -652,6 +653,17 @@ def _spelling(levels, passage, stopwords, short: str, article: int) -> tuple[str
 
     pids = range(*np.searchsorted(levels.s.article_of, [article, article + 1]))
     return spelt_out(short, word_runs(passage(pid).text for pid in pids), stopwords)
+
+
+def _together(bm25, stems: tuple[str, ...]) -> bool:
+    """Whether some passage holds every one of ``stems`` (each in the index)."""
+    common = None
+    for s in stems:
+        docs = bm25.term_docs(bm25.term_id(s))
+        common = docs if common is None else np.intersect1d(common, docs, assume_unique=True)
+        if not len(common):
+            return False
+    return True
 
 
 def _stored_lexicon(folder):

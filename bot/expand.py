@@ -149,11 +149,12 @@ MAX_FAMILY = 3  # more index terms starting with it than this: too general to sa
 class Expander:
     def __init__(self, tokenizer: Tokenizer, lexicon: Lexicon, vocab: dict[str, int], *,
                  use_lexicon: bool = True, use_prefix: bool = True, use_drugs: bool = True,
-                 holding=None, n_articles: int = 0):
+                 holding=None, n_articles: int = 0, together=None):
         self.tokenizer = tokenizer
         # term → {article: passages holding it} ({} when the index lacks it; ``rank.Levels.holding``), and the
         # number of articles: what tells an ambiguous clipped word's terms apart (``_in_context``); None: unused
         self.holding = holding
+        self.together = together  # stems → whether some passage holds them all (None: not known)
         self.n_articles = n_articles
         self.lexicon = lexicon
         self.vocab = vocab
@@ -195,6 +196,40 @@ class Expander:
                 for _, s in words[i : i + n]:
                     if found:
                         alts.setdefault(s, set()).update(found)
+
+    def _disease_names(self, words: list[tuple[str, str]], alts: dict) -> None:
+        """The names the index holds of the diseases the question names by another (``diseases.py``)."""
+        from . import diseases
+
+        n_words = len(words)
+        taken = [False] * n_words  # inside a longer name already found: "congenital hypothyroidism" is no hypothyroidism
+        for n in range(min(diseases.MAX_WORDS, n_words), 0, -1):
+            for i in range(n_words - n + 1):
+                if any(taken[i : i + n]):
+                    continue
+                names = diseases.synonyms(diseases.key(self.tokenizer, " ".join(w for w, _ in words[i : i + n])))
+                if not names:
+                    continue
+                taken[i : i + n] = [True] * n
+                own = tuple(s for _, s in words[i : i + n])
+                if self._named(own):
+                    continue  # the articles use the question's own name
+                found = {a for a in map(self._tabled, names) if a and a != own and self._named(a)}
+                if found:
+                    for s in own:
+                        alts.setdefault(s, set()).update(found)
+
+    def _tabled(self, name: str) -> tuple[str, ...] | None:
+        """The stems of ``name`` when every word of it has a stem without nltk's stemmer (``Tokenizer.tabled``): a
+        word of no table is in no article, and a cold ``ask`` need not import nltk for it."""
+        stems = tuple(self.tokenizer.tabled(w[:MAX_WORD_CHARS]) for w in self.tokenizer.words(name))
+        return None if None in stems else stems
+
+    def _named(self, stems: tuple[str, ...]) -> bool:
+        """Whether some passage holds every one of ``stems`` (all in the index, when passages are not known)."""
+        if not self._known(stems):
+            return False
+        return len(stems) == 1 or self.together is None or self.together(stems)
 
     def _context(self, stem: str, stems: list[str], alts: dict) -> frozenset[str]:
         """The index terms the question's other words stand for: themselves, or their alternatives of one stem."""
@@ -345,6 +380,7 @@ class Expander:
             asks = self._asks_for(raw, alts)
         if self.use_drugs:
             self._drug_names(words, alts)
+            self._disease_names(words, alts)
         if self.use_prefix:
             for w, st in words:
                 if st not in self.vocab and st not in alts and not _capitalised(w):

@@ -158,7 +158,9 @@ class Tokenizer:
 
             self._stemmer = SnowballStemmer("english")
 
-    def stem(self, word: str) -> str:
+    def tabled(self, word: str) -> str | None:
+        """The stem of ``word`` when it is known without nltk's stemmer (stemmed before, or in a word → stem
+        table: the English words' and the index's), else None."""
         s = self._cache.get(word)
         if s is None and (self._sources or self._tables):
             if self._sources:
@@ -169,6 +171,10 @@ class Tokenizer:
                     if len(self._cache) < 1_000_000:  # a table lookup costs a bisection: once per word
                         self._cache[word] = s
                     break
+        return s
+
+    def stem(self, word: str) -> str:
+        s = self.tabled(word)
         if s is None:
             if self._stemmer is None:
                 from nltk.stem.snowball import SnowballStemmer

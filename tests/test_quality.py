@@ -502,3 +502,68 @@ def test_a_number_written_with_its_unit_matches_the_number_when_the_unit_is_spel
     with built_index(tmp_path, ARDS_ARTICLES) as loaded:
         answer = Answerer(loaded).ask("48h drip in severe ARDS?")
         assert answer.answered and "48-hour" in answer.hits[0].passage.text, answer.hits[0].passage.text
+
+
+NOSE_ARTICLES = {
+    "epistaxis.md": "# Epistaxis\n\n## First aid\n\n- Pinch the soft part of the nose firmly for 10 to 15 minutes, leaning "
+                    "forward [1]\n- Cauterise a visible anterior bleeding point with silver nitrate [1]\n\n## References\n\n"
+                    "1. NICE CKS. Epistaxis. 2024.\n",
+    "ulcers.md": "# Pressure ulcers\n\n## Prevention\n\n- Relieve pressure on the heels and sacrum every 2 hours [1]\n- A firm "
+                 "foam mattress spreads the load for 15 minutes of sitting [1]\n\n## References\n\n1. NICE. Pressure ulcers. "
+                 "2014.\n",
+    "zoster.md": "# Herpes zoster\n\n## Treatment\n\n- Start aciclovir 800 mg five times daily within 72 hours of the rash [1]\n"
+                 "- Offer the recombinant shingles vaccine from age 50 [1]\n\n## References\n\n1. PHE. Shingles. 2019.\n",
+}
+
+
+def test_a_disease_named_by_another_of_its_names_searches_for_the_name_the_articles_use(tmp_path):
+    """``diseases.py`` (MeSH's entry terms, ``data/disease_names.tsv``): "nosebleed" is epistaxis, and only names
+    some passage holds whole are searched (not "nose bleed", whose words no passage holds together). A name the
+    articles use is searched as written: "shingles" and "herpes zoster" bring each other only where an index
+    lacks one of them."""
+    from bot.answer import Answerer
+    from bot.diseases import key, synonyms
+
+    tok = Tokenizer()
+    assert "epistaxis" in synonyms(key(tok, "nosebleed")) and "nosebleed" in synonyms(key(tok, "epistaxis"))
+    assert synonyms(key(tok, "the")) == ()
+    with built_index(tmp_path, NOSE_ARTICLES) as loaded:
+        a = Answerer(loaded)
+        # "nose bleed": both words are in the epistaxis article, never in one passage
+        assert a.expand("how long to pinch for a nosebleed?").alternates[tok("nosebleed")[0]] == (tuple(tok("epistaxis")),)
+        assert tok("epistaxis")[0] not in a.expand("epistaxis first aid").alternates
+        # the articles use both "herpes zoster" and "shingles": each is searched as written
+        assert not a.expand("aciclovir dose for shingles").alternates.get(tok("shingles")[0])
+        assert not a.expand("aciclovir dose for herpes zoster").alternates.get(tok("zoster")[0])
+        answer = a.ask("how long to pinch for a nosebleed?")
+        assert answer.answered and answer.hits[0].passage.text.startswith("Pinch the soft part"), answer.hits[:1]
+    (tmp_path / "without").mkdir()
+    with built_index(tmp_path / "without", {"zoster.md": NOSE_ARTICLES["zoster.md"].replace(
+            "- Offer the recombinant shingles vaccine from age 50 [1]\n", "")}) as loaded:
+        a = Answerer(loaded)
+        assert tuple(tok("herpes zoster")) in a.expand("aciclovir dose for shingles").alternates[tok("shingles")[0]]
+        answer = a.ask("aciclovir dose for shingles?")
+        assert answer.answered and answer.hits[0].passage.text.startswith("Start aciclovir")
+
+
+def test_the_disease_name_keys_are_read_as_questions_are():
+    """``data/disease_keys.tsv`` keys each name of ``disease_names.tsv`` by its words as a question's are read
+    (``diseases.key``): regenerate both (``make_disease_names.py``) when the stop words or that reading change."""
+    from bot.data import lines
+    from bot.data.make_disease_names import key_lines
+
+    names = lines("disease_names.tsv")
+    assert len(names) > 5000
+    assert key_lines(names) == lines("disease_keys.tsv")
+
+
+def test_a_disease_name_inside_a_longer_one_is_not_looked_up_on_its_own():
+    """ "trigeminal neuralgia" is one disease: the neuralgia inside it does not bring neuralgia's other names
+    ("neuropathic pain", which an article may set apart from it: "neuropathic pain other than trigeminal neuralgia")."""
+    from bot.expand import Expander
+
+    tok = Tokenizer()
+    expander = Expander(tok, build(tok, ""), {t: i for i, t in enumerate(tok("neuropathic pain carbamazepine"))})
+    neuralgia = tok("neuralgia")[0]
+    assert tuple(tok("neuropathic pain")) in expander.expand("carbamazepine for neuralgia").alternates[neuralgia]
+    assert neuralgia not in expander.expand("carbamazepine for trigeminal neuralgia").alternates
