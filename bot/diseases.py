@@ -10,6 +10,7 @@ by ``data/make_disease_names.py``: 5,300 descriptors, 37,000 names. Both are sea
 
 from __future__ import annotations
 
+import functools
 import threading
 
 from .data import path as data_path
@@ -35,6 +36,22 @@ def _load() -> tuple[SortedTSV, SortedTSV]:
             _tables = (SortedTSV(mapped(data_path("disease_keys.tsv"))),
                        SortedTSV(mapped(data_path("disease_names.tsv"))))
     return _tables
+
+
+@functools.lru_cache(maxsize=100_000)  # questions repeat their words
+def begins(word: str) -> bool:
+    """Whether some name's key is ``word`` or begins with it and a space (a question's words that begin none are
+    not looked up with the words after them)."""
+    keys = _load()[0]
+    k = word.encode("utf-8")
+    at = keys.first_at_or_after(k)
+    if at >= keys.end:
+        return False
+    found = keys.key(at)
+    if found == k:
+        return True
+    at = keys.first_at_or_after(k + b" ")
+    return at < keys.end and keys.key(at).startswith(k + b" ")
 
 
 def synonyms(words: str) -> tuple[str, ...]:

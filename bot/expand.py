@@ -202,12 +202,14 @@ class Expander:
         from . import diseases
 
         n_words = len(words)
+        keyed = [diseases.key(self.tokenizer, w) for w, _ in words]
+        starts = [bool(k) and diseases.begins(k) for k in keyed]  # a word no name begins with starts none
         taken = [False] * n_words  # inside a longer name already found: "congenital hypothyroidism" is no hypothyroidism
         for n in range(min(diseases.MAX_WORDS, n_words), 0, -1):
             for i in range(n_words - n + 1):
-                if any(taken[i : i + n]):
+                if not starts[i] or any(taken[i : i + n]):
                     continue
-                names = diseases.synonyms(diseases.key(self.tokenizer, " ".join(w for w, _ in words[i : i + n])))
+                names = diseases.synonyms(" ".join(k for k in keyed[i : i + n] if k))
                 if not names:
                     continue
                 taken[i : i + n] = [True] * n
