@@ -448,3 +448,21 @@ def test_the_line_just_shown_is_not_brought_back_by_a_later_re_ordering(tmp_path
             assert last.hits[0].passage.text.startswith(answer), last.hits[0].passage.text
             if last.blocks:
                 assert any(i.matched and i.text.startswith(answer) for i in last.blocks[0].shown())
+
+
+def test_a_list_block_whose_best_hit_is_another_line_keeps_its_place():
+    """``_shown_block_second`` moves the first block second only when the line it would lead with is the one just
+    shown: "which antibodies go with it?" after how common calcinosis is in systemic sclerosis is answered from the
+    systemic sclerosis block, which also holds the line just read but leads with the antibodies."""
+    from bot.answer import _shown_block_second
+    from bot.assemble import Block, Item
+
+    def block(name, *pids):
+        return Block(article=name, source=name, section=(name,), lead=None, score=1.0,
+                     items=tuple(Item(text=f"line {p}", citations=(), depth=0, matched=True, pid=p) for p in pids))
+
+    ssc, dm = block("ssc", 5, 7), block("dm", 9)
+    assert _shown_block_second((ssc, dm), 5, [(7, 10.0), (5, 9.0), (9, 8.0)]) == (ssc, dm)
+    assert _shown_block_second((ssc, dm), 5, [(5, 10.0), (7, 9.0), (9, 8.0)]) == (dm, ssc)
+    assert _shown_block_second((ssc, dm), 9, [(5, 10.0), (7, 9.0), (9, 8.0)]) == (ssc, dm)
+    assert _shown_block_second((ssc,), 5, [(5, 10.0)]) == (ssc,)
