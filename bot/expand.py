@@ -1,10 +1,12 @@
 """A question → its own stems plus the alternatives it also searches for, as a weighted BM25 query.
 
-Alternatives come from three general sources, each only when the index holds them:
+Alternatives come from these general sources, each only when the index holds them:
 
 * the lexicon (``lexicon.py``): lay ↔ clinical phrases, abbreviations, word families, drug classes;
 * abbreviations the articles define, harvested at index time;
 * drug names (``drugs.py``): brand names and synonyms, and clipped names ("dilt" → diltiazem);
+* disease names (``diseases.py``, MeSH's entry terms): the names the articles use of a disease the question names
+  otherwise ("nosebleed" → epistaxis), when no passage holds the question's own name;
 * clipped words the index lacks ("outpt" → outpatient, "tab" → tablet): index terms with the same first
   two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them);
   when a library offers more than that ("dex": dexamethasone, dexmedetomidine, dextrose…), those sharing an

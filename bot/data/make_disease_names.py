@@ -75,15 +75,11 @@ def locate(arg: str) -> tuple[Path, str, str]:
 
 
 def zipf_table() -> dict[str, float]:
-    out = {}
-    for line in FREQ.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            word, _, z = line.partition("\t")
-            try:
-                out[word] = float(z)
-            except ValueError:
-                pass
-    return out
+    """english_freq.tsv's word → Zipf frequency, read as citebot reads it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bot.english import parse
+
+    return parse(FREQ.read_text(encoding="utf-8"))
 
 
 def build(data: dict, zipf: dict[str, float]) -> tuple[list[str], dict[str, int]]:
