@@ -98,6 +98,7 @@ class Expanded:
     values: tuple = ()  # the numbers it gives (``values.Value``), which a passage's stated range may hold
     described: tuple[str, ...] = ()  # stems of what it says the patient has or takes ("pt on lasix": ``_described``)
     classes: tuple = ()  # the classes it names by number ("type 1 DM": ``values.Classed``), which deciding reads whole
+    diseases: tuple[tuple[str, ...], ...] = ()  # stems of the disease names it writes (``diseases.py``)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -199,7 +200,7 @@ class Expander:
                     if found:
                         alts.setdefault(s, set()).update(found)
 
-    def _disease_names(self, words: list[tuple[str, str]], alts: dict) -> None:
+    def _disease_names(self, words: list[tuple[str, str]], alts: dict) -> tuple[tuple[str, ...], ...]:
         """The names the index holds of the diseases the question names by another (``diseases.py``)."""
         from . import diseases
 
@@ -207,6 +208,7 @@ class Expander:
         keyed = [diseases.key(self.tokenizer, w) for w, _ in words]
         starts = [bool(k) and diseases.begins(k) for k in keyed]  # a word no name begins with starts none
         taken = [False] * n_words  # inside a longer name already found: "congenital hypothyroidism" is no hypothyroidism
+        named: list[tuple[str, ...]] = []
         for n in range(min(diseases.MAX_WORDS, n_words), 0, -1):
             for i in range(n_words - n + 1):
                 if not starts[i] or any(taken[i : i + n]):
@@ -216,12 +218,14 @@ class Expander:
                     continue
                 taken[i : i + n] = [True] * n
                 own = tuple(s for _, s in words[i : i + n])
+                named.append(own)
                 if self._named(own):
                     continue  # the articles use the question's own name
                 found = {a for a in map(self._tabled, names) if a and a != own and self._named(a)}
                 if found:
                     for s in own:
                         alts.setdefault(s, set()).update(found)
+        return tuple(named)
 
     def _tabled(self, name: str) -> tuple[str, ...] | None:
         """The stems of ``name`` when every word of it has a stem without nltk's stemmer (``Tokenizer.tabled``): a
@@ -382,9 +386,10 @@ class Expander:
                         taken[i : i + n] = [True] * n
             self._spoken(raw, stems, alts)
             asks = self._asks_for(raw, alts)
+        diseases: tuple[tuple[str, ...], ...] = ()
         if self.use_drugs:
             self._drug_names(words, alts)
-            self._disease_names(words, alts)
+            diseases = self._disease_names(words, alts)
         if self.use_prefix:
             for w, st in words:
                 if st not in self.vocab and st not in alts and not _capitalised(w):
@@ -418,7 +423,7 @@ class Expander:
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
                         wants_list=_wants_list(raw), asking=form, values=question_values(text, self.tokenizer),
                         classes=question_classes(text),
-                        described=self._described(text))
+                        described=self._described(text), diseases=diseases)
 
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",

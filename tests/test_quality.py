@@ -567,3 +567,28 @@ def test_a_disease_name_inside_a_longer_one_is_not_looked_up_on_its_own():
     neuralgia = tok("neuralgia")[0]
     assert tuple(tok("neuropathic pain")) in expander.expand("carbamazepine for neuralgia").alternates[neuralgia]
     assert neuralgia not in expander.expand("carbamazepine for trigeminal neuralgia").alternates
+
+
+VENT_ARTICLES = {
+    "ards.md": "# ARDS ventilation\n\n## Settings\n\n- Initial ventilator settings: tidal volume 6 mL/kg predicted body weight "
+               "and a respiratory rate up to 35 breaths per minute [1]\n- Ventilator settings: respiratory rate up to 35 "
+               "breaths per minute with an I:E ratio of 1:1 to 1:2 [1]\n- Keep the plateau pressure below 30 cm H2O [1]\n\n"
+               "## References\n\n1. ATS. ARDS. 2017.\n",
+    "copd.md": "# COPD exacerbation\n\n## Ventilation\n\n- Start noninvasive ventilation when the pH is below 7.35 with a "
+               "raised PaCO2 [1]\n- Settings: expiratory pressure 4 to 5 cm H2O, inspiratory pressure 15 cm H2O, a backup "
+               "rate of 15 [1]\n\n## References\n\n1. GOLD. 2024.\n",
+}
+
+
+def test_a_disease_the_question_names_and_no_article_does_is_declined_on(tmp_path):
+    """ "asthmaticus" is in no word list but in a disease name MeSH knows ("status asthmaticus"): a library of ARDS
+    and COPD ventilation, which has the question's other words, declines it as it declines "how do you reverse
+    heparin?" (``decide.Decider._unheard``); the ARDS question is answered."""
+    from bot.answer import Answerer
+
+    with built_index(tmp_path, VENT_ARTICLES) as loaded:
+        a = Answerer(loaded)
+        assert tuple(Tokenizer()("status asthmaticus")) in a.expand("status asthmaticus?").diseases
+        assert not a.ask("vent settings for status asthmaticus - what RR and I:E ratio?").answered
+        answer = a.ask("vent settings for ARDS - what RR and I:E ratio?")
+        assert answer.answered and answer.hits[0].passage.text.startswith("Ventilator settings: respiratory rate")
