@@ -656,14 +656,17 @@ def _spelling(levels, passage, stopwords, short: str, article: int) -> tuple[str
 
 
 def _together(bm25, stems: tuple[str, ...]) -> bool:
-    """Whether some passage holds every one of ``stems`` (each in the index)."""
-    common = None
-    for s in stems:
-        docs = bm25.term_docs(bm25.term_id(s))
-        common = docs if common is None else np.intersect1d(common, docs, assume_unique=True)
+    """Whether some passage holds every one of ``stems`` (each in the index): the rarest stem's passages looked up
+    in the others' ascending postings by bisection, so the cost follows the rarest posting list, not the commonest
+    ("heart" holds tens of thousands of passages at 1M)."""
+    postings = sorted((bm25.term_docs(bm25.term_id(s)) for s in stems), key=len)
+    common = postings[0]
+    for docs in postings[1:]:
         if not len(common):
             return False
-    return True
+        at = np.minimum(np.searchsorted(docs, common), len(docs) - 1)
+        common = common[docs[at] == common]
+    return bool(len(common))
 
 
 def _stored_lexicon(folder):
@@ -698,13 +701,16 @@ def _shown_block_second(blocks: tuple, shown: int, ranked: list[tuple[int, float
     antibodies go with it?" after how common calcinosis is in systemic sclerosis is answered from the systemic
     sclerosis block that also showed the line just read (dev with the library as corpus Hit@1 0.800 → 0.829, back
     to what it was before the sixteenth session moved every such block; nothing else moved)."""
-    if len(blocks) < 2:
-        return blocks
-    score = dict(ranked)
-    matched = [i.pid for i in blocks[0].shown() if i.matched and i.pid in score]
-    if matched and min(matched, key=lambda p: (-score[p], p)) == shown:
+    if len(blocks) > 1 and _best_hit(ranked, blocks[0]) == shown:
         return (blocks[1], blocks[0], *blocks[2:])
     return blocks
+
+
+def _best_hit(ranked: list[tuple[int, float]], block) -> int | None:
+    """The best-scoring of ``block``'s hits among ``ranked`` (the lowest id of equals); None when it has none."""
+    score = dict(ranked)
+    matched = [i.pid for i in block.shown() if i.matched and i.pid in score]
+    return min(matched, key=lambda p: (-score[p], p)) if matched else None
 
 
 def _list_first(ranked: list[tuple[int, float]], block, top: int) -> list[tuple[int, float]]:
@@ -712,11 +718,9 @@ def _list_first(ranked: list[tuple[int, float]], block, top: int) -> list[tuple[
     (the list with the most evidence), the rest in their order. Library Hit@1 0.662 → 0.692, Hit@3 0.800 →
     0.831, dev Hit@3 0.943 → 0.971, blind 5 Hit@1 0.406 → 0.469 (tuning sets; nothing fell). Leading with the
     block's lead-in instead cost dev Hit@1 0.857 → 0.800 (the hit item, not the lead-in, is often the answer)."""
-    score = dict(ranked)
-    matched = [i.pid for i in block.shown() if i.matched and i.pid in score]
-    if not matched:
+    best = _best_hit(ranked, block)
+    if best is None:
         return ranked[:top]
-    best = min(matched, key=lambda p: (-score[p], p))
     return _to_front(ranked, next(i for i, (p, _) in enumerate(ranked) if p == best))[:top]
 
 

