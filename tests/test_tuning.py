@@ -1,0 +1,82 @@
+"""``tests/tuning.py``: the tuning sets it pools, how it counts them and what it reports as changed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import evaluate
+from tests import tuning
+
+
+def _record(set_="s", id_="q1", kind="question", answered=True, rank=1, completeness=None):
+    return {"set": set_, "pooled": True, "id": id_, "kind": kind, "answered": answered, "rank": rank,
+            "completeness": completeness, "question": f"question {id_}"}
+
+
+def test_the_eighteen_sets_are_pooled_and_the_two_reported_apart_are_not(shared_dir):
+    if not (shared_dir / "eval" / "library" / "questions.jsonl").is_file():
+        pytest.skip(f"{shared_dir}/eval is absent (the shared sets live beside the clone)")
+    sets, missing = tuning.tuning_sets(shared_dir / "eval")
+    assert not missing
+    pooled = [s.name for s in sets if s.pooled]
+    assert len(pooled) == 18 and len(set(pooled)) == 18
+    assert {"dev_with_library"} | {f"conversations_28/{lib}" for lib in ("blind_library_7", "blind_library_8",
+                                                                         "train_library_12", "train_library_13")} \
+        == {s.name for s in sets if not s.pooled}
+    assert all(s.questions.is_file() and s.corpus.is_dir() for s in sets)
+    # the 48 conversations, each in the part of its own library, none twice
+    parts = [s for s in sets if s.text is not None]
+    assert sum(len(evaluate.parse_items(s.text)) for s in parts) == 48
+
+
+def test_without_the_shared_folder_its_sets_are_left_out_with_a_note(tmp_path):
+    sets, missing = tuning.tuning_sets(tmp_path / "absent")
+    names = {s.name for s in sets}
+    assert not names & {"dev", "library", "blind_library_3", "dev_with_library"}
+    assert {"heldout_a", "blind_library_23"} <= names
+    assert len(missing) == 4 and all("is absent" in note for note in missing)
+
+
+def test_counts_follow_the_scoring_rules():
+    records = [_record(id_="a", rank=1), _record(id_="b", rank=3), _record(id_="c", rank=4),
+               _record(id_="d", answered=False, rank=1),  # declined: no hit counts
+               _record(id_="e", kind="conversation", rank=2), _record(id_="f", kind="out-of-scope", answered=False,
+                                                                      rank=None),
+               _record(id_="g", kind="out-of-scope", answered=True, rank=None),
+               _record(id_="h", rank=None, completeness=0.5)]
+    c = tuning.counts(records)
+    assert (c["answerable"], c["first"], c["three"]) == (6, 1, 3)
+    assert (c["out_of_scope"], c["declined"]) == (2, 1)
+    assert (c["conversations"], c["conversations_three"]) == (1, 1)
+    assert (c["lists"], c["completeness"]) == (1, 0.5)
+
+
+def test_changes_name_the_items_that_moved_and_only_those():
+    before = [_record(id_="a", rank=1), _record(id_="b", rank=2), _record(id_="c", completeness=0.5),
+              _record(id_="d", kind="out-of-scope", answered=False, rank=None)]
+    after = [_record(id_="a", rank=1), _record(id_="b", answered=False, rank=2), _record(id_="c", completeness=1.0),
+             _record(id_="d", kind="out-of-scope", answered=True, rank=None), _record(id_="e", rank=None)]
+    lines = tuning.changes(before, after)
+    assert [line.split(":")[0] for line in lines] == ["s b", "s c", "s d", "s e"]
+    assert "2 -> -" in lines[0] and "list 0.5 -> 1.0" in lines[1] and "D -> a" in lines[2] and "new, x" in lines[3]
+
+
+def test_a_set_is_asked_as_citebot_eval_asks_it(tmp_path):
+    held_out = next(s for s in tuning.tuning_sets(tmp_path / "absent")[0] if s.name == "heldout_a")
+    records = tuning.outcomes(held_out, tmp_path / "work")
+    json.dumps(records)  # what --save writes
+    from bot.answer import Answerer
+    from bot.indexer import open_fresh
+
+    loaded, _ = open_fresh(held_out.corpus, tmp_path / "eval-index")
+    try:
+        report = evaluate.evaluate(Answerer(loaded), evaluate.load_items(held_out.questions))
+    finally:
+        loaded.passages.close()
+    c = tuning.counts(records)
+    assert c["answerable"] == report.n_answerable and c["out_of_scope"] == report.n_out_of_scope
+    assert c["first"] == round(report.hit1 * report.n_answerable)
+    assert c["three"] == round(report.hit3 * report.n_answerable)
+    assert c["declined"] == round(report.declined * report.n_out_of_scope)
