@@ -77,6 +77,30 @@ def test_a_shipped_variant_names_its_line_s_concept_not_a_broader_or_other_one()
     assert not linked("dihydropyridine", "calcium channel blocker") and linked("GTN", "nitroglycerin")
 
 
+def test_a_shipped_variant_is_the_same_thing_as_its_line_s_concept():
+    """The shipped lines after a second review (eighteenth session, a reviewer who read only the data files): a variant
+    that names another thing — the lab test for the vitamin, a related drug, a symptom for a disease, an archaic or
+    everyday sense ("consumption", "cold", "primary", "support") — is not searched as the line's concept; distinct
+    members of a kind (IgE and IgG, melanoma and basal cell carcinoma) are class lines, each member reaching the class
+    and not the others."""
+    lex = build(Tokenizer())
+    tok = Tokenizer()
+
+    def linked(a: str, b: str) -> bool:
+        return tuple(tok(b)) in lex.links.get(tuple(tok(a)), set())
+
+    assert linked("vit D", "vitamin d") and not linked("vit D", "25-hydroxyvitamin D")
+    assert linked("vitamin D level", "25-hydroxyvitamin D") and not linked("vitamin d", "calcitriol")
+    assert linked("TB", "tuberculosis") and not linked("consumption", "tuberculosis")
+    assert not linked("cold", "common cold") and not linked("primary", "mainstay") and not linked("support", "splint")
+    assert not linked("hip", "buttock") and not linked("growth", "lump") and not linked("CO2", "carbon dioxide laser")
+    assert not linked("chest pain", "angina") and not linked("heartburn", "GERD") and not linked("sepsis", "infection")
+    assert not linked("risk factor", "cause") and not linked("incidence", "prevalence")
+    assert linked("IgE", "immunoglobulin") and not linked("IgE", "IgG")
+    assert linked("melanoma", "skin cancer") and not linked("melanoma", "basal cell carcinoma")
+    assert linked("mepolizumab", "IL-5 inhibitor") and not linked("mepolizumab", "IL-4/13 inhibitor")
+
+
 def test_class_lines_link_members_to_the_class_only():
     tok = Tokenizer()
     lex = build(tok, "> anticoagulant\twarfarin\theparin\n")
