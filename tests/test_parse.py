@@ -108,6 +108,34 @@ def test_a_page_copied_from_above_its_title_keeps_its_title():
     assert art.title == "Skip to content"
 
 
+@pytest.mark.parametrize("banner", [
+    "This site uses cookies. Some are essential, others help us. Accept | Reject non-essential | Cookie policy",
+    'We use cookies to improve your experience. By clicking "Accept all" you agree. Accept all | Manage cookie settings',
+    "Sign in | Register | Subscribe",
+    "We use cookies to improve your experience. Read our cookie policy",
+])
+def test_a_banner_standing_alone_above_the_title_is_no_title(banner):
+    """A cookie notice on one line whose last words are its links, not a full stop, or a bar of links standing alone,
+    is furniture by its shape (sentences run on in one line; links set apart by " | "): the title is the line after."""
+    body = ("Gout Heredity\n\nGout runs in families through urate transporter variants. 1\n\nReferences\n\n"
+            "Research\n\nGenetics of gout.\n\nNature Reviews, 2020\n")
+    page = f"Menu\nHome > Rheumatology > Gout\n\n{banner}\n\nIs gout hereditary?\n\nShare   Print\n\n" + body
+    [art] = parse_article(page, source="gout.txt")
+    assert art.title == "Is gout hereditary?"
+    assert [(p.text, p.section) for p in art.passages] == [
+        ("Gout runs in families through urate transporter variants.", ("Gout Heredity",))]
+
+
+@pytest.mark.parametrize("title", ["What is gout? How is it treated?", "U.S. Guidelines for Gout", "Gout | Overview"])
+def test_a_title_of_two_questions_or_with_an_abbreviation_stays_the_title(title):
+    """Only a sentence's end inside a line marks a banner, not a question mark nor an abbreviation's full stop; a bar of
+    links that is the page's only line standing alone leaves the first line as the title, as any page without one."""
+    body = ("Gout Heredity\n\nGout runs in families through urate transporter variants. 1\n\nReferences\n\n"
+            "Research\n\nGenetics of gout.\n\nNature Reviews, 2020\n")
+    [art] = parse_article(f"{title}\n\n" + body, source="gout.txt")
+    assert art.title == title
+
+
 @pytest.mark.parametrize("head, title", [
     ("Gout\nA guide for patients and carers\n\n", "Gout"),  # a title over a subtitle line: not standing alone
     ("Gout in adults\nBy Jane Doe, MD\n\n", "Gout in adults"),

@@ -21,9 +21,10 @@ reference list ends at the first group of lines that is not a reference entry (n
 year within four lines). A page with no citation at all keeps everything after its title.
 
 The title is found by layout too: the first line between blank lines (or the text's start) that does not end as a
-sentence does (".", ";", ",", ":"), above the heading the body starts at — a site's navigation lines ("Skip to
-content", "Home", "Sign in") come as one block and its cookie notice as sentences; a page without such a line, or
-without a citation, keeps its first line, and its passages are those the first line as title gives.
+sentence does (".", ";", ",", ":"), above the heading the body starts at, and is one phrase — a site's navigation
+lines ("Skip to content", "Home", "Sign in") come as one block, and its cookie notice as sentences run on in one line,
+often ending in a bar of links ("Accept | Reject non-essential | Cookie policy"); a page without such a line, or without
+a citation, keeps its first line, and its passages are those the first line as title gives.
 
 Plain text does not mark heading levels: the first heading of the body is the top heading, and a
 heading directly followed by another heading is read as that heading's parent.
@@ -60,10 +61,23 @@ def _is_heading(lines: list[str], i: int) -> bool:
 
 def _title_at(lines: list[str], first: int, end: int) -> int:
     """Where the title is among ``lines[first:end]``, the text above the body (see the module's docstring): ``first``
-    when none stands alone ("Gout" over a subtitle line keeps its title, and the body's first heading is not taken)."""
+    when none stands alone ("Gout" over a subtitle line keeps its title, and the body's first heading is not taken).
+    A title is one phrase or question: a line holding a sentence's end and more after it, or a bar of links (" | "),
+    is a banner however it ends ("This site uses cookies. Some are essential … Accept | Reject | Cookie policy")."""
     return next((i for i in range(first, end)
-                 if _alone(lines, i) and len(lines[i].strip()) <= MAX_TITLE_CHARS and lines[i].strip()[-1] not in ".;,:"),
+                 if _alone(lines, i) and len(lines[i].strip()) <= MAX_TITLE_CHARS and lines[i].strip()[-1] not in ".;,:"
+                 and not _banner(lines[i].strip())),
                 first)
+
+
+# a sentence's end inside a line: a word of three lower-case letters or more, then "." or "!" and a capital ("cookies.
+# Some"); not "U.S. Guidelines", "Dr. Smith", nor a question-form title of two questions ("What is gout? How is it…")
+SENTENCE_INSIDE = re.compile(r"[a-z]{3}[.!][\"')\]]?\s+[A-Z]")
+
+
+def _banner(line: str) -> bool:
+    """Whether a line is page furniture by its shape: sentences run on in one line, or links set apart by bars."""
+    return bool(SENTENCE_INSIDE.search(line)) or " | " in line
 
 
 def _parse_references(lines: list[str]) -> dict[int, str]:
