@@ -1,0 +1,90 @@
+"""The unseen libraries' numbers, and nothing else: the README's blind tables, from one command.
+
+    .venv/bin/python -m tests.blind
+
+Libraries written by helpers who never saw the code, run on new code a few times and never tuned on: blind 9-11,
+19-22 and 24-29 (``tests/data/blind_library_N``). Each is asked as ``citebot eval`` asks it, alone; the nine older ones
+pooled; blind 26-29 also among the 72 articles of the gated libraries (``tests.test_library_gate.REPOSITORY_SETS``,
+80 articles with the set's own eight), where another set's article may answer a question or hold a look-alike line.
+Only counts are printed, never an item: a miss that is read is tuned on, and the set is blind no more. Run it at the
+end of a session's changes to answers, report the numbers, and do not change code because of them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from tests.test_library_gate import DATA, REPOSITORY_SETS, _pooled
+
+OLDER = (9, 10, 11, 19, 20, 21, 22, 24, 25)
+NEWER = (26, 27, 28, 29)
+
+
+def _report(questions: Path, corpus: Path, index: Path, abstain: bool = True):
+    from bot import evaluate
+    from bot.answer import Answerer
+    from bot.indexer import open_fresh
+
+    loaded, warning = open_fresh(corpus, index)
+    if warning:
+        raise RuntimeError(f"{corpus}: {warning}")
+    try:
+        return evaluate.evaluate(Answerer(loaded), evaluate.load_items(questions), abstain=abstain)
+    finally:
+        loaded.passages.close()
+
+
+def alone(n: int, work: Path) -> tuple[dict, dict]:
+    """Blind ``n`` asked of its own articles: with declining, and ranking alone (``--no-abstain``)."""
+    folder = DATA / f"blind_library_{n}"
+    answers = _report(folder / "questions.jsonl", folder / "corpus", work / f"alone_{n}")
+    ranking = _report(folder / "questions.jsonl", folder / "corpus", work / f"alone_{n}", abstain=False)
+    return answers, ranking
+
+
+def among_gated(n: int, work: Path):
+    """Blind ``n`` asked of its articles beside the gated libraries' 72 (set-named copies: two sets may share a name)."""
+    corpus = work / f"among_{n}" / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name in (*REPOSITORY_SETS, f"blind_library_{n}"):
+        for article in sorted((DATA / name / "corpus").iterdir()):
+            shutil.copyfile(article, corpus / f"{name}__{article.name}")
+    return _report(DATA / f"blind_library_{n}" / "questions.jsonl", corpus, work / f"among_{n}" / "index")
+
+
+def _numbers(report, ranking=None) -> str:
+    d = report.to_json()
+    conv = d["conversations_hit@3"], d.get("conversations_hit@3_no_context")
+    out = (f"Hit@1 {d['hit@1']:.3f}  Hit@3 {d['hit@3']:.3f}  declined {d['declined']:.3f}  conversations {conv[0]:.3f}"
+           + (f" ({conv[1]:.3f} context off)" if conv[1] is not None else "") + f"  lists {d['completeness']:.3f}")
+    if ranking is not None:
+        r = ranking.to_json()
+        out += f"  | ranking only {r['hit@1']:.3f} / {r['hit@3']:.3f}"
+    return out
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="citebot-blind-") as tmp, ProcessPoolExecutor(2) as pool:
+        work = Path(tmp)
+        numbers = list(OLDER + NEWER)
+        runs = dict(zip(numbers, pool.map(alone, numbers, [work] * len(numbers))))
+        among = dict(zip(NEWER, pool.map(among_gated, NEWER, [work] * len(NEWER))))
+    for n in numbers:
+        print(f"blind {n:>2} alone            {_numbers(*runs[n])}")
+    print(f"blind {', '.join(map(str, OLDER))} pooled   "
+          f"{_numbers(_pooled([runs[n][0] for n in OLDER]), _pooled([runs[n][1] for n in OLDER]))}")
+    print(f"blind {', '.join(map(str, NEWER))} pooled        "
+          f"{_numbers(_pooled([runs[n][0] for n in NEWER]), _pooled([runs[n][1] for n in NEWER]))}")
+    for n in NEWER:
+        print(f"blind {n:>2} among 80 articles {_numbers(among[n])}")
+    print(json.dumps({"answerable": sum(runs[n][0].n_answerable for n in numbers)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
