@@ -178,6 +178,20 @@ def test_an_abbreviation_written_in_capitals_is_neither_clipped_nor_misspelt():
     assert ("sclerosi",) in ex.expand("which meds cause scle").alternates["scle"]
 
 
+def test_a_common_english_word_is_not_read_as_a_clipped_one():
+    """ "came", "ago" and "send" hold the letters of carbamazepine, agonist and second in order, but a word that
+    common in English is itself (``expand.MAX_CLIP_ZIPF``); a clipped form ("tab", "max") still stands for its term."""
+    from bot.expand import Expander
+
+    tok = Tokenizer()
+    vocab = {t: i for i, t in enumerate(tok("carbamazepine agonist second tablet maximum potassium"))}
+    ex = Expander(tok, build(tok, ""), vocab)
+    alts = ex.expand("K came back 5.8 two days ago, send a repeat?").alternates
+    assert not alts.get("came") and not alts.get("ago") and not alts.get("send")
+    alts = ex.expand("one tab at max dose").alternates
+    assert alts["tab"] == (("tablet",),) and alts["max"] == (("maximum",),)
+
+
 # Seven articles whose words start "dex": a clipped "dex" may stand for any of them, more than MAX_CLIPPED.
 DEX_ARTICLES = {
     "croup.md": "# Croup\n\n## Treatment\n\n- Dexamethasone 0.15 mg/kg by mouth for mild and moderate croup.\n"
