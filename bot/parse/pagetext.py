@@ -62,7 +62,7 @@ def _is_heading(lines: list[str], i: int) -> bool:
 def _title_at(lines: list[str], first: int, end: int) -> int:
     """Where the title is among ``lines[first:end]``, the text above the body (see the module's docstring): ``first``
     when none stands alone ("Gout" over a subtitle line keeps its title, and the body's first heading is not taken).
-    A title is one phrase or question: a line holding a sentence's end and more after it, or a bar of links (" | "),
+    A title is one phrase or question: a line holding a sentence's end and more after it, or a bar of short links,
     is a banner however it ends ("This site uses cookies. Some are essential … Accept | Reject | Cookie policy")."""
     return next((i for i in range(first, end)
                  if _alone(lines, i) and len(lines[i].strip()) <= MAX_TITLE_CHARS and lines[i].strip()[-1] not in ".;,:"
@@ -70,14 +70,20 @@ def _title_at(lines: list[str], first: int, end: int) -> int:
                 first)
 
 
-# a sentence's end inside a line: a word of three lower-case letters or more, then "." or "!" and a capital ("cookies.
-# Some"); not "U.S. Guidelines", "Dr. Smith", nor a question-form title of two questions ("What is gout? How is it…")
-SENTENCE_INSIDE = re.compile(r"[a-z]{3}[.!][\"')\]]?\s+[A-Z]")
+# a sentence's end inside a line: three words or more, the last of them lower-case, then "." or "!" and a capital
+# ("This site uses cookies. Some …"); not "Gout! What you need to know", "Candida spp. Infections", "Ask Prof. Smith",
+# "U.S. Guidelines", "Adults: management. NICE guideline", nor a title of two questions ("What is gout? How …")
+SENTENCE_INSIDE = re.compile(r"\b[A-Za-z]+(?: [a-z]+){2,}[.!][\"')\]]?\s+[A-Z]")
+LINK_WORDS = 3  # a link in a bar of links is this many words at most ("Reject non-essential", "Manage cookie settings")
 
 
 def _banner(line: str) -> bool:
-    """Whether a line is page furniture by its shape: sentences run on in one line, or links set apart by bars."""
-    return bool(SENTENCE_INSIDE.search(line)) or " | " in line
+    """Whether a line is page furniture by its shape: sentences run on in one line, or a bar of short links ("Sign in
+    | Register | Subscribe"). A title with its site after one bar ("Gout | NHS inform") is no banner."""
+    if SENTENCE_INSIDE.search(line):
+        return True
+    links = line.split(" | ")
+    return len(links) >= 3 and all(len(link.split()) <= LINK_WORDS for link in links)
 
 
 def _parse_references(lines: list[str]) -> dict[int, str]:
