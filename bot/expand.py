@@ -8,7 +8,8 @@ Alternatives come from these general sources, each only when the index holds the
 * disease names (``diseases.py``, MeSH's entry terms): the names the articles use of a disease the question names
   otherwise ("nosebleed" → epistaxis), when no passage holds the question's own name;
 * clipped words the index lacks ("outpt" → outpatient, "tab" → tablet): index terms with the same first
-  two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them);
+  two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them), for a word not itself common
+  English (``MAX_CLIP_ZIPF``: "came" is no clipped carbamazepine);
   when a library offers more than that ("dex": dexamethasone, dexmedetomidine, dextrose…), those sharing an
   article with the question's rarest other words (``Expander._in_context``);
 * misspelt words the index lacks ("reatment" → treatment): index terms one edit away (two for long words);
@@ -36,6 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .data import lines
+from .english import COMMON
 from .intent import written_in
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
@@ -46,13 +48,15 @@ PREFIX = 6
 _VALUE = re.compile(r"(\d+)([a-z]{1,4})")
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
 MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
-# A word this common in general English (``english.py`` Zipf) is itself, not a clipped form: "came" was searched as
-# carbamazepine, "ago" as agonist, "send" as second, "free" as frequent, "head" as headache, "step" as streptococcus
-# (a library holding those terms). Common clipped forms stay below it: "max" 4.7, "mod" 3.9, "tab" 4.0, "dex" 3.3.
-# Over the 18 tuning sets pooled first answers and first three unchanged (357 / 450), one out-of-scope question
-# fewer declined (123 → 122: "… the free water deficit?" had been declined through "frequent"); the twelve libraries
-# as one library Hit@1 0.4505 → 0.4479 ("K came back 5.8, what now" had been led through carbamazepine's article)
-MAX_CLIP_ZIPF = 5.0
+# A word this common in general English (``english.py`` Zipf, of the word as written or its plural) is itself, not a
+# clipped form: "came" was searched as carbamazepine, "ago" as agonist, "send" as second, "free" as frequent, "head" as
+# headache, "kid" as kidney. Common clipped forms stay below it: "max" 4.7, "mod" 3.9, "tab" 4.0, "dex" 3.3, "creat"
+# (whose stem "create" shares, 5.05: the word is read, not its stem). It costs a few that clinicians clip from a
+# common word: "radio" (5.01) for radiotherapy, "post" for postop. Over the 18 tuning sets pooled first answers and
+# first three unchanged (357 / 450), one out-of-scope question fewer declined (123 → 122: "… the free water
+# deficit?" had been declined through "frequent"); the twelve libraries as one library Hit@1 0.4505 → 0.4479 ("K came
+# back 5.8, what now" had been led through carbamazepine's article)
+MAX_CLIP_ZIPF = COMMON
 # ...unless the question's other words tell its candidates apart (``Expander._in_context``), weighed for at most this
 # many: a library of 119 articles offers 6 to 36 for the clipped words of 500 questions; a word offering hundreds
 # ("st" + one letter) is too short to read, and weighing them all cost 5 ms a question at 100k passages
@@ -400,8 +404,7 @@ class Expander:
         if self.use_prefix:
             for w, st in words:
                 if st not in self.vocab and st not in alts and not _capitalised(w):
-                    z = self._zipf_of(st)
-                    near = self._clipped(w.lower()) if z is None or z < MAX_CLIP_ZIPF else []
+                    near = self._clipped(w.lower()) if not _common_word(w.lower()) else []
                     if len(near) > MAX_CLIPPED:  # ambiguous by its letters: read by the question's other words
                         near = self._in_context(near, self._context(st, stems, alts))
                     near = near or (self._misspelt(st) if self._zipf_of(st) is None else [])
@@ -544,6 +547,14 @@ def _wants_list(raw: tuple[str, ...]) -> bool:
                 and not nxt.endswith(("ss", "is", "us")) and nxt not in AUXILIARIES:
             return True
     return False
+
+
+def _common_word(word: str) -> bool:
+    """Whether ``word`` (lower case, as written) or its plural is at least ``MAX_CLIP_ZIPF`` common in general English."""
+    from .lexicon import _english_words
+
+    words = _english_words()
+    return max(words.get(word, 0.0), words.get(word + "s", 0.0)) >= MAX_CLIP_ZIPF
 
 
 def _capitalised(word: str) -> bool:

@@ -184,12 +184,15 @@ def test_a_common_english_word_is_not_read_as_a_clipped_one():
     from bot.expand import Expander
 
     tok = Tokenizer()
-    vocab = {t: i for i, t in enumerate(tok("carbamazepine agonist second tablet maximum potassium"))}
+    vocab = {t: i for i, t in enumerate(tok("carbamazepine agonist second tablet maximum potassium creatinine kidney"))}
     ex = Expander(tok, build(tok, ""), vocab)
     alts = ex.expand("K came back 5.8 two days ago, send a repeat?").alternates
     assert not alts.get("came") and not alts.get("ago") and not alts.get("send")
+    assert not ex.expand("kid with a fever").alternates.get("kid")  # "kids" is common: no clipped kidney
     alts = ex.expand("one tab at max dose").alternates
     assert alts["tab"] == (("tablet",),) and alts["max"] == (("maximum",),)
+    # the word as written is read, not its stem: "creat" shares "create"'s stem but is no English word
+    assert (tok("creatinine")[0],) in ex.expand("creat 180 on ramipril, stop?").alternates["creat"]
 
 
 # Seven articles whose words start "dex": a clipped "dex" may stand for any of them, more than MAX_CLIPPED.
