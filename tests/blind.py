@@ -32,7 +32,7 @@ def _report(questions: Path, corpus: Path, index: Path, abstain: bool = True):
 
     loaded, warning = open_fresh(corpus, index)
     if warning:
-        raise RuntimeError(f"{corpus}: {warning}")
+        raise RuntimeError("the index is not fresh")
     try:
         return evaluate.evaluate(Answerer(loaded), evaluate.load_items(questions), abstain=abstain)
     finally:
@@ -58,30 +58,50 @@ def among_gated(n: int, work: Path):
 
 
 def _numbers(report, ranking=None) -> str:
+    """A report's numbers on one line; "—" for a kind of item the set has none of (a mean of nothing is no 0)."""
     d = report.to_json()
-    conv = d["conversations_hit@3"], d.get("conversations_hit@3_no_context")
-    out = (f"Hit@1 {d['hit@1']:.3f}  Hit@3 {d['hit@3']:.3f}  declined {d['declined']:.3f}  conversations {conv[0]:.3f}"
-           + (f" ({conv[1]:.3f} context off)" if conv[1] is not None else "") + f"  lists {d['completeness']:.3f}")
+
+    def share(key: str, count: str) -> str:
+        return f"{d[key]:.3f}" if d[count] else "—"
+
+    off = d.get("conversations_hit@3_no_context")
+    out = (f"Hit@1 {d['hit@1']:.3f}  Hit@3 {d['hit@3']:.3f}  declined {share('declined', 'out_of_scope')}  "
+           f"conversations {share('conversations_hit@3', 'conversations')}"
+           + (f" ({off:.3f} context off)" if off is not None and d["conversations"] else "")
+           + f"  lists {share('completeness', 'expect_all')}")
     if ranking is not None:
         r = ranking.to_json()
         out += f"  | ranking only {r['hit@1']:.3f} / {r['hit@3']:.3f}"
     return out
 
 
+def _safely(run, n: int, work: Path):
+    """``run(n, work)``, or the error's type alone: a message or traceback could quote an article or a question."""
+    try:
+        return run(n, work)
+    except Exception as e:  # noqa: BLE001 - reported by its type only, so nothing of the set is shown
+        return type(e).__name__
+
+
 def main() -> int:
+    numbers = list(OLDER + NEWER)
     with tempfile.TemporaryDirectory(prefix="citebot-blind-") as tmp, ProcessPoolExecutor(2) as pool:
         work = Path(tmp)
-        numbers = list(OLDER + NEWER)
-        runs = dict(zip(numbers, pool.map(alone, numbers, [work] * len(numbers))))
-        among = dict(zip(NEWER, pool.map(among_gated, NEWER, [work] * len(NEWER))))
+        runs = dict(zip(numbers, pool.map(_safely, [alone] * len(numbers), numbers, [work] * len(numbers))))
+        among = dict(zip(NEWER, pool.map(_safely, [among_gated] * len(NEWER), NEWER, [work] * len(NEWER))))
+    failed = {n: r for n, r in {**runs, **{f"{n} among": among[n] for n in NEWER}}.items() if isinstance(r, str)}
+    if failed:
+        print("failed (error type only): " + ", ".join(f"blind {n}: {r}" for n, r in failed.items()))
+        return 1
+    gated = sum(1 for name in REPOSITORY_SETS for _ in (DATA / name / "corpus").iterdir())
     for n in numbers:
         print(f"blind {n:>2} alone            {_numbers(*runs[n])}")
-    print(f"blind {', '.join(map(str, OLDER))} pooled   "
-          f"{_numbers(_pooled([runs[n][0] for n in OLDER]), _pooled([runs[n][1] for n in OLDER]))}")
-    print(f"blind {', '.join(map(str, NEWER))} pooled        "
-          f"{_numbers(_pooled([runs[n][0] for n in NEWER]), _pooled([runs[n][1] for n in NEWER]))}")
+    for group in (OLDER, NEWER):
+        print(f"blind {', '.join(map(str, group))} pooled  "
+              f"{_numbers(_pooled([runs[n][0] for n in group]), _pooled([runs[n][1] for n in group]))}")
     for n in NEWER:
-        print(f"blind {n:>2} among 80 articles {_numbers(among[n])}")
+        own = sum(1 for _ in (DATA / f"blind_library_{n}" / "corpus").iterdir())
+        print(f"blind {n:>2} among {gated + own} articles {_numbers(among[n])}")
     print(json.dumps({"answerable": sum(runs[n][0].n_answerable for n in numbers)}))
     return 0
 

@@ -41,7 +41,7 @@ def test_without_the_shared_folder_its_sets_are_left_out_with_a_note(tmp_path):
 
 def test_counts_follow_the_scoring_rules():
     records = [_record(id_="a", rank=1), _record(id_="b", rank=3), _record(id_="c", rank=4),
-               _record(id_="d", answered=False, rank=1),  # declined: no hit counts
+               _record(id_="d", answered=False, rank=None),  # declined: it shows no passage
                _record(id_="e", kind="conversation", rank=2), _record(id_="f", kind="out-of-scope", answered=False,
                                                                       rank=None),
                _record(id_="g", kind="out-of-scope", answered=True, rank=None),
@@ -56,27 +56,33 @@ def test_counts_follow_the_scoring_rules():
 def test_changes_name_the_items_that_moved_and_only_those():
     before = [_record(id_="a", rank=1), _record(id_="b", rank=2), _record(id_="c", completeness=0.5),
               _record(id_="d", kind="out-of-scope", answered=False, rank=None)]
-    after = [_record(id_="a", rank=1), _record(id_="b", answered=False, rank=2), _record(id_="c", completeness=1.0),
+    before.append(_record(set_="t", id_="z", rank=3))
+    after = [_record(id_="a", rank=1), _record(id_="b", answered=False, rank=None), _record(id_="c", completeness=1.0),
              _record(id_="d", kind="out-of-scope", answered=True, rank=None), _record(id_="e", rank=None)]
     lines = tuning.changes(before, after)
-    assert [line.split(":")[0] for line in lines] == ["s b", "s c", "s d", "s e"]
+    assert [line.split(":")[0] for line in lines] == ["s b", "s c", "s d", "s e", "t z"]
     assert "2 -> -" in lines[0] and "list 0.5 -> 1.0" in lines[1] and "D -> a" in lines[2] and "new, x" in lines[3]
+    assert "gone, was 3" in lines[4]
 
 
 def test_a_set_is_asked_as_citebot_eval_asks_it(tmp_path):
-    held_out = next(s for s in tuning.tuning_sets(tmp_path / "absent")[0] if s.name == "heldout_a")
-    records = tuning.outcomes(held_out, tmp_path / "work")
+    """Blind 23 (a tuning set: conversations, lists and out-of-scope items) counted here and by ``citebot eval``."""
+    library = next(s for s in tuning.tuning_sets(tmp_path / "absent")[0] if s.name == "blind_library_23")
+    records = tuning.outcomes(library, tmp_path / "work")
     json.dumps(records)  # what --save writes
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
-    loaded, _ = open_fresh(held_out.corpus, tmp_path / "eval-index")
+    loaded, _ = open_fresh(library.corpus, tmp_path / "eval-index")
     try:
-        report = evaluate.evaluate(Answerer(loaded), evaluate.load_items(held_out.questions))
+        report = evaluate.evaluate(Answerer(loaded), evaluate.load_items(library.questions))
     finally:
         loaded.passages.close()
     c = tuning.counts(records)
     assert c["answerable"] == report.n_answerable and c["out_of_scope"] == report.n_out_of_scope
+    assert c["conversations"] == report.n_conversations > 0 and c["lists"] == report.n_expect_all > 0
     assert c["first"] == round(report.hit1 * report.n_answerable)
     assert c["three"] == round(report.hit3 * report.n_answerable)
     assert c["declined"] == round(report.declined * report.n_out_of_scope)
+    assert c["conversations_three"] == round(report.conversations_hit3 * report.n_conversations)
+    assert c["completeness"] == pytest.approx(report.completeness * report.n_expect_all)

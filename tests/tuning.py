@@ -109,8 +109,8 @@ def counts(records: list[dict]) -> dict:
     conversations = [r for r in answerable if r["kind"] == "conversation"]
     lists = [r["completeness"] for r in records if r["completeness"] is not None]
 
-    def in_three(r):
-        return r["answered"] and r["rank"] is not None and r["rank"] <= 3
+    def in_three(r):  # as ``evaluate.Outcome.hit3``: a declined answer shows no passage, so it has no rank
+        return r["rank"] is not None and r["rank"] <= 3
 
     return {"answerable": len(answerable), "first": sum(r["answered"] and r["rank"] == 1 for r in answerable),
             "three": sum(map(in_three, answerable)), "out_of_scope": len(out_of_scope),
@@ -139,8 +139,10 @@ def report(records: list[dict]) -> str:
 
 
 def changes(before: list[dict], after: list[dict]) -> list[str]:
-    """The items whose outcome (``mark``) or list completeness differs between two runs, one line each."""
+    """The items whose outcome (``mark``) or list completeness differs between two runs, one line each; an item of one
+    run only is "new" or "gone" (a set left out of one run, as without ``../shared``, shows as gone)."""
     old = {(r["set"], r["id"]): r for r in before}
+    now = {(r["set"], r["id"]) for r in after}
     out = []
     for r in after:
         b = old.get((r["set"], r["id"]))
@@ -149,6 +151,8 @@ def changes(before: list[dict], after: list[dict]) -> list[str]:
         elif mark(b) != mark(r) or b["completeness"] != r["completeness"]:
             lists = "" if r["completeness"] is None else f" (list {b['completeness']} -> {r['completeness']})"
             out.append(f"{r['set']} {r['id']}: {mark(b)} -> {mark(r)}{lists} | {r['question'][:80]}")
+    out += [f"{r['set']} {r['id']}: gone, was {mark(r)} | {r['question'][:80]}" for r in before
+            if (r["set"], r["id"]) not in now]
     return out
 
 
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="write every item's outcome to this JSON file")
     parser.add_argument("--compare", type=Path, help="list the items whose outcome differs from this saved run")
     args = parser.parse_args(argv)
+    before = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None  # a wrong path fails now
     with tempfile.TemporaryDirectory(prefix="citebot-tuning-") as tmp:
         records, missing = run(args.work or Path(tmp))
     for note in missing:
@@ -172,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report(records))
     if args.compare:
         print(f"\nchanged since {args.compare}:")
-        print("\n".join(changes(json.loads(args.compare.read_text(encoding="utf-8")), records)) or "nothing")
+        print("\n".join(changes(before, records)) or "nothing")
     if args.save:
         args.save.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     return 0
