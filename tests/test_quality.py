@@ -499,10 +499,16 @@ def test_a_word_of_the_opposite_prefix_is_not_a_misspelling(tmp_path):
         assert not answerer.ask("how do you treat hypernatremia?").answered
         assert ("hyponatremia",) in answerer.expand("how do you treat hyponatremai?").alternates["hyponatremai"]
         assert answerer.ask("how do you treat hyponatremai?").answered
-    from bot.expand import _opposite
+    from bot.expand import Expander, _opposite
 
     assert _opposite("microcyt", "macrocyt") and _opposite("intraven", "interven")
     assert not _opposite("hyponatremai", "hyponatremia")
+    # a word no lexicon line knows meets the same rule when it is read for a misspelling ("hypernatremia" above is a
+    # blood level by word formation, so it is never read as one): "microcytic" is no misspelt "macrocytic"
+    tok = Tokenizer()
+    ex = Expander(tok, build(tok, ""), {"macrocyt": 0, "anemia": 1})
+    assert not ex.expand("microcytic anemia workup").alternates.get("microcyt")
+    assert ("macrocyt",) in ex.expand("macrocytik anemia workup").alternates["macrocytik"]
 
 
 def test_dose_and_treatment_evidence_are_general_units_and_drug_words():
