@@ -28,6 +28,28 @@ def freq_text() -> str:
     return data_path("english_freq.tsv").read_text(encoding="utf-8")
 
 
+def common_words() -> frozenset[str]:
+    """The words at least ``COMMON`` frequent: the list's first lines, as ``make_english_freq.py`` writes it most
+    frequent first (``tests/test_quality.py`` holds it to that order), read up to the first one below ``COMMON`` —
+    about 1,000 of 48,000 lines, so a question asks for it without parsing the whole list. Once per process."""
+    global _common
+    if _common is None:
+        found = []
+        with data_path("english_freq.tsv").open(encoding="utf-8") as f:
+            for line in f:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                word, _, z = line.rstrip("\n").partition("\t")
+                if float(z) < COMMON:
+                    break
+                found.append(word)
+        _common = frozenset(found)
+    return _common
+
+
+_common: frozenset[str] | None = None
+
+
 def parse(text: str) -> dict[str, float]:
     """word → Zipf frequency; lines ``word<TAB>zipf``, ``#`` comments."""
     out: dict[str, float] = {}

@@ -56,7 +56,7 @@ MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and 
 # first three unchanged (357 / 450), one out-of-scope question fewer declined (123 → 122: "… the free water
 # deficit?" had been declined through "frequent"); the twelve libraries as one library Hit@1 0.4505 → 0.4479 ("K came
 # back 5.8, what now" had been led through carbamazepine's article)
-MAX_CLIP_ZIPF = COMMON
+MAX_CLIP_ZIPF = COMMON  # english.common_words() is the list's words at least this frequent
 # ...unless the question's other words tell its candidates apart (``Expander._in_context``), weighed for at most this
 # many: a library of 119 articles offers 6 to 36 for the clipped words of 500 questions; a word offering hundreds
 # ("st" + one letter) is too short to read, and weighing them all cost 5 ms a question at 100k passages
@@ -551,10 +551,10 @@ def _wants_list(raw: tuple[str, ...]) -> bool:
 
 def _common_word(word: str) -> bool:
     """Whether ``word`` (lower case, as written) or its plural is at least ``MAX_CLIP_ZIPF`` common in general English."""
-    from .lexicon import _english_words
+    from .english import common_words
 
-    words = _english_words()
-    return max(words.get(word, 0.0), words.get(word + "s", 0.0)) >= MAX_CLIP_ZIPF
+    words = common_words()  # the words at least COMMON (= MAX_CLIP_ZIPF) frequent
+    return word in words or word + "s" in words
 
 
 def _capitalised(word: str) -> bool:

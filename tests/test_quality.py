@@ -61,16 +61,22 @@ def test_shipped_lexicon_is_well_formed_and_broad():
     assert lex.caps[tuple(tok("MI"))] == "MI"
 
 
-def test_a_shipped_variant_names_its_line_s_concept_not_a_broader_or_other_one():
-    """The shipped lines after a clinician's review (thirteenth session): a variant that usually means something else
-    ("pressure" is blood pressure, not trauma) or another concept (a subclass, "SABA", is no synonym of its class: it
-    names its own members, salbutamol and not salmeterol) is not searched as the line's concept."""
-    lex = build(Tokenizer())
+def _shipped_links():
+    """``linked(a, b)``: whether the shipped lexicon searches ``b`` for a question writing ``a``."""
     tok = Tokenizer()
+    lex = build(tok)
 
     def linked(a: str, b: str) -> bool:
         return tuple(tok(b)) in lex.links.get(tuple(tok(a)), set())
 
+    return linked
+
+
+def test_a_shipped_variant_names_its_line_s_concept_not_a_broader_or_other_one():
+    """The shipped lines after a clinician's review (thirteenth session): a variant that usually means something else
+    ("pressure" is blood pressure, not trauma) or another concept (a subclass, "SABA", is no synonym of its class: it
+    names its own members, salbutamol and not salmeterol) is not searched as the line's concept."""
+    linked = _shipped_links()
     assert not linked("pressure", "trauma") and linked("injury", "trauma")
     assert linked("SABA", "salbutamol") and not linked("SABA", "salmeterol") and linked("LABA", "salmeterol")
     assert not linked("inhaler", "bronchodilator") and linked("reliever inhaler", "bronchodilator")
@@ -83,12 +89,7 @@ def test_a_shipped_variant_is_the_same_thing_as_its_line_s_concept():
     everyday sense ("consumption", "cold", "primary", "support") — is not searched as the line's concept; distinct
     members of a kind (IgE and IgG, melanoma and basal cell carcinoma) are class lines, each member reaching the class
     and not the others."""
-    lex = build(Tokenizer())
-    tok = Tokenizer()
-
-    def linked(a: str, b: str) -> bool:
-        return tuple(tok(b)) in lex.links.get(tuple(tok(a)), set())
-
+    linked = _shipped_links()
     assert linked("vit D", "vitamin d") and not linked("vit D", "25-hydroxyvitamin D")
     assert linked("vitamin D level", "25-hydroxyvitamin D") and not linked("vitamin d", "calcitriol")
     assert linked("TB", "tuberculosis") and not linked("consumption", "tuberculosis")
@@ -176,6 +177,17 @@ def test_an_abbreviation_written_in_capitals_is_neither_clipped_nor_misspelt():
     assert not ex.expand("which meds cause SCLE").alternates.get("scle")
     assert ("hfref",) in ex.expand("does entresto help in hfpef?").alternates["hfpef"]
     assert ("sclerosi",) in ex.expand("which meds cause scle").alternates["scle"]
+
+
+def test_the_english_list_is_most_frequent_first_so_its_common_words_are_its_first_lines():
+    """``english.common_words`` reads the list only up to its first word below ``COMMON``: exact only while the list
+    keeps wordfreq's order, most frequent first."""
+    from bot import english
+
+    zipf = english.parse(english.freq_text())
+    values = list(zipf.values())
+    assert values == sorted(values, reverse=True)
+    assert english.common_words() == {w for w, z in zipf.items() if z >= english.COMMON}
 
 
 def test_a_common_english_word_is_not_read_as_a_clipped_one():
