@@ -64,10 +64,11 @@ def _title_at(lines: list[str], first: int, end: int) -> int:
     when none stands alone ("Gout" over a subtitle line keeps its title, and the body's first heading is not taken).
     A title is one phrase or question: a line holding a sentence's end and more after it, or a bar of short links,
     is a banner however it ends ("This site uses cookies. Some are essential … Accept | Reject | Cookie policy")."""
-    return next((i for i in range(first, end)
-                 if _alone(lines, i) and len(lines[i].strip()) <= MAX_TITLE_CHARS and lines[i].strip()[-1] not in ".;,:"
-                 and not _banner(lines[i].strip())),
-                first)
+    for i in range(first, end):
+        line = lines[i].strip()
+        if _alone(lines, i) and len(line) <= MAX_TITLE_CHARS and line[-1] not in ".;,:" and not _banner(line):
+            return i
+    return first
 
 
 # a sentence's end inside a line: three words or more, the last of them lower-case, then "." or "!" and a capital
