@@ -19,24 +19,17 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tests.test_library_gate import DATA, REPOSITORY_SETS, _pooled
+from tests.test_library_gate import DATA, REPOSITORY_SETS, _asked, _pooled
 
 OLDER = (9, 10, 11, 19, 20, 21, 22, 24, 25)
 NEWER = (26, 27, 28, 29)
 
 
 def _report(questions: Path, corpus: Path, index: Path, abstain: bool = True):
+    """``questions`` asked of ``corpus`` as ``citebot eval`` asks them (``test_library_gate._asked``)."""
     from bot import evaluate
-    from bot.answer import Answerer
-    from bot.indexer import open_fresh
 
-    loaded, warning = open_fresh(corpus, index)
-    if warning:
-        raise RuntimeError("the index is not fresh")
-    try:
-        return evaluate.evaluate(Answerer(loaded), evaluate.load_items(questions), abstain=abstain)
-    finally:
-        loaded.passages.close()
+    return _asked(corpus, evaluate.load_items(questions), index, abstain)
 
 
 def alone(n: int, work: Path) -> tuple[dict, dict]:

@@ -19,16 +19,16 @@ GATED = ("hit@1", "hit@3", "declined", "conversations_hit@3", "completeness")
 MARGIN = 0.02
 
 
-def _asked(corpus: Path, items, index: Path, abstain: bool = True) -> evaluate.Report:
+def _asked(corpus: Path, items, index: Path, abstain: bool = True, context_off: bool = True) -> evaluate.Report:
     """``items`` asked as ``citebot eval`` asks them, of ``corpus`` indexed in ``index`` (``abstain=False``: ranking
-    alone, as ``--no-abstain``)."""
+    alone, as ``--no-abstain``; ``context_off=False``: conversations not asked again without their context)."""
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
     loaded, warning = open_fresh(corpus, index)
     assert warning is None, warning
     try:
-        return evaluate.evaluate(Answerer(loaded), items, abstain=abstain)
+        return evaluate.evaluate(Answerer(loaded), items, abstain=abstain, context_off=context_off)
     finally:
         loaded.passages.close()
 
@@ -155,14 +155,20 @@ CONVERSATIONS_SCORES = DATA / "conversations_28_scores.json"
 CONVERSATIONS_GATED = ("hit@1", "hit@3", "mrr@5")
 
 
-def conversations_report(root: Path, abstain: bool = True) -> evaluate.Report:
-    """Every conversation of ``CONVERSATIONS`` asked of its own library's index (built under ``root``)."""
+def conversations_by_library() -> dict[str, list]:
+    """The items of ``CONVERSATIONS`` by the library each names (``evaluate.Item``s), in the file's order."""
     by_library: dict[str, list[str]] = {}
     for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines():
         if line.strip():
             by_library.setdefault(json.loads(line)["library"], []).append(line)
-    return _pooled([_asked(DATA / library / "corpus", evaluate.parse_items("\n".join(lines), source=str(CONVERSATIONS)),
-                           root / library, abstain) for library, lines in by_library.items()])
+    return {library: evaluate.parse_items("\n".join(lines), source=str(CONVERSATIONS))
+            for library, lines in by_library.items()}
+
+
+def conversations_report(root: Path, abstain: bool = True) -> evaluate.Report:
+    """Every conversation of ``CONVERSATIONS`` asked of its own library's index (built under ``root``)."""
+    return _pooled([_asked(DATA / library / "corpus", items, root / library, abstain)
+                    for library, items in conversations_by_library().items()])
 
 
 def test_conversations_regression_gate(tmp_path):

@@ -27,8 +27,8 @@ def test_the_eighteen_sets_are_pooled_and_the_two_reported_apart_are_not(shared_
         == {s.name for s in sets if not s.pooled}
     assert all(s.questions.is_file() and s.corpus.is_dir() for s in sets)
     # the 48 conversations, each in the part of its own library, none twice
-    parts = [s for s in sets if s.text is not None]
-    assert sum(len(evaluate.parse_items(s.text)) for s in parts) == 48
+    parts = [s for s in sets if s.items is not None]
+    assert sum(len(s.items) for s in parts) == 48 == len({i.id for s in parts for i in s.items})
 
 
 def test_without_the_shared_folder_its_sets_are_left_out_with_a_note(tmp_path):

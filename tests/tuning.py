@@ -26,14 +26,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.test_library_gate import CONVERSATIONS, REPOSITORY_SETS, _asked, conversations_by_library
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 SHARED = REPO.parent / "shared" / "eval"
 SEED = REPO / "corpus"
 LIBRARY = SHARED / "library"
-LIBRARIES = (tuple(f"blind_library_{i}" for i in range(4, 9)) + tuple(f"train_library_{i}" for i in range(12, 16))
-             + tuple(f"blind_library_{i}" for i in (16, 17, 18, 23)))
-CONVERSATIONS = DATA / "conversations_28" / "questions.jsonl"
+LIBRARIES = REPOSITORY_SETS + ("blind_library_23",)  # the gated libraries and blind 23, a tuning set since it ran
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class TuningSet:
     questions: Path
     corpus: Path
     pooled: bool = True  # one of the 18 pooled sets (dev with the library and conversations_28 are reported apart)
-    text: str | None = None  # the questions themselves, when they are a part of a file (conversations_28)
+    items: tuple | None = None  # the items themselves, when they are a part of a file (conversations_28)
 
 
 def tuning_sets(shared: Path = SHARED) -> tuple[list[TuningSet], list[str]]:
@@ -61,31 +61,18 @@ def tuning_sets(shared: Path = SHARED) -> tuple[list[TuningSet], list[str]]:
         else:
             missing.append(f"{name}: {questions if not questions.is_file() else corpus} is absent")
     sets += [TuningSet(name, DATA / name / "questions.jsonl", DATA / name / "corpus") for name in LIBRARIES]
-    by_library: dict[str, list[str]] = {}
-    for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            by_library.setdefault(item.pop("library"), []).append(json.dumps(item))
-    sets += [TuningSet(f"conversations_28/{lib}", CONVERSATIONS, DATA / lib / "corpus", False, "\n".join(lines))
-             for lib, lines in sorted(by_library.items())]
+    sets += [TuningSet(f"conversations_28/{lib}", CONVERSATIONS, DATA / lib / "corpus", False, tuple(items))
+             for lib, items in sorted(conversations_by_library().items())]
     return sets, missing
 
 
 def outcomes(tuning: TuningSet, work: Path) -> list[dict]:
-    """Every item of ``tuning`` asked as ``citebot eval`` asks it, one plain record per item."""
+    """Every item of ``tuning`` asked as ``citebot eval`` asks it, one plain record per item (conversations are not
+    asked again with their context off: these numbers do not need it)."""
     from bot import evaluate
-    from bot.answer import Answerer
-    from bot.indexer import open_fresh
 
-    loaded, warning = open_fresh(tuning.corpus, work / tuning.name.replace("/", "__"))
-    if warning:
-        raise RuntimeError(f"{tuning.name}: {warning}")
-    items = (evaluate.parse_items(tuning.text, source=str(tuning.questions)) if tuning.text is not None
-             else evaluate.load_items(tuning.questions))
-    try:
-        report = evaluate.evaluate(Answerer(loaded), items, context_off=False)
-    finally:
-        loaded.passages.close()
+    items = list(tuning.items) if tuning.items is not None else evaluate.load_items(tuning.questions)
+    report = _asked(tuning.corpus, items, work / tuning.name.replace("/", "__"), context_off=False)
     return [{"set": tuning.name, "pooled": tuning.pooled, "id": o.item.id, "kind": o.item.kind,
              "answered": o.answered, "rank": o.rank, "completeness": o.completeness, "question": o.item.question}
             for o in report.outcomes]
