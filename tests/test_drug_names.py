@@ -15,7 +15,14 @@ ROWS = [
     ("COSMIC (HERBICIDE)", "bn", "U7", "FLUPHENAZINE"),  # bracketed
     ("TACE", "bn", "U8", "FLUPHENAZINE"),  # a general medical abbreviation (transarterial chemoembolization)
     ("ZOVIA LITE", "bn", "U9", "FLUPHENAZINE"),  # two words: the English-word rule is for one word
-    ("ANORO ELLIPTA COMPONENT VILANTEROL", "bn", "U10", "FLUPHENAZINE"),  # one ingredient of a combination
+    # a combination product's rows, one per drug the list holds, of type bn or cn
+    ("AUGMENTIN COMPONENT AMOXICILLIN", "bn", "U10", "AMOXICILLIN"),
+    ("AUGMENTIN COMPONENT CLAVULANATE POTASSIUM", "cn", "U11", "CLAVULANATE POTASSIUM"),
+    ("SINEMET COMPONENT CARBIDOPA", "cn", "U12", "CARBIDOPA"),  # its levodopa is not a row of the list
+    ("WEEDOFF COMPONENT GLYPHOSATE", "cn", "U13", "GLYPHOSATE"),  # a drug the first source does not know
+    ("WEEDOFF COMPONENT WARFARIN SODIUM", "cn", "U14", "WARFARIN SODIUM"),
+    ("COUMADIN COMPONENT WARFARIN SODIUM", "cn", "U15", "WARFARIN SODIUM"),  # mapped already
+    ("TACE COMPONENT CARBIDOPA", "cn", "U16", "CARBIDOPA"),  # the brand filters hold for combinations too
 ]
 
 
@@ -24,8 +31,19 @@ def test_fda_brand_names_join_the_list_through_a_name_it_knows(tmp_path):
     unii.write_text("Name\tTYPE\tUNII\tDisplay Name\n" + "".join("\t".join(r) + "\n" for r in ROWS), encoding="utf-8")
     table = {"carboprost tromethamine": {"carboprost tromethamine"}, "cisatracurium": {"cisatracurium"},
              "coumadin": {"warfarin"}, "warfarin": {"warfarin"}, "fluphenazine": {"fluphenazine"},
-             "potassium": {"potassium"}}
-    brands, rows, unknown, left = make.unii_brands(make.unii_path(str(tmp_path)), table, {"depot": 3.95})
+             "potassium": {"potassium"}, "amoxicillin": {"amoxicillin"}, "clavulanate": {"clavulanic acid"},
+             "carbidopa": {"carbidopa"}}
+    brands, rows, unknown, left, combinations = make.unii_brands(make.unii_path(str(tmp_path)), table,
+                                                                 {"depot": 3.95})
     assert brands == {"hemabate": {"carboprost tromethamine"}, "nimbex": {"cisatracurium"},
                       "zovia lite": {"fluphenazine"}}
-    assert (rows, unknown, left) == (10, 1, 5)
+    assert (rows, unknown, left) == (9, 1, 4)
+    assert combinations == {"augmentin": ["amoxicillin", "clavulanic acid"], "sinemet": ["carbidopa"]}
+
+
+def test_a_combination_is_named_as_the_first_source_names_it_in_any_order_else_by_its_drugs():
+    generic = {"levodopa and carbidopa", "trimethoprim/sulfamethoxazole", "levodopa", "carbidopa"}
+    assert make.combination_name(["carbidopa", "levodopa"], generic) == "levodopa and carbidopa"
+    assert make.combination_name(["sulfamethoxazole", "trimethoprim"], generic) == "trimethoprim/sulfamethoxazole"
+    assert make.combination_name(["amoxicillin", "clavulanic acid"], generic) == "amoxicillin and clavulanic acid"
+    assert make.combination_name(["carbidopa"], generic) == "carbidopa"

