@@ -734,7 +734,8 @@ def _merged(turn, ctx):
     phrases.update(turn.phrases)
     return Expanded(terms=turn.terms + tuple(t for t in ctx.terms if t not in turn.terms), alternates=alts,
                     phrases=phrases, either=turn.either + ctx.either, own=turn.terms, quantity=turn.quantity,
-                    values=turn.values, described=turn.described, classes=turn.classes + ctx.classes)
+                    values=turn.values, described=turn.described, classes=turn.classes + ctx.classes,
+                    told=turn.told + ctx.told)
 
 
 @dataclass

@@ -104,7 +104,8 @@ class Decider:
 
     def wanted(self, judged):
         """The kinds of information (``intent.py``) the question asks for."""
-        found = intent.asked(self._intents, judged.terms)
+        told = set(judged.told)  # "newly diagnosed PD": a cue that describes asks nothing
+        found = intent.asked(self._intents, [t for t in judged.terms if t not in told] if told else judged.terms)
         return found + (self._quantity,) if getattr(judged, "quantity", False) else found
 
     def _zipf(self, stems: tuple[str, ...]) -> float | None:

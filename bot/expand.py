@@ -110,6 +110,7 @@ class Expanded:
     described: tuple[str, ...] = ()  # stems of what it says the patient has or takes ("pt on lasix": ``_described``)
     classes: tuple = ()  # the classes it names by number ("type 1 DM": ``values.Classed``), which deciding reads whole
     diseases: tuple[tuple[str, ...], ...] = ()  # stems of the disease names it writes (``diseases.py``)
+    told: tuple[str, ...] = ()  # stems of participles that describe, not ask ("newly diagnosed PD": ``described_participles``)
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -434,7 +435,8 @@ class Expander:
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
                         wants_list=_wants_list(raw), asking=form, values=question_values(text, self.tokenizer),
                         classes=question_classes(text),
-                        described=self._described(text), diseases=diseases)
+                        described=self._described(text), diseases=diseases,
+                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)))
 
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",
@@ -524,6 +526,32 @@ def _asks_quantity(raw: tuple[str, ...]) -> bool:
             if not (raw[i + 1] == "much" and after in AUXILIARIES):
                 return True
     return False
+
+
+# a clause: the words between punctuation or a dash set apart by spaces
+_CLAUSES = re.compile(r"[,;:?!.()]|\s[-–—]\s")
+_BE = frozenset("is are was were be been being get gets got getting".split())
+
+
+def described_participles(text: str) -> tuple[str, ...]:
+    """The past participles (words in "-ed") of ``text`` that describe the patient rather than ask what is done:
+    after an adverb in "-ly" ("newly diagnosed PD", "recently treated") or "already", or followed by "with", "w" or
+    "for" in a clause with no form of "be" or "get" before them ("pt treated with steroids", "diagnosed w PD last
+    year"). "How is calcinosis treated?", "should she be treated with it?" and "calcinosis treated how?" ask. An
+    intent's cue written so does not ask for that kind of information (``decide.Decider.wanted``): "sinemet starting
+    dose for newly diagnosed PD" asks for a dose, not a diagnosis."""
+    out = []
+    for clause in _CLAUSES.split(text.lower()):
+        words = re.findall(r"[a-z]+(?:/)?", clause)
+        for i, w in enumerate(words):
+            if len(w) < 5 or not w.endswith("ed"):
+                continue
+            before = words[i - 1] if i else ""
+            after = words[i + 1] if i + 1 < len(words) else ""
+            if (before.endswith("ly") and len(before) > 3) or before == "already" or (
+                    after in ("with", "w", "w/", "for") and not _BE.intersection(words[:i])):
+                out.append(w)
+    return tuple(out)
 
 
 _ASKING = re.compile(r"\?|\b(?:what|whats|which|how|when|why|who|where)\b", re.I)

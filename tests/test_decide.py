@@ -675,3 +675,52 @@ def test_a_combination_brand_reaches_each_of_its_drugs(tmp_path):
     with built_index(tmp_path, {"bites.md": BITES}) as loaded:
         ans = Answerer(loaded).ask("augmentin dose for a dog bite")
         assert ans.answered and ans.hits[0].passage.text.startswith("Amoxicillin-clavulanate")
+
+
+PARKINSON = """# Parkinson Disease
+
+## Diagnosis
+
+- The diagnosis is clinical: bradykinesia with rest tremor or rigidity [1].
+- A DaT scan can help when the diagnosis is uncertain [1].
+
+## Levodopa
+
+- A typical start is carbidopa-levodopa 25/100 mg, half a tablet three times daily [1].
+- Nausea at the start improves when levodopa is taken with food [1].
+
+## References
+
+1. NICE guideline NG71.
+"""
+
+
+def test_a_participle_that_describes_the_patient_asks_for_nothing():
+    from bot.expand import described_participles
+
+    assert described_participles("levodopa starting dose for newly diagnosed PD") == ("diagnosed",)
+    assert described_participles("pt treated with steroids last yr, now what") == ("treated",)
+    assert described_participles("diagnosed w PD last year - levodopa dose") == ("diagnosed",)
+    for asks in ("How is calcinosis diagnosed?", "should she be treated with it?", "calcinosis treated how?",
+                 "Is calcinosis treated with diltiazem?", "can it be diagnosed by ultrasound?"):
+        assert described_participles(asks) == (), asks
+
+
+def test_newly_diagnosed_asks_for_a_dose_not_a_diagnosis(tmp_path):
+    """ "newly diagnosed" says who the patient is: the question asks for a dose (a passage with a number and a dose
+    word), not also for a diagnosis, which no dose line is."""
+    with built_index(tmp_path, {"pd.md": PARKINSON}) as loaded:
+        ans = Answerer(loaded).ask("levodopa starting dose for newly diagnosed PD")
+        assert ans.answered and ans.hits[0].passage.text.startswith("A typical start")
+
+
+def test_a_follow_up_keeps_what_the_turn_before_it_only_told(tmp_path):
+    """A follow-up is judged with the turn before it (``answer._merged``): that turn's describing participle does not
+    turn into a question about diagnosis there either."""
+    from bot.answer import Conversation
+
+    with built_index(tmp_path, {"pd.md": PARKINSON}) as loaded:
+        conv = Conversation(Answerer(loaded))
+        assert conv.ask("levodopa and nausea in a newly diagnosed PD pt").answered
+        ans = conv.ask("what starting dose?")
+        assert ans.answered and ans.hits[0].passage.text.startswith("A typical start")
