@@ -636,7 +636,7 @@ def test_a_brand_only_the_fda_list_names_reaches_its_drug(tmp_path):
     the brand the question held a rare word no vocabulary maps, three times its weight, and was declined."""
     from bot import drugs
 
-    assert drugs.variant("hemabate") == ("carboprost tromethamine",)
+    assert "carboprost tromethamine" in drugs.variant("hemabate")
     assert drugs.variant("nimbex") == ("cisatracurium",)
     with built_index(tmp_path, {"pph.md": PPH}) as loaded:
         answerer = Answerer(loaded)
@@ -724,3 +724,33 @@ def test_a_follow_up_keeps_what_the_turn_before_it_only_told(tmp_path):
         assert conv.ask("levodopa and nausea in a newly diagnosed PD pt").answered
         ans = conv.ask("what starting dose?")
         assert ans.answered and ans.hits[0].passage.text.startswith("A typical start")
+
+
+THYROID = """# Hypothyroidism
+
+## Levothyroxine
+
+- Start levothyroxine at 1.6 micrograms/kg daily in most adults [1].
+- Take it on an empty stomach, 30 to 60 minutes before breakfast [1].
+
+## Monitoring
+
+- Recheck TSH 6 to 8 weeks after starting or changing the dose [1].
+
+## References
+
+1. ATA guideline.
+"""
+
+
+def test_a_brand_reaches_the_drug_under_the_name_its_salt_is_listed_by(tmp_path):
+    """The first drug source lists "levothyroxine" on its own and "levothyroxine sodium" (with Synthroid, Euthyrox …)
+    under "thyroxine": make_drug_names.py reads a generic name with salt words as that same drug, so "synthroid"
+    reaches the articles' levothyroxine; before, it reached only "thyroxine", which they never write, and the
+    question was declined."""
+    from bot import drugs
+
+    assert set(drugs.variant("synthroid")) == {"levothyroxine", "thyroxine"}
+    with built_index(tmp_path, {"thyroid.md": THYROID}) as loaded:
+        ans = Answerer(loaded).ask("synthroid starting dose for an adult?")
+        assert ans.answered and ans.hits[0].passage.text.startswith("Start levothyroxine")

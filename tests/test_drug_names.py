@@ -47,3 +47,15 @@ def test_a_combination_is_named_as_the_first_source_names_it_in_any_order_else_b
     assert make.combination_name(["sulfamethoxazole", "trimethoprim"], generic) == "trimethoprim/sulfamethoxazole"
     assert make.combination_name(["amoxicillin", "clavulanic acid"], generic) == "amoxicillin and clavulanic acid"
     assert make.combination_name(["carbidopa"], generic) == "carbidopa"
+
+
+def test_a_generic_name_with_salt_words_listed_under_another_name_is_that_same_drug():
+    table = {"levothyroxine": {"levothyroxine"}, "thyroxine": {"thyroxine"}, "levothyroxine sodium": {"thyroxine"},
+             "synthroid": {"thyroxine"}, "calcium": {"calcium"}, "calcium lactate": {"calcium lactate"},
+             "loperamide": {"loperamide"}, "loperamide oxide": {"loperamide oxide"},  # an oxide: another compound
+             "quetiapine": {"quetiapine"}, "quetiapine fumarate": {"quetiapine fumarate"}}
+    generic = {"levothyroxine", "thyroxine", "calcium", "calcium lactate", "loperamide", "loperamide oxide",
+               "quetiapine", "quetiapine fumarate"}
+    assert make.salt_forms(table, generic) == {
+        "levothyroxine": {"thyroxine"}, "thyroxine": {"levothyroxine"},
+        "quetiapine": {"quetiapine fumarate"}, "quetiapine fumarate": {"quetiapine"}}

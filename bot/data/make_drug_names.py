@@ -85,7 +85,10 @@ HEADER = """\
 # {n_phrase:,} phrases of very common words (each Zipf >= {phrase_zipf}: "all clear"),
 # {n_inverted:,} MeSH inverted entry terms ("toxin, scorpion"),
 # {n_bad:,} source entries that are markup or control characters.
-{unii}# {n_lines:,} lines: {n_variants:,} variants and {n_generic:,} generic names
+{unii}# {n_same:,} generic names are one drug with another (salt_forms): the source lists a name with salt words under
+# another generic name ("levothyroxine sodium" → thyroxine) and the bare name apart ("levothyroxine"); a variant of
+# either names both ("synthroid" → levothyroxine|thyroxine).
+# {n_lines:,} lines: {n_variants:,} variants and {n_generic:,} generic names
 # ({n_generic_only:,} of those only on a line of their own: the source does not look them up, e.g. "caffeine").
 #
 # The source package's licence (MIT), to be kept with this derived list. Names the package took from
@@ -205,6 +208,38 @@ def why_dropped(variant: str, zipf: dict[str, float], generic: set[str]) -> str 
     if ", " in variant:
         return "inverted"
     return None
+
+
+# the salt, ester and hydrate words of drug names (the USAN and INN naming conventions: "levothyroxine sodium",
+# "quetiapine fumarate", "salmeterol xinafoate"); oxides and carbonates are left out, being other compounds
+# ("loperamide oxide", a prodrug)
+SALTS = frozenset("""sodium potassium calcium magnesium hydrochloride hcl dihydrochloride hydrobromide sulfate sulphate
+mesylate mesilate maleate tartrate bitartrate citrate acetate diacetate phosphate succinate hemisuccinate besylate
+besilate bromide chloride fumarate hemifumarate hyclate monohydrate dihydrate trihydrate anhydrous lactate gluconate
+nitrate tosylate propionate dipropionate valerate decanoate pamoate embonate disodium trometamol tromethamine
+meglumine xinafoate furoate butyrate cypionate enanthate undecanoate palmitate stearate mandelate oxalate
+salicylate""".split())
+
+
+def salt_forms(table: dict[str, set[str]], generic: set[str]) -> dict[str, set[str]]:
+    """Generic names the source keeps apart although they are one drug: a variant written as a generic name G and
+    salt words ("levothyroxine sodium") that the source gives only another generic name H ("thyroxine"), G being a
+    name of its own only ("levothyroxine" → levothyroxine). Each such name → the names it is one drug with. A G that
+    is itself a salt word ("calcium" of "calcium lactate") is no drug of that kind."""
+    same: dict[str, set[str]] = {}
+    for variant, names in table.items():
+        words = variant.split()
+        n = len(words)
+        while n > 1 and words[n - 1] in SALTS:
+            n -= 1
+        head = " ".join(words[:n])
+        if n == len(words) or len(names) != 1 or head in SALTS or head not in generic or table.get(head) != {head}:
+            continue
+        other = next(iter(names))
+        if other != head:
+            same.setdefault(head, set()).add(other)
+            same.setdefault(other, set()).add(head)
+    return same
 
 
 # -- writing --------------------------------------------------------------------------------------------
@@ -355,6 +390,9 @@ def main(argv: list[str]) -> None:
         if name not in generic:  # a new generic name: a line of its own, as every generic name has
             generic.add(name)
             table.setdefault(name, set()).add(name)
+    same = salt_forms(table, generic)
+    for names in table.values():  # "synthroid" → thyroxine and levothyroxine: the articles write either
+        names.update(*(same.get(n, ()) for n in list(names)))
 
     dropped = {"short": 0, "word": 0, "phrase": 0, "inverted": 0}
     lines = []
@@ -375,7 +413,7 @@ def main(argv: list[str]) -> None:
         n_short=dropped["short"], n_word=dropped["word"], n_phrase=dropped["phrase"],
         n_inverted=dropped["inverted"], n_bad=bad, n_lines=len(lines),
         n_variants=len(lines) - len(written_generic), n_generic=len(written_generic),
-        n_generic_only=len(only_own & written_generic),
+        n_generic_only=len(only_own & written_generic), n_same=len(same),
         licence="".join(f"#   {ln}".rstrip() + "\n" for ln in licence.strip().splitlines()),
         unii=UNII_HEADER.format(unii_name=unii.name, n_bn=n_bn, n_unii=len(brands) - unii_dropped,
                                 n_unii_other=n_other, n_unii_dropped=unii_dropped, n_unii_left=n_left,
