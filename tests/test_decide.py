@@ -754,3 +754,40 @@ def test_a_brand_reaches_the_drug_under_the_name_its_salt_is_listed_by(tmp_path)
     with built_index(tmp_path, {"thyroid.md": THYROID}) as loaded:
         ans = Answerer(loaded).ask("synthroid starting dose for an adult?")
         assert ans.answered and ans.hits[0].passage.text.startswith("Start levothyroxine")
+
+
+CIRRHOSIS = """# Cirrhosis Complications
+
+Spontaneous bacterial peritonitis (SBP) is an infection of ascites without a surgical source [1].
+
+## Diagnosis
+
+- SBP is diagnosed when the ascitic fluid neutrophil count is 250 cells/mm3 or more [1].
+
+## Spontaneous Bacterial Peritonitis
+
+- Give cefotaxime 2 g every 8 hours for 5 days, plus albumin 1.5 g/kg on day 1 and 1 g/kg on day 3 [1].
+
+## Hepatorenal Syndrome
+
+- Stop diuretics and give albumin 1 g/kg daily for 2 days with terlipressin [1].
+
+## References
+
+1. AASLD guidance.
+"""
+
+
+def test_an_abbreviation_s_long_form_is_searched_as_the_same_concept(tmp_path):
+    """ "SBP" is a word the index holds, and the article defines it: its long form is searched at
+    ``Settings.spelt_weight``, not at a synonym's weight, so the albumin line under "Spontaneous Bacterial
+    Peritonitis" answers "albumin dosing in SBP?" rather than the hepatorenal line, which gives albumin too."""
+    from dataclasses import replace as with_
+
+    from bot.answer import Settings
+
+    with built_index(tmp_path, {"cirrhosis.md": CIRRHOSIS}) as loaded:
+        for weight, leads in ((Settings().spelt_weight, True), (0.0, False)):
+            ans = Answerer(loaded, settings=with_(Settings(), spelt_weight=weight)).ask("albumin dosing in SBP?")
+            assert ans.answered
+            assert ans.hits[0].passage.text.startswith("Give cefotaxime") is leads, (weight, ans.hits[0].passage.text)
