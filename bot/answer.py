@@ -105,11 +105,6 @@ class Settings:
     answerable, 151 out of scope), 0.5 → 0: first answers 354 → 356, first three 451 → 454; with the lead-ins 358 /
     454 (the lead-ins alone: 354 / 450); declined 121 throughout. Without the lead-ins 0 cost the library set's "DOAC
     doses for AF" its first answer.
-    ``elliptic``: a follow-up within its topic that names no concept of its own at least ``min_specific`` specific
-    ("what dose?", "she has no IV yet, what then?") searches the turn before it at this weight (``_ask_again``). 0 /
-    0.6 / 1.0 over the 18 tuning sets pooled: first answers 359 / 360 / 360, nothing else moved (the twelve libraries
-    alone Hit@1 0.5208 → 0.5234; as one library, conversations 28 and the shared library set unchanged: their
-    follow-ups mostly name something). 1.0: the follow-up is that question asked again.
     ``spelt_weight``: a question's abbreviation the index holds searches its long form (an article's definition, or
     the general table's where no article defines it) at this weight shared among the long form's words, not at
     ``alt_weight_known`` (0.3) as a synonym would be (``_spelt_as_defined``). Over the 18 tuning sets pooled, 0.3 (as
@@ -151,7 +146,6 @@ class Settings:
     unfit: float = 0.0  # share of its coverage a passage of another kind than the question asks for keeps (_by_coverage)
     coverage_rank: float = 0.1  # share of the best score a passage's coverage adds when ranking (_by_coverage)
     new_topic: float = 1.5  # a follow-up starts a new topic when its own words favour another article this much
-    elliptic: float = 1.0  # weight of the turn before a follow-up that names nothing of its own (_ask_again)
     spelt_weight: float = 0.5  # an abbreviation's long form, as the index's abbreviations give it (_spelt_as_defined)
     dense_weight: float | None = None  # share of the dense score when the index has embeddings (None: dense.WEIGHT)
 
@@ -541,21 +535,6 @@ class Answerer:
             topic = self.levels.topic_of(ranked, self.settings.coverage_depth)
         return topic
 
-    def _names_anything(self, turn) -> bool:
-        """Whether a turn names a concept of its own at least ``min_specific`` specific (not "what dose?")."""
-        least = self.settings.min_specific
-        return any(u.spec >= least for g in self.decider._plan(turn) for u in g)
-
-    def _ask_again(self, query: dict[str, float], before) -> None:
-        """A follow-up that keeps its topic and names nothing of its own ("what dose?" after "HCQ for cutaneous
-        lupus?") is the turn before it asked again: that turn's words are searched at ``Settings.elliptic``, not the
-        context's lower weight, under which the line with most of the follow-up's own word ("low-dose
-        glucocorticoids") had led instead of the hydroxychloroquine dose."""
-        kw = {"vocab": self.index.bm25.vocab, "known_weight": self.settings.alt_weight_known,
-              "unseen_weight": self.settings.alt_weight_unseen, "generic": self._generic}
-        for t, v in before.weights(self.settings.alt_weight, self.settings.elliptic, **kw).items():
-            query[t] = max(query.get(t, 0.0), v)
-
     def continues(self, turn, topic: Topic | None, own=None) -> bool:
         """Whether a follow-up stays within a conversation's ``topic``. It leaves it when it names something
         the topic's articles never mention but another article does ("osteoporosis" after calciphylaxis;
@@ -602,8 +581,6 @@ class Answerer:
             self._carry(query, turn, ctx[-1], own)
         if follows:  # "what dose is used?" is judged with the topic's words it leaves out
             judged = _merged(judged, ctx[-1])
-            if self.settings.elliptic and not self._names_anything(turn):
-                self._ask_again(query, ctx[-1])
             query = self.levels.within(query, own_terms, topic)
         # the question's concepts and weights, and each passage's coverage, once for ranking and deciding
         judgement = self.decider.judge(judged)

@@ -466,36 +466,3 @@ def test_a_list_block_whose_best_hit_is_another_line_keeps_its_place():
     assert _shown_block_second((ssc, dm), 5, [(5, 10.0), (7, 9.0), (9, 8.0)]) == (dm, ssc)
     assert _shown_block_second((ssc, dm), 9, [(5, 10.0), (7, 9.0), (9, 8.0)]) == (ssc, dm)
     assert _shown_block_second((ssc,), 5, [(5, 10.0)]) == (ssc,)
-
-
-LUPUS_SKIN = """# Lupus: Skin and Joints
-
-## Treatment
-
-- Hydroxychloroquine is recommended for every patient with SLE, at no more than 5 mg/kg actual body weight per day [1].
-- Low-dose glucocorticoids for flares, tapered to a dose of 5 mg/day of prednisone or less [1].
-- Methotrexate at a weekly dose of 15 to 25 mg for arthritis that persists [1].
-
-## Skin
-
-- Hydroxychloroquine is the first-line treatment for cutaneous lupus, with sun protection [1].
-- Subacute cutaneous lupus presents with annular or papulosquamous lesions on sun-exposed skin [1].
-- Sun protection with a broad-spectrum sunscreen is advised for every form of cutaneous lupus [1].
-
-## References
-
-1. EULAR recommendations for SLE.
-"""
-
-
-def test_a_follow_up_that_names_nothing_asks_the_turn_before_it_again(tmp_path):
-    """ "what dose?" after "hydroxychloroquine for cutaneous lupus?" asks the dose of hydroxychloroquine: the turn
-    before it is searched at full weight (``Settings.elliptic``). At the context's weight alone the lines saying
-    "dose" most led ("Low-dose glucocorticoids … a dose of 5 mg/day")."""
-    with built_index(tmp_path, {"lupus.md": LUPUS_SKIN}) as loaded:
-        for weight, leads in ((Settings().elliptic, True), (0.0, False)):
-            conv = Conversation(Answerer(loaded, settings=replace(Settings(), elliptic=weight)), top=3)
-            assert conv.ask("hydroxychloroquine for cutaneous lupus?").answered
-            ans = conv.ask("what dose?")
-            assert ans.answered
-            assert ans.hits[0].passage.text.startswith("Hydroxychloroquine is recommended") is leads, (weight, _first(ans))
