@@ -266,7 +266,8 @@ class Answerer:
                             query[x] = max(query.get(x, 0.0), w / len(long))
 
     def _long_forms(self, term: str) -> tuple[tuple[str, ...], ...]:
-        """The stems of the long forms the index's abbreviations give ``term`` (a stem), kept once worked out."""
+        """The stems of the long forms the index's abbreviations give ``term`` (a stem: the abbreviation lower-cased,
+        or without its "s", "ARDS" → ard, "ACS" → ac), kept once worked out."""
         got = self._long.get(term)
         if got is None:
             if self._short is None:  # lower-cased abbreviation → its long forms, read once (made whole, then shared)
@@ -274,8 +275,9 @@ class Answerer:
                 for row in getattr(self.index, "abbreviations", ()):
                     short.setdefault(row[0].lower(), []).append(row[1])
                 self._short = short
-            got = tuple(tuple(self.tokenizer(long)) for long in self._short.get(term, ()))
-            if len(self._long) < SPELT_CACHED:
+            longs = self._short.get(term, []) + self._short.get(term + "s", [])
+            got = tuple(tuple(self.tokenizer(long)) for long in longs)
+            if got and len(self._long) < SPELT_CACHED:
                 self._long[term] = got
         return got
 
@@ -778,7 +780,7 @@ def _merged(turn, ctx):
     return Expanded(terms=turn.terms + tuple(t for t in ctx.terms if t not in turn.terms), alternates=alts,
                     phrases=phrases, either=turn.either + ctx.either, own=turn.terms, quantity=turn.quantity,
                     values=turn.values, described=turn.described, classes=turn.classes + ctx.classes,
-                    told=turn.told + ctx.told)
+                    told=turn.told + tuple(t for t in ctx.told if t not in turn.terms))
 
 
 @dataclass

@@ -37,6 +37,21 @@ MEDICAL_SUFFIX = re.compile(
 )
 
 
+def _asking_terms(terms, told) -> tuple[str, ...]:
+    """``terms`` without one occurrence of each ``told`` stem, the participles that only describe ("newly diagnosed PD":
+    ``expand.described_participles``); "newly diagnosed PD, how is it diagnosed?" keeps the second "diagnosed"."""
+    if not told:
+        return tuple(terms)
+    left = list(told)
+    out = []
+    for t in terms:
+        if t in left:
+            left.remove(t)
+        else:
+            out.append(t)
+    return tuple(out)
+
+
 def held(ids, present) -> bool:
     """Whether a passage whose term ids are ``present`` holds every one of ``ids`` (None: a word the index lacks)."""
     return all(t is not None and t in present for t in ids)
@@ -104,8 +119,7 @@ class Decider:
 
     def wanted(self, judged):
         """The kinds of information (``intent.py``) the question asks for."""
-        told = set(judged.told)  # "newly diagnosed PD": a cue that describes asks nothing
-        found = intent.asked(self._intents, [t for t in judged.terms if t not in told] if told else judged.terms)
+        found = intent.asked(self._intents, _asking_terms(judged.terms, judged.told))
         return found + (self._quantity,) if getattr(judged, "quantity", False) else found
 
     def _zipf(self, stems: tuple[str, ...]) -> float | None:

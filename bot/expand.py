@@ -531,15 +531,21 @@ def _asks_quantity(raw: tuple[str, ...]) -> bool:
 # a clause: the words between punctuation or a dash set apart by spaces
 _CLAUSES = re.compile(r"[,;:?!.()]|\s[-–—]\s")
 _BE = frozenset("is are was were be been being get gets got getting".split())
+_WITH = frozenset(("with", "w", "w/", "for"))
+_WH_WORDS = frozenset("what which how when where why who whom whose".split())
+# words after a participle that make it no noun's attribute: prepositions and question words ("diagnosed with",
+# "treated how")
+_LINKS = _WITH | _WH_WORDS | frozenset("by in on at as to from via using through after before if".split())
 
 
 def described_participles(text: str) -> tuple[str, ...]:
     """The past participles (words in "-ed") of ``text`` that describe the patient rather than ask what is done:
-    after an adverb in "-ly" ("newly diagnosed PD", "recently treated") or "already", or followed by "with", "w" or
-    "for" in a clause with no form of "be" or "get" before them ("pt treated with steroids", "diagnosed w PD last
-    year"). "How is calcinosis treated?", "should she be treated with it?" and "calcinosis treated how?" ask. An
-    intent's cue written so does not ask for that kind of information (``decide.Decider.wanted``): "sinemet starting
-    dose for newly diagnosed PD" asks for a dose, not a diagnosis."""
+    before a noun with an adverb in "-ly" or "already" in front ("newly diagnosed PD", "in recently treated pts"), or
+    followed by "with", "w" or "for" and a thing, not a question word, in a clause with no form of "be" or "get"
+    before them ("pt treated with steroids", "diagnosed w PD last year"). "How is calcinosis treated?", "how is PD
+    typically diagnosed?", "is it only diagnosed with a biopsy?", "treated with what?" and "calcinosis treated how?"
+    ask. An intent's cue written so does not ask for that kind of information (``decide.Decider.wanted``): "sinemet
+    starting dose for newly diagnosed PD" asks for a dose, not a diagnosis."""
     out = []
     for clause in _CLAUSES.split(text.lower()):
         words = re.findall(r"[a-z]+(?:/)?", clause)
@@ -548,8 +554,10 @@ def described_participles(text: str) -> tuple[str, ...]:
                 continue
             before = words[i - 1] if i else ""
             after = words[i + 1] if i + 1 < len(words) else ""
-            if (before.endswith("ly") and len(before) > 3) or before == "already" or (
-                    after in ("with", "w", "w/", "for") and not _BE.intersection(words[:i])):
+            then = words[i + 2] if i + 2 < len(words) else ""
+            adverb = (before.endswith("ly") and len(before) > 3) or before == "already"
+            if (adverb and after and after not in _LINKS) or (
+                    after in _WITH and then and then not in _WH_WORDS and not _BE.intersection(words[:i])):
                 out.append(w)
     return tuple(out)
 

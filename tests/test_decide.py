@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import expand
-from bot.answer import Answerer
+from bot.answer import Answerer, Settings
 
 from .conftest import built_index
 
@@ -701,9 +701,29 @@ def test_a_participle_that_describes_the_patient_asks_for_nothing():
     assert described_participles("levodopa starting dose for newly diagnosed PD") == ("diagnosed",)
     assert described_participles("pt treated with steroids last yr, now what") == ("treated",)
     assert described_participles("diagnosed w PD last year - levodopa dose") == ("diagnosed",)
+    assert described_participles("is metformin ok in newly diagnosed diabetics") == ("diagnosed",)
     for asks in ("How is calcinosis diagnosed?", "should she be treated with it?", "calcinosis treated how?",
-                 "Is calcinosis treated with diltiazem?", "can it be diagnosed by ultrasound?"):
+                 "Is calcinosis treated with diltiazem?", "can it be diagnosed by ultrasound?",
+                 "How is PD typically diagnosed?", "is it only diagnosed with a biopsy?", "treated with what?"):
         assert described_participles(asks) == (), asks
+
+
+def test_a_cue_that_describes_once_still_asks_where_it_is_written_again(tmp_path):
+    """One occurrence of a describing participle is taken out of the intent's cues, not every one: "newly diagnosed
+    PD, how is it diagnosed?" asks for a diagnosis; and a follow-up's own cue is not taken out by the turn before it
+    ("how is it diagnosed then?" after a question about newly diagnosed PD)."""
+    from bot.answer import _merged
+
+    with built_index(tmp_path, {"pd.md": PARKINSON}) as loaded:
+        answerer = Answerer(loaded)
+
+        def names(turn):
+            return [w.name for w in answerer.decider.wanted(turn)]
+
+        before = answerer.expand("levodopa starting dose for newly diagnosed PD")
+        assert "diagnosis" not in names(before)
+        assert "diagnosis" in names(answerer.expand("Newly diagnosed PD, how is it diagnosed?"))
+        assert "diagnosis" in names(_merged(answerer.expand("how is it diagnosed then?"), before))
 
 
 def test_newly_diagnosed_asks_for_a_dose_not_a_diagnosis(tmp_path):
@@ -791,3 +811,22 @@ def test_an_abbreviation_s_long_form_is_searched_as_the_same_concept(tmp_path):
             ans = Answerer(loaded, settings=with_(Settings(), spelt_weight=weight)).ask("albumin dosing in SBP?")
             assert ans.answered
             assert ans.hits[0].passage.text.startswith("Give cefotaxime") is leads, (weight, ans.hits[0].passage.text)
+
+
+def test_an_abbreviation_whose_stem_drops_its_s_still_finds_its_long_form(tmp_path):
+    """ "ARDS" stems to "ard": its long form is still the article's definition."""
+    article = """# Ventilation
+
+Acute respiratory distress syndrome (ARDS) is managed with low tidal volumes [1].
+
+## References
+
+1. ARDSNet.
+"""
+    with built_index(tmp_path, {"vent.md": article}) as loaded:
+        answerer = Answerer(loaded)
+        turn = answerer.expand("ARDS vent settings")
+        assert "ard" in turn.terms
+        assert ("acut", "respiratori", "distress", "syndrom") in answerer._long_forms("ard")
+        query, _ = answerer._queries(turn, [])
+        assert query["distress"] == pytest.approx(max(Settings().spelt_weight / 4, Settings().alt_weight_known / 4))
