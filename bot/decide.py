@@ -285,7 +285,7 @@ class Decider:
         none of them knows — shorthand ("cx", "foley"), a brand the drug list lacks, a typo — says too little
         to decline on: it is missed at its weight, not ``unknown_penalty`` times it. "How do you reverse
         heparin?" is still declined (a drug name); "PD pt wearing off before the next sinemet dose, what are
-        the options" (a brand the drug list lacked until the nineteenth session) and "h pylori + pcn allergy, what regimen" are answered.
+        the options" (a brand the drug list lacks: its FDA rows name carbidopa alone) and "h pylori + pcn allergy, what regimen" are answered.
         On the tuning sets three answerable questions were no longer declined ("migraine ppx in pregnancy,
         whats safest?" too: blind sets 3, 6 and 7, a tuning set each by now) and no out-of-scope question
         was answered (``citebot eval``)."""

@@ -49,10 +49,9 @@ def test_a_drug_no_article_names_is_not_covered_by_its_class(answerer):
 
 
 def test_a_word_no_vocabulary_knows_does_not_decline_on_its_own(answerer):
-    """A brand the drug list lacks ("zelvarix", made up: "sinemet" was the example until the nineteenth session
-    listed it) is missed at its weight, not three times it: the question is answered; a drug name the articles never
-    use ("heparin", "protamine": drug list, the second through its stem "protamin") still declines the same
-    question."""
+    """A brand the drug list lacks ("zelvarix", made up, so that no new vocabulary can list it) is missed at its
+    weight, not three times it: the question is answered; a drug name the articles never use ("heparin", "protamine":
+    drug list, the second through its stem "protamin") still declines the same question."""
     assert not answerer.decider._recognised(tuple(answerer.tokenizer("zelvarix")))
     assert answerer.decider._recognised(tuple(answerer.tokenizer("protamine")))
     assert answerer.ask("dabigatran reversal for major bleeding in a zelvarix pt?").answered
