@@ -76,8 +76,12 @@ def test_a_set_is_asked_as_citebot_eval_asks_it(tmp_path):
     loaded, _ = open_fresh(library.corpus, tmp_path / "eval-index")
     try:
         report = evaluate.evaluate(Answerer(loaded), evaluate.load_items(library.questions))
+        ranking = evaluate.evaluate(Answerer(loaded), evaluate.load_items(library.questions), abstain=False)
     finally:
         loaded.passages.close()
+    ranked = tuning.counts(tuning.outcomes(library, tmp_path / "work", abstain=False))  # --ranking: --no-abstain's
+    assert ranked["declined"] == 0 and ranked["first"] == round(ranking.hit1 * ranking.n_answerable)
+    assert ranked["three"] == round(ranking.hit3 * ranking.n_answerable) > round(report.hit3 * report.n_answerable)
     c = tuning.counts(records)
     assert c["answerable"] == report.n_answerable and c["out_of_scope"] == report.n_out_of_scope
     assert c["conversations"] == report.n_conversations > 0 and c["lists"] == report.n_expect_all > 0

@@ -3,6 +3,7 @@
     .venv/bin/python -m tests.tuning                      # per set and pooled: first answers, first three, declines…
     .venv/bin/python -m tests.tuning --save /tmp/before.json
     .venv/bin/python -m tests.tuning --compare /tmp/before.json   # … and every item whose outcome changed
+    .venv/bin/python -m tests.tuning --ranking                    # … and the pooled numbers of ranking alone
 
 The 18 sets: ``dev.jsonl`` and the held-out sets A and B on the bundled article; the shared library set and blind
 set 3 on the shared library's articles; the 13 libraries in ``tests/data`` written by helpers who never saw the code
@@ -66,13 +67,14 @@ def tuning_sets(shared: Path = SHARED) -> tuple[list[TuningSet], list[str]]:
     return sets, missing
 
 
-def outcomes(tuning: TuningSet, work: Path) -> list[dict]:
-    """Every item of ``tuning`` asked as ``citebot eval`` asks it, one plain record per item (conversations are not
-    asked again with their context off: these numbers do not need it)."""
+def outcomes(tuning: TuningSet, work: Path, abstain: bool = True) -> list[dict]:
+    """Every item of ``tuning`` asked as ``citebot eval`` asks it (``abstain=False``: as ``--no-abstain``, ranking
+    alone), one plain record per item (conversations are not asked again with their context off: these numbers do not
+    need it)."""
     from bot import evaluate
 
     items = list(tuning.items) if tuning.items is not None else evaluate.load_items(tuning.questions)
-    report = _asked(tuning.corpus, items, work / tuning.name.replace("/", "__"), context_off=False)
+    report = _asked(tuning.corpus, items, work / tuning.name.replace("/", "__"), abstain=abstain, context_off=False)
     return [{"set": tuning.name, "pooled": tuning.pooled, "id": o.item.id, "kind": o.item.kind,
              "answered": o.answered, "rank": o.rank, "completeness": o.completeness, "question": o.item.question}
             for o in report.outcomes]
@@ -143,10 +145,10 @@ def changes(before: list[dict], after: list[dict]) -> list[str]:
     return out
 
 
-def run(work: Path, shared: Path = SHARED) -> tuple[list[dict], list[str]]:
+def run(work: Path, shared: Path = SHARED, abstain: bool = True) -> tuple[list[dict], list[str]]:
     sets, missing = tuning_sets(shared)
     with ProcessPoolExecutor(2) as pool:
-        results = list(pool.map(outcomes, sets, [work] * len(sets)))
+        results = list(pool.map(outcomes, sets, [work] * len(sets), [abstain] * len(sets)))
     return [r for rs in results for r in rs], missing
 
 
@@ -155,13 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="build and keep the indexes here (default: a temporary folder)")
     parser.add_argument("--save", type=Path, help="write every item's outcome to this JSON file")
     parser.add_argument("--compare", type=Path, help="list the items whose outcome differs from this saved run")
+    parser.add_argument("--ranking", action="store_true",
+                        help="also the pooled numbers of ranking alone (as citebot eval --no-abstain): what declining "
+                             "answerable questions costs")
     args = parser.parse_args(argv)
     before = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None  # a wrong path fails now
     with tempfile.TemporaryDirectory(prefix="citebot-tuning-") as tmp:
         records, missing = run(args.work or Path(tmp))
+        ranked = run(args.work or Path(tmp), abstain=False)[0] if args.ranking else None
     for note in missing:
         print(f"left out: {note}", file=sys.stderr)
     print(report(records))
+    if ranked is not None:  # declining aside: the answerable items' first and first three (nothing is declined)
+        print(line("ranking alone, the same pooled", counts([r for r in ranked if r["pooled"]])))
     if args.compare:
         print(f"\nchanged since {args.compare}:")
         print("\n".join(changes(before, records)) or "nothing")
