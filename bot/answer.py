@@ -187,8 +187,6 @@ class Answerer:
         self._generic = self.decider._generic
         self._firsts: dict[tuple, int] = {}  # (question, context, top, abstain) → the passage shown first
         self._firsts_lock = threading.Lock()
-        self._short: dict[str, list[str]] | None = None  # abbreviation (lower case) → long forms (``_long_forms``)
-        self._long: dict[str, tuple] = {}
         self._spelt = functools.lru_cache(maxsize=SPELT_CACHED)(
             functools.partial(_spelling, self.levels, self._passages, self.tokenizer.stopwords))
 
@@ -252,7 +250,7 @@ class Answerer:
     def _spelt_as_defined(self, query: dict[str, float], turn) -> None:
         """A question's abbreviation that the index also holds ("SSc", "SBP") is searched for in its long form too, as
         an article defines it ("systemic sclerosis (SSc)") or the general table gives it where no article defines it
-        (the index's abbreviations): at ``Settings.spelt_weight`` shared among its words, not the weight of a
+        (the index's abbreviations, as ``Lexicon.spelt`` keeps them): at ``Settings.spelt_weight`` shared among its words, not the weight of a
         synonym of a word the index holds (``alt_weight_known``), since it is the same concept in other letters."""
         w = self.settings.spelt_weight
         for t in turn.terms:
@@ -266,20 +264,9 @@ class Answerer:
                             query[x] = max(query.get(x, 0.0), w / len(long))
 
     def _long_forms(self, term: str) -> tuple[tuple[str, ...], ...]:
-        """The stems of the long forms the index's abbreviations give ``term`` (a stem: the abbreviation lower-cased,
-        or without its "s", "ARDS" → ard, "ACS" → ac), kept once worked out."""
-        got = self._long.get(term)
-        if got is None:
-            if self._short is None:  # lower-cased abbreviation → its long forms, read once (made whole, then shared)
-                short: dict[str, list[str]] = {}
-                for row in getattr(self.index, "abbreviations", ()):
-                    short.setdefault(row[0].lower(), []).append(row[1])
-                self._short = short
-            longs = self._short.get(term, []) + self._short.get(term + "s", [])
-            got = tuple(tuple(self.tokenizer(long)) for long in longs)
-            if got and len(self._long) < SPELT_CACHED:
-                self._long[term] = got
-        return got
+        """The stems of the long forms the index's abbreviations give the abbreviation whose stem is ``term`` ("ARDS" →
+        ard: acute respiratory distress syndrome), as the lexicon keeps them (``Lexicon.spelt``)."""
+        return tuple(sorted(self.lexicon.spelt.get((term,), ())))
 
     # -- answering ------------------------------------------------------------------------
 

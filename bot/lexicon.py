@@ -29,10 +29,11 @@ from .sortedtsv import SortedTSV
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "8"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
+FORMAT = "9"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
 # 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``; 6: a
 # long form holding one the articles abbreviate is linked as they write it too, ``_as_written``; 7: a member is no
-# name of its class; 8: blood levels by word formation, ``level_lines``)
+# name of its class; 8: blood levels by word formation, ``level_lines``; 9: an abbreviation's long forms kept apart,
+# ``Lexicon.spelt``)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Lexicon:
     broader: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
     # shorthand for stop words ("w/" for with, "w/o" for without): filler, never searched for
     fillers: set[tuple[str, ...]] = field(default_factory=set)
+    # an abbreviation's stems → its long forms, as an article defines it or the general table gives it (of the
+    # index's abbreviations): the same concept in other letters (``answer.Answerer._spelt_as_defined``)
+    spelt: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
 
     def link(self, a: Variant, b: Variant) -> None:
         if not a.stems or not b.stems or a.stems == b.stems:
@@ -89,7 +93,7 @@ def to_json(lex: Lexicon, key: str) -> dict:
     phrases are texts of sorted lines (``PhraseTable``): reading them back parses nothing, where rows of phrase
     numbers took 12 ms of a cold ``ask`` to parse and number again. Everything sorted: the same lexicon gives the same
     bytes, whatever the process's hash seed."""
-    heads = {k[0] for m in (lex.links, lex.open_links, lex.broader) for k in m if k}
+    heads = {k[0] for m in (lex.links, lex.open_links, lex.broader, lex.spelt) for k in m if k}
     return {
         "key": key,
         "heads": sorted(heads),
@@ -100,6 +104,7 @@ def to_json(lex: Lexicon, key: str) -> dict:
         "words": sorted(lex.words),
         "spoken": [[list(k), st, sorted(" ".join(a) for a in v)] for k, (st, v) in lex.spoken.items()],
         "broader": _table_text(lex.broader),
+        "spelt": _table_text(lex.spelt),
         "fillers": sorted(list(f) for f in lex.fillers),
     }
 
@@ -164,6 +169,7 @@ def from_json(doc: dict) -> Lexicon:
         words=set(doc["words"]),
         spoken={tuple(k): (st, {tuple(a.split(" ")) for a in v}) for k, st, v in doc["spoken"]},
         broader=PhraseTable(doc["broader"], heads),
+        spelt=PhraseTable(doc["spelt"], heads),
         fillers={tuple(f) for f in doc["fillers"]},
     )
 
@@ -322,7 +328,16 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
             if form == short or own != stems:  # a plural the stemmer makes singular ("ODs" → od) is the same key
                 for target in targets:
                     lex.link(Variant(own, caps_only=_as_word(form) if needs else None), target)
+                if long and _letters_stem(form, own):
+                    lex.spelt.setdefault(own, set()).add(long)
     return lex
+
+
+def _letters_stem(form: str, stems: tuple[str, ...]) -> bool:
+    """Whether a short form's stems are its own letters: one stem, the form lower-cased or without its plural "s"
+    ("ARDS" → ard). One written with signs or digits the tokenizer drops or splits ("HIV+", "2-ME") stands for its
+    long form only as a lexicon link (``Lexicon.spelt`` leaves it out)."""
+    return len(stems) == 1 and form.lower() in (stems[0], stems[0] + "s")
 
 
 def _articles_short_forms(tokenizer, abbreviations) -> dict[tuple[str, ...], str]:

@@ -829,3 +829,15 @@ Acute respiratory distress syndrome (ARDS) is managed with low tidal volumes [1]
         assert ("acut", "respiratori", "distress", "syndrom") in answerer._long_forms("ard")
         query, _ = answerer._queries(turn, [])
         assert query["distress"] == pytest.approx(max(Settings().spelt_weight / 4, Settings().alt_weight_known / 4))
+
+
+def test_the_lexicon_keeps_an_abbreviation_s_long_form_under_the_stem_of_its_letters():
+    """``Lexicon.spelt``: "ARDS" under "ard" (its letters without the plural s); "HIV+", whose sign the tokenizer
+    drops, not under "hiv", where it would give HIV's own passages HIV-positive's words."""
+    from bot.lexicon import build
+    from bot.tokenize import Tokenizer
+
+    lex = build(Tokenizer(), text="", abbreviations=[["ARDS", "acute respiratory distress syndrome"],
+                                                     ["HIV+", "HIV positive"]])
+    assert lex.spelt[("ard",)] == {("acut", "respiratori", "distress", "syndrom")}
+    assert ("hiv",) not in lex.spelt
