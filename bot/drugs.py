@@ -80,7 +80,7 @@ def leading(word: str) -> tuple[str, ...]:
 def components(name: str) -> tuple[str, ...]:
     """A combination's drugs ("umeclidinium bromide/vilanterol" → "umeclidinium bromide", "vilanterol"),
     each also as its first word when that is a generic name of its own ("umeclidinium": the salt dropped)."""
-    parts = [p.strip() for chunk in name.split("/") for p in chunk.split(" and ") if p.strip()]
+    parts = combined(name)
     if len(parts) < 2 and " " not in name:
         return ()
     out = []
@@ -90,6 +90,12 @@ def components(name: str) -> tuple[str, ...]:
         if first != part and _load().get(first) == first:  # a generic name's own line
             out.append(first)
     return tuple(out)
+
+
+def combined(name: str) -> list[str]:
+    """The drugs a generic name joins with "/" or " and " ("trimethoprim/sulfamethoxazole", "levodopa and
+    carbidopa"); the name alone when it joins none. ``data/make_drug_names.py`` reads combinations so too."""
+    return [p.strip() for chunk in name.split("/") for p in chunk.split(" and ") if p.strip()]
 
 
 def clipped(word: str) -> tuple[str, ...]:

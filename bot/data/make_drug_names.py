@@ -59,6 +59,7 @@ import unicodedata
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "drug_names.tsv"
+REPOSITORY = Path(__file__).resolve().parents[2]  # combinations are read as citebot reads them (``bot.drugs.combined``)
 FREQ = OUT.with_name("english_freq.tsv")
 ABBREVIATIONS = OUT.with_name("abbreviations.tsv")
 PACKAGE = "drug_named_entity_recognition"
@@ -242,12 +243,9 @@ def salt_forms(table: dict[str, set[str]], generic: set[str]) -> dict[str, set[s
     name's salt already)."""
     same: dict[str, set[str]] = {}
     for variant, names in table.items():
-        words = variant.split()
-        n = len(words)
-        while n > 1 and words[n - 1] in SALTS:
-            n -= 1
-        head = " ".join(words[:n])
-        if n == len(words) or len(names) != 1 or head in SALTS or head not in generic or table.get(head) != {head}:
+        readings = without_salts(variant.split())
+        head = readings[-1]
+        if len(readings) == 1 or len(names) != 1 or head in SALTS or head not in generic or table.get(head) != {head}:
             continue
         other = next(iter(names))
         if other != head and _one_drug(head, other):
@@ -366,15 +364,19 @@ def known(display: str, table: dict[str, set[str]]) -> set[str] | None:
 def salt_free(display: str, table: dict[str, set[str]]) -> set[str] | None:
     """The names ``table`` gives a combination's component, read whole or without its salt words (``SALTS``:
     "CLAVULANATE POTASSIUM" → clavulanate, never "SODIUM PICOSULFATE" → sodium); None when it knows neither."""
-    words = display.lower().split()
+    return next((table[name] for name in without_salts(display.lower().split()) if name in table and name not in SALTS),
+                None)
+
+
+def without_salts(words: list[str]) -> list[str]:
+    """A name (its words), then the name without each salt word that ends it in turn (``SALTS``): "levothyroxine
+    sodium", "levothyroxine"; the name alone when none ends it."""
+    out = [" ".join(words)]
     n = len(words)
-    while True:
-        name = " ".join(words[:n])
-        if name in table and name not in SALTS:
-            return table[name]
-        if n <= 1 or words[n - 1] not in SALTS:
-            return None
+    while n > 1 and words[n - 1] in SALTS:
         n -= 1
+        out.append(" ".join(words[:n]))
+    return out
 
 
 def brand_ok(brand: str, zipf: dict[str, float], abbreviations: set[str]) -> bool:
@@ -387,9 +389,11 @@ def brand_ok(brand: str, zipf: dict[str, float], abbreviations: set[str]) -> boo
 def combination_names(generic: set[str]) -> dict[frozenset[str], str]:
     """The first source's combinations by their drugs ("levodopa and carbidopa", "trimethoprim/sulfamethoxazole"):
     the set of the drugs a name joins with "/" or " and " → the name (the first of several, sorted)."""
+    from bot.drugs import combined
+
     out: dict[frozenset[str], str] = {}
     for name in sorted(generic):
-        drugs = frozenset(p.strip() for chunk in name.split("/") for p in chunk.split(" and "))
+        drugs = frozenset(combined(name))
         if len(drugs) > 1:
             out.setdefault(drugs, name)
     return out
@@ -403,6 +407,8 @@ def combination_name(drugs: list[str], named: dict[frozenset[str], str]) -> str:
 
 
 def main(argv: list[str]) -> None:
+    if str(REPOSITORY) not in sys.path:
+        sys.path.insert(0, str(REPOSITORY))
     unii = None
     if "--unii" in argv:
         i = argv.index("--unii")
