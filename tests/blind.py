@@ -13,41 +13,31 @@ end of a session's changes to answers, report the numbers, and do not change cod
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tests.test_library_gate import DATA, REPOSITORY_SETS, _asked, _pooled
+from tests.test_library_gate import DATA, REPOSITORY_SETS, _asked, _pooled, _report, copy_articles
 
 OLDER = (9, 10, 11, 19, 20, 21, 22, 24, 25)
 NEWER = (26, 27, 28, 29)
 
 
-def _report(questions: Path, corpus: Path, index: Path, abstain: bool = True):
-    """``questions`` asked of ``corpus`` as ``citebot eval`` asks them (``test_library_gate._asked``)."""
-    from bot import evaluate
-
-    return _asked(corpus, evaluate.load_items(questions), index, abstain)
-
-
-def alone(n: int, work: Path) -> tuple[dict, dict]:
+def alone(n: int, work: Path) -> tuple:
     """Blind ``n`` asked of its own articles: with declining, and ranking alone (``--no-abstain``)."""
     folder = DATA / f"blind_library_{n}"
-    answers = _report(folder / "questions.jsonl", folder / "corpus", work / f"alone_{n}")
-    ranking = _report(folder / "questions.jsonl", folder / "corpus", work / f"alone_{n}", abstain=False)
-    return answers, ranking
+    return _report(folder, work / f"alone_{n}"), _report(folder, work / f"alone_{n}", abstain=False)
 
 
 def among_gated(n: int, work: Path):
-    """Blind ``n`` asked of its articles beside the gated libraries' 72 (set-named copies: two sets may share a name)."""
+    """Blind ``n`` asked of its articles beside the gated libraries' 72 (``test_library_gate.copy_articles``)."""
+    from bot import evaluate
+
     corpus = work / f"among_{n}" / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name in (*REPOSITORY_SETS, f"blind_library_{n}"):
-        for article in sorted((DATA / name / "corpus").iterdir()):
-            shutil.copyfile(article, corpus / f"{name}__{article.name}")
-    return _report(DATA / f"blind_library_{n}" / "questions.jsonl", corpus, work / f"among_{n}" / "index")
+    copy_articles((*REPOSITORY_SETS, f"blind_library_{n}"), corpus)
+    questions = evaluate.load_items(DATA / f"blind_library_{n}" / "questions.jsonl")
+    return _asked(corpus, questions, work / f"among_{n}" / "index")
 
 
 def _numbers(report, ranking=None) -> str:

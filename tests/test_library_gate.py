@@ -117,18 +117,24 @@ ONE_LIBRARY_SCORES = DATA / "one_library_scores.json"
 ONE_LIBRARY_GATED = ("hit@1", "hit@3", "conversations_hit@3", "completeness")
 
 
-def one_library_report(root: Path, abstain: bool = True) -> evaluate.Report:
-    """Every item of ``REPOSITORY_SETS`` asked of one index of all their articles (built under ``root``)."""
+def copy_articles(names, corpus: Path) -> None:
+    """The articles of the sets ``names`` (folders of ``tests/data``) copied into one ``corpus``, each named after its
+    set too: two sets may both hold a "gout.md"."""
     import shutil
 
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        for article in sorted((DATA / name / "corpus").iterdir()):
+            shutil.copyfile(article, corpus / f"{name}__{article.name}")
+
+
+def one_library_report(root: Path, abstain: bool = True) -> evaluate.Report:
+    """Every item of ``REPOSITORY_SETS`` asked of one index of all their articles (built under ``root``)."""
     from bot.answer import Answerer
     from bot.indexer import open_fresh
 
     corpus = root / "corpus"
-    corpus.mkdir(parents=True)
-    for name in REPOSITORY_SETS:  # set-named copies: two sets may both hold a "gout.md"
-        for article in sorted((DATA / name / "corpus").iterdir()):
-            shutil.copyfile(article, corpus / f"{name}__{article.name}")
+    copy_articles(REPOSITORY_SETS, corpus)
     loaded, warning = open_fresh(corpus, root / "index")
     assert warning is None, warning
     try:
