@@ -36,11 +36,8 @@ def common_words() -> frozenset[str]:
     if _common is None:
         found = []
         with data_path("english_freq.tsv").open(encoding="utf-8") as f:
-            for line in f:
-                if not line.strip() or line.startswith("#"):
-                    continue
-                word, _, z = line.rstrip("\n").partition("\t")
-                if float(z) < COMMON:
+            for word, z in _entries(line.rstrip("\n") for line in f):
+                if z < COMMON:
                     break
                 found.append(word)
         _common = frozenset(found)
@@ -52,16 +49,19 @@ _common: frozenset[str] | None = None
 
 def parse(text: str) -> dict[str, float]:
     """word → Zipf frequency; lines ``word<TAB>zipf``, ``#`` comments."""
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
+    return dict(_entries(text.splitlines()))
+
+
+def _entries(lines):
+    """(word, Zipf frequency) of each ``word<TAB>zipf`` line, in order; comments, blank and malformed lines skipped."""
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
             continue
         word, _, z = line.partition("\t")
         try:
-            out[word] = float(z)
+            yield word, float(z)
         except ValueError:
             continue
-    return out
 
 
 def stems_key(tokenizer, text: str | None = None) -> str:

@@ -9,7 +9,7 @@ Alternatives come from these general sources, each only when the index holds the
   otherwise ("nosebleed" → epistaxis), when no passage holds the question's own name;
 * clipped words the index lacks ("outpt" → outpatient, "tab" → tablet): index terms with the same first
   two letters holding the word's letters in order (at most ``MAX_CLIPPED`` of them), for a word not itself common
-  English (``MAX_CLIP_ZIPF``: "came" is no clipped carbamazepine);
+  English (``_common_word``: "came" is no clipped carbamazepine);
   when a library offers more than that ("dex": dexamethasone, dexmedetomidine, dextrose…), those sharing an
   article with the question's rarest other words (``Expander._in_context``);
 * misspelt words the index lacks ("reatment" → treatment): index terms one edit away (two for long words);
@@ -37,7 +37,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .data import lines
-from .english import COMMON
 from .intent import written_in
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
@@ -48,15 +47,14 @@ PREFIX = 6
 _VALUE = re.compile(r"(\d+)([a-z]{1,4})")
 CLIP_EXTRA = 2  # a clipped word's term is at least this many letters longer ("tab" → "tablet")
 MAX_CLIPPED = 5  # more candidates than this: the clipped word is ambiguous and stands for none
-# A word this common in general English (``english.py`` Zipf, of the word as written or its plural) is itself, not a
-# clipped form: "came" was searched as carbamazepine, "ago" as agonist, "send" as second, "free" as frequent, "head" as
+# A word as common in general English as ``english.COMMON`` (Zipf, of the word as written or its plural:
+# ``_common_word``, through ``english.common_words``) is itself, not a clipped form: "came" was searched as carbamazepine, "ago" as agonist, "send" as second, "free" as frequent, "head" as
 # headache, "kid" as kidney. Common clipped forms stay below it: "max" 4.7, "mod" 3.9, "tab" 4.0, "dex" 3.3, "creat"
 # (whose stem "create" shares, 5.05: the word is read, not its stem). It costs a few that clinicians clip from a
 # common word: "radio" (5.01) for radiotherapy, "post" for postop. Over the 18 tuning sets pooled first answers and
 # first three unchanged (357 / 450), one out-of-scope question fewer declined (123 → 122: "… the free water
 # deficit?" had been declined through "frequent"); the twelve libraries as one library Hit@1 0.4505 → 0.4479 ("K came
 # back 5.8, what now" had been led through carbamazepine's article)
-MAX_CLIP_ZIPF = COMMON  # english.common_words() is the list's words at least this frequent
 # ...unless the question's other words tell its candidates apart (``Expander._in_context``), weighed for at most this
 # many: a library of 119 articles offers 6 to 36 for the clipped words of 500 questions; a word offering hundreds
 # ("st" + one letter) is too short to read, and weighing them all cost 5 ms a question at 100k passages
@@ -528,11 +526,12 @@ def _asks_quantity(raw: tuple[str, ...]) -> bool:
     return False
 
 
+WH_WORDS = ("what", "which", "how", "when", "where", "why", "who")  # the question words (``asking``, ``_WH_WORDS``)
 # a clause: the words between punctuation or a dash set apart by spaces
 _CLAUSES = re.compile(r"[,;:?!.()]|\s[-–—]\s")
 _BE = frozenset("is are was were be been being get gets got getting".split())
 _WITH = frozenset(("with", "w", "w/", "for"))
-_WH_WORDS = frozenset("what which how when where why who whom whose".split())
+_WH_WORDS = frozenset((*WH_WORDS, "whom", "whose"))
 # words after a participle that make it no noun's attribute: prepositions and question words ("diagnosed with",
 # "treated how")
 _LINKS = _WITH | _WH_WORDS | frozenset("by in on at as to from via using through after before if".split())
@@ -562,7 +561,7 @@ def described_participles(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_ASKING = re.compile(r"\?|\b(?:what|whats|which|how|when|why|who|where)\b", re.I)
+_ASKING = re.compile(r"\?|\b(?:" + "|".join((*WH_WORDS, "whats")) + r")\b", re.I)
 
 
 def asking(text: str) -> bool:
@@ -586,10 +585,10 @@ def _wants_list(raw: tuple[str, ...]) -> bool:
 
 
 def _common_word(word: str) -> bool:
-    """Whether ``word`` (lower case, as written) or its plural is at least ``MAX_CLIP_ZIPF`` common in general English."""
+    """Whether ``word`` (lower case, as written) or its plural is at least ``english.COMMON`` common in general English."""
     from .english import common_words
 
-    words = common_words()  # the words at least COMMON (= MAX_CLIP_ZIPF) frequent
+    words = common_words()  # the words at least COMMON frequent
     return word in words or word + "s" in words
 
 

@@ -192,7 +192,7 @@ def test_the_english_list_is_most_frequent_first_so_its_common_words_are_its_fir
 
 def test_a_common_english_word_is_not_read_as_a_clipped_one():
     """ "came", "ago" and "send" hold the letters of carbamazepine, agonist and second in order, but a word that
-    common in English is itself (``expand.MAX_CLIP_ZIPF``); a clipped form ("tab", "max") still stands for its term."""
+    common in English is itself (``expand._common_word``); a clipped form ("tab", "max") still stands for its term."""
     from bot.expand import Expander
 
     tok = Tokenizer()
