@@ -109,6 +109,7 @@ class Expanded:
     classes: tuple = ()  # the classes it names by number ("type 1 DM": ``values.Classed``), which deciding reads whole
     diseases: tuple[tuple[str, ...], ...] = ()  # stems of the disease names it writes (``diseases.py``)
     told: tuple[str, ...] = ()  # stems of participles that describe, not ask ("newly diagnosed PD": ``described_participles``)
+    patient: bool = False  # it tells of a patient: an age, a noun for a kind of person, what they have or take, a value
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -364,6 +365,7 @@ class Expander:
 
     def expand(self, text: str) -> Expanded:
         form = asking(text)
+        aged = bool(_AGE.search(text))
         text = _ages(text)
         words = self._cased(text)
         fillers = self.lexicon.fillers if self.use_lexicon else ()
@@ -428,13 +430,16 @@ class Expander:
         from .lexicon import harvest
 
         defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
+        described = self._described(text)
+        numbers = question_values(text, self.tokenizer)
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
-                        wants_list=_wants_list(raw), asking=form, values=question_values(text, self.tokenizer),
+                        wants_list=_wants_list(raw), asking=form, values=numbers,
                         classes=question_classes(text),
-                        described=self._described(text), diseases=diseases,
-                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)))
+                        described=described, diseases=diseases,
+                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)),
+                        patient=aged or bool(described) or bool(numbers))
 
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",

@@ -841,3 +841,21 @@ def test_the_lexicon_keeps_an_abbreviation_s_long_form_under_the_stem_of_its_let
                                                      ["HIV+", "HIV positive"]])
     assert lex.spelt[("ard",)] == {("acut", "respiratori", "distress", "syndrom")}
     assert ("hiv",) not in lex.spelt
+
+
+def test_a_case_told_is_answered_though_it_names_a_word_no_article_uses(answerer):
+    """A first turn that only tells of a patient (an age, no question's form, no kind of information asked for) asks
+    about no concept of its own: "hematemesis", which no article uses, is a detail of the case, missed at its weight,
+    and the case is answered from the bleeding line. Asked as a question, or as a request naming no patient, the same
+    words still decline: there "hematemesis" is what is asked about."""
+    told = "82 yo on dabigatran, major bleeding with hematemesis"
+    assert answerer.expand(told).patient and not answerer.expand(told).asking
+    assert answerer.decider.tells_a_case(answerer.expand(told))
+    got = answerer.ask(told)
+    assert got.answered and "bleeding" in got.hits[0].passage.text
+    for asked in ("82 yo on dabigatran, major bleeding with hematemesis - reversal?",
+                  "dabigatran reversal for major bleeding with hematemesis?",
+                  "dabigatran reversal for major bleeding with hematemesis"):
+        assert not answerer.decider.tells_a_case(answerer.expand(asked)), asked
+        assert not answerer.ask(asked).answered, asked
+    assert not answerer.expand("dabigatran reversal for major bleeding with hematemesis").patient
