@@ -100,6 +100,8 @@ def test_a_shipped_variant_is_the_same_thing_as_its_line_s_concept():
     assert linked("IgE", "immunoglobulin") and not linked("IgE", "IgG")
     assert linked("melanoma", "skin cancer") and not linked("melanoma", "basal cell carcinoma")
     assert linked("mepolizumab", "IL-5 inhibitor") and not linked("mepolizumab", "IL-4/13 inhibitor")
+    # "expecting" stems to expect: every "life expectancy" and "expected course" was searched as a pregnancy
+    assert linked("pregnant", "gestation") and not linked("expecting", "pregnancy")
 
 
 def test_class_lines_link_members_to_the_class_only():
