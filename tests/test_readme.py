@@ -1,6 +1,7 @@
 """The README's commands run as pasted, on a fresh copy of the repository (the installed .venv reused).
 
-Every command line of the README's ``sh`` blocks that starts with ``.venv/bin/citebot`` or ``make`` is run,
+Every command line of the README's ``sh`` blocks, and of the journal's (``tests/JOURNAL.md``: how each library of
+``tests/data`` is scored), that starts with ``.venv/bin/citebot`` or ``make`` is run,
 except: blocks whose first line says they need something not shipped (``# needs …``), commands that
 connect to Slack (``citebot slack`` without ``--manifest``), and ``make`` targets, which install. The
 benchmark runs at a small size (``--passages 300 --questions 20``): the README's size takes minutes.
@@ -21,7 +22,7 @@ SMALL = {"--passages 100000": "--passages 300 --questions 20"}
 
 
 def readme_commands() -> list[str]:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = "\n".join((REPO / name).read_text(encoding="utf-8") for name in ("README.md", "tests/JOURNAL.md"))
     out = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
