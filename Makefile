@@ -36,7 +36,7 @@ $(KERNEL): bot/_numba_kernel.py $(STAMP)
 	$(BIN)/python -c "import numpy as np; from bot.bm25 import _compiled_sort; s = _compiled_sort(); s and s(np.array([0, 1]), np.array([0], dtype=np.int32), np.array([1], dtype=np.int32), np.array([0], dtype=np.int32), 1, np.empty(1, dtype=np.uint8))"
 	touch $(KERNEL)
 
-install: $(STAMP) $(BYTECODE)
+install: $(BYTECODE)
 
 # make run                      -> the REPL on the bundled article
 # make run Q="What conditions are associated with calcinosis?"  -> one answer
@@ -62,5 +62,5 @@ clean:
 	rm -rf $(VENV) index/current index/v-* index/.tmp-* index/.lock
 
 # Slack load benchmark: 300 events over 10 s on two real replicas sharing a real redis-server (numbers, not a test)
-bench-slack: $(STAMP)
+bench-slack: $(STAMP) $(BYTECODE)
 	$(BIN)/python -m tests.bench_slack

@@ -66,6 +66,9 @@ MAX_SHORT_FORMS = 4  # a question's first this many short forms are spelt out (a
 # an age: "4 yo", "63yo", "82 y/o", "9-year-old", "19 years old" (not "for 2 yrs": a duration)
 _AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:yo|y/o|y\.o\.|(?:yrs?|years?)\s*-?\s*old)(?![A-Za-z])", re.I)
 ADULT_AGE = 18  # an age below this is a child's: the question asks about children (``_ages``)
+# an infant's age: "6 mo", "4 month old", "10 day old", "2 wk old" (not "for 3 days": a duration)
+_YOUNG_AGE = re.compile(r"\b\d{1,2}\s*-?\s*(?:mo\b|mos\b|(?:months?|wks?|weeks?|days?)\s*-?\s*old\b)", re.I)
+CASE_VALUES = True
 # what a question says the patient has or takes: after a word for the patient and "on", "w", "with", "has", "had",
 # "takes", "taking", up to six words, to the end of the clause (a comma, a dash, a question mark, "but", "so", or a
 # word that starts the question proper: "what", "how", "can", "should", "ok", "is", "do", "does", "when" …)
@@ -109,7 +112,7 @@ class Expanded:
     classes: tuple = ()  # the classes it names by number ("type 1 DM": ``values.Classed``), which deciding reads whole
     diseases: tuple[tuple[str, ...], ...] = ()  # stems of the disease names it writes (``diseases.py``)
     told: tuple[str, ...] = ()  # stems of participles that describe, not ask ("newly diagnosed PD": ``described_participles``)
-    patient: bool = False  # it tells of a patient: an age, a noun for a kind of person, what they have or take, a value
+    case: tuple[str, ...] = ()  # stems from its first mark of a patient on (``_case``): what a case told is about
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -365,7 +368,7 @@ class Expander:
 
     def expand(self, text: str) -> Expanded:
         form = asking(text)
-        aged = bool(_AGE.search(text))
+        case = self._case(text)
         text = _ages(text)
         words = self._cased(text)
         fillers = self.lexicon.fillers if self.use_lexicon else ()
@@ -430,16 +433,13 @@ class Expander:
         from .lexicon import harvest
 
         defined = tuple(s for short, _ in harvest([text]) for s in self.tokenizer(short)) if "(" in text else ()
-        described = self._described(text)
-        numbers = question_values(text, self.tokenizer)
         return Expanded(terms=tuple(stems), alternates={k: tuple(sorted(v)) for k, v in alts.items() if v},
                         phrases={k: tuple(sorted(v)) for k, v in phrases.items()}, either=self._either(raw),
                         defined=defined, asks=asks if self.use_lexicon else (), quantity=_asks_quantity(raw),
-                        wants_list=_wants_list(raw), asking=form, values=numbers,
+                        wants_list=_wants_list(raw), asking=form, values=question_values(text, self.tokenizer),
                         classes=question_classes(text),
-                        described=described, diseases=diseases,
-                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)),
-                        patient=aged or bool(described) or bool(numbers))
+                        described=self._described(text), diseases=diseases,
+                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)), case=case)
 
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",
@@ -452,6 +452,19 @@ class Expander:
         named = [w for w in _LETTERS.findall(lower) if w in persons]
         return tuple(s for m in _DESCRIBED.finditer(lower) for s in self.tokenizer(m.group(1))) + tuple(
             s for w in named for s in self.tokenizer(w))
+
+    def _case(self, text: str) -> tuple[str, ...]:
+        """The stems of ``text`` from its first mark of a patient on: an age ("82 yo", "6 mo", "10 day old"), a word for
+        the patient ("pt", "she", "kid") or a noun for a kind of person (``person_nouns``). A case told opens with
+        its patient ("6 mo with bronchiolitis …", "parents asking if …"); a request names its subject first and
+        the patient after ("warfarin reversal for major bleeding, 82 yo"), and that subject is not part of the case.
+        Empty when the text marks no patient."""
+        lower = text.lower()
+        persons = person_nouns()
+        starts = [m.start() for m in (_AGE.search(text), _YOUNG_AGE.search(text), re.search(_PATIENT + r"\b", lower))
+                  if m]
+        starts += [m.start() for m in _LETTERS.finditer(lower) if m.group() in persons][:1]
+        return tuple(self.tokenizer(_ages(text[min(starts):]))) if starts else ()
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
         """The answer-type words of the question's wh-words ("where" → location, site: ``data/question_words.tsv``),

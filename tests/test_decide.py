@@ -844,18 +844,37 @@ def test_the_lexicon_keeps_an_abbreviation_s_long_form_under_the_stem_of_its_let
 
 
 def test_a_case_told_is_answered_though_it_names_a_word_no_article_uses(answerer):
-    """A first turn that only tells of a patient (an age, no question's form, no kind of information asked for) asks
-    about no concept of its own: "hematemesis", which no article uses, is a detail of the case, missed at its weight,
-    and the case is answered from the bleeding line. Asked as a question, or as a request naming no patient, the same
-    words still decline: there "hematemesis" is what is asked about."""
-    told = "82 yo on dabigatran, major bleeding with hematemesis"
-    assert answerer.expand(told).patient and not answerer.expand(told).asking
-    assert answerer.decider.tells_a_case(answerer.expand(told))
-    got = answerer.ask(told)
-    assert got.answered and "bleeding" in got.hits[0].passage.text
-    for asked in ("82 yo on dabigatran, major bleeding with hematemesis - reversal?",
+    """A turn that only tells of a patient (no question's form, no kind of information asked for, a patient marked)
+    asks about no concept of its own: "hematemesis", which no article uses, is a detail of the case, missed at its
+    weight, and the case is answered from the bleeding line. Asked as a question, or as a request whose subject
+    comes before the patient, the same words still decline: there the word is what is asked about."""
+    decider = answerer.decider
+    for told in ("82 yo on dabigatran, major bleeding with hematemesis", "pt on dabigatran with hematemesis",
+                 "an 82 yo man on dabigatran, major bleeding with hematemesis"):
+        turn = answerer.expand(told)
+        assert not turn.asking and "hematemesi" in turn.case and decider.tells_a_case(turn), told
+        got = answerer.ask(told)
+        assert got.answered and got.hits[0].passage.section == ("Bleeding",), told
+    for asked in ("82 yo on dabigatran, major bleeding with hematemesis - reversal?",  # asks
                   "dabigatran reversal for major bleeding with hematemesis?",
-                  "dabigatran reversal for major bleeding with hematemesis"):
-        assert not answerer.decider.tells_a_case(answerer.expand(asked)), asked
+                  "dabigatran reversal for major bleeding with hematemesis",  # no patient
+                  "hematemesis on dabigatran: reversal for major bleeding in a 70 kg man",  # the subject first
+                  "hematemesis and dabigatran reversal guidance for clinicians"):
+        assert "hematemesi" not in answerer.expand(asked).case or not decider.tells_a_case(answerer.expand(asked))
         assert not answerer.ask(asked).answered, asked
-    assert not answerer.expand("dabigatran reversal for major bleeding with hematemesis").patient
+    # a kind of information asked for is a request, whoever it is for
+    assert not decider.tells_a_case(answerer.expand("82 yo man, dabigatran dose for major bleeding"))
+
+
+def test_a_case_starts_at_its_patient(answerer):
+    """``Expanded.case``: the question from its first mark of a patient on — an age (an infant's in months, weeks or
+    days too), a word for the patient, a noun for a kind of person — and nothing when none is marked."""
+    ex = answerer
+    assert ex.expand("6 mo with bronchiolitis on nasal prongs").case[:3] == ("6", "mo", "bronchiol")
+    assert ex.expand("10 day old, temp 38.4 at home, looks well").case[:2] == ("10", "day")
+    assert ex.expand("parents asking if a steamy bathroom helps croup").case[0] == "parent"
+    assert ex.expand("heparin reversal for a bleed in an old man").case == ("man",)
+    assert ex.expand("heparin, and she's on warfarin").case == ("warfarin",)  # "she" marks it, a stop word
+    assert ex.expand("heparin reversal for major bleeding").case == ()
+    assert ex.expand("dose for 3 days old stock").case[:2] == ("3", "day")  # "N days old": an age, as written
+    assert ex.expand("give it for 3 days").case == ()  # a duration
