@@ -107,7 +107,8 @@ class Decider:
     def judge(self, judged, plan=None) -> "Judgement":
         """One question's judgement of passages (coverage and kind), each passage judged once: the
         coverage re-ranking and the decision ask about the same first passages."""
-        return Judgement(self, judged, plan if plan is not None else self._plan(judged))
+        wanted = self.wanted(judged)  # once: the plan reads it for a case told, the judgement for each passage
+        return Judgement(self, judged, plan if plan is not None else self._plan(judged, wanted), wanted)
 
     def covered(self, judged, ranked, plan=None, judgement: "Judgement | None" = None) -> float:
         """The best coverage of ``judged`` (an expanded question) among ``ranked``'s first passages that
@@ -213,7 +214,7 @@ class Decider:
             self._classes_seen[key] = got
         return got
 
-    def _plan(self, turn) -> list[list["Unit"]]:
+    def _plan(self, turn, wanted=None) -> list[list["Unit"]]:
         """The question's concept groups with each unit's weights, computed once per question.
 
         A first question's concept that no article uses, nor any alternative of it naming the same thing (so
@@ -239,7 +240,7 @@ class Decider:
         tid = self.index.bm25.term_id
         own = set(turn.own) if getattr(turn, "own", None) is not None else None
         described = set(getattr(turn, "described", ()))
-        case = frozenset(turn.case) if self.tells_a_case(turn) else frozenset()
+        case = frozenset(turn.case) if self.tells_a_case(turn, wanted) else frozenset()
         classed = self._classed(turn)
         for group in self._groups(turn, classed):
             units = []
@@ -261,7 +262,7 @@ class Decider:
             plan.append(units)
         return plan
 
-    def tells_a_case(self, turn) -> bool:
+    def tells_a_case(self, turn, wanted=None) -> bool:
         """Whether a turn judged on its own (a first turn, or one starting a new topic) only tells of a patient: no
         question mark, question word or auxiliary first (``expand.asking``), no kind of information asked for
         (``wanted``), and a patient marked (``Expanded.case``: an age, a word for the patient, a noun for a kind of
@@ -283,7 +284,7 @@ class Decider:
         with the patient after them (a review's probes); the same tuning numbers with the words before the patient
         left out."""
         return (not getattr(turn, "asking", True) and bool(getattr(turn, "case", ()))
-                and not self.wanted(turn))
+                and not (self.wanted(turn) if wanted is None else wanted))
 
     def _unknown(self, stems, same) -> bool:
         """Whether no article uses the word, nor one of ``same``, its alternatives naming the same thing (``_same``)."""
@@ -467,9 +468,9 @@ class Decider:
 class Judgement:
     """A question's coverage (``Decider.coverage``) and kind (``Decider._fits``) of passages, memoised."""
 
-    def __init__(self, decider: Decider, judged, plan):
+    def __init__(self, decider: Decider, judged, plan, wanted=None):
         self.decider, self.judged, self.plan = decider, judged, plan
-        self.wanted = decider.wanted(judged)
+        self.wanted = decider.wanted(judged) if wanted is None else wanted
         self._coverage: dict[int, float] = {}
         self._fits: dict[int, bool] = {}
 

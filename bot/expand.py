@@ -68,7 +68,6 @@ _AGE = re.compile(r"\b(\d{1,3})\s*-?\s*(?:yo|y/o|y\.o\.|(?:yrs?|years?)\s*-?\s*o
 ADULT_AGE = 18  # an age below this is a child's: the question asks about children (``_ages``)
 # an infant's age: "6 mo", "4 month old", "10 day old", "2 wk old" (not "for 3 days": a duration)
 _YOUNG_AGE = re.compile(r"\b\d{1,2}\s*-?\s*(?:mo\b|mos\b|(?:months?|wks?|weeks?|days?)\s*-?\s*old\b)", re.I)
-CASE_VALUES = True
 # what a question says the patient has or takes: after a word for the patient and "on", "w", "with", "has", "had",
 # "takes", "taking", up to six words, to the end of the clause (a comma, a dash, a question mark, "but", "so", or a
 # word that starts the question proper: "what", "how", "can", "should", "ok", "is", "do", "does", "when" …)
@@ -448,10 +447,8 @@ class Expander:
         who asks. Deciding counts those that no article names as context, not as concepts a passage must hold
         (``decide.Decider._plan``)."""
         lower = text.lower()
-        persons = person_nouns()
-        named = [w for w in _LETTERS.findall(lower) if w in persons]
         return tuple(s for m in _DESCRIBED.finditer(lower) for s in self.tokenizer(m.group(1))) + tuple(
-            s for w in named for s in self.tokenizer(w))
+            s for m in _persons(lower) for s in self.tokenizer(m.group()))
 
     def _case(self, text: str) -> tuple[str, ...]:
         """The stems of ``text`` from its first mark of a patient on: an age ("82 yo", "6 mo", "10 day old"), a word for
@@ -460,10 +457,8 @@ class Expander:
         the patient after ("warfarin reversal for major bleeding, 82 yo"), and that subject is not part of the case.
         Empty when the text marks no patient."""
         lower = text.lower()
-        persons = person_nouns()
-        starts = [m.start() for m in (_AGE.search(text), _YOUNG_AGE.search(text), re.search(_PATIENT + r"\b", lower))
-                  if m]
-        starts += [m.start() for m in _LETTERS.finditer(lower) if m.group() in persons][:1]
+        starts = [m.start() for m in (_AGE.search(text), _YOUNG_AGE.search(text), re.search(_PATIENT + r"\b", lower),
+                                      next(_persons(lower), None)) if m]
         return tuple(self.tokenizer(_ages(text[min(starts):]))) if starts else ()
 
     def _asks_for(self, raw: tuple[str, ...], alts: dict) -> tuple[str, ...]:
@@ -600,6 +595,13 @@ def _wants_list(raw: tuple[str, ...]) -> bool:
                 and not nxt.endswith(("ss", "is", "us")) and nxt not in AUXILIARIES:
             return True
     return False
+
+
+def _persons(lower: str):
+    """The words of ``lower`` (lower-cased text) that are nouns for a kind of person (``person_nouns``), as matches, in
+    order: who the patient is (``Expander._described``) and where a case starts (``Expander._case``)."""
+    persons = person_nouns()
+    return (m for m in _LETTERS.finditer(lower) if m.group() in persons)
 
 
 def _common_word(word: str) -> bool:
