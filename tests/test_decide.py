@@ -199,6 +199,35 @@ def test_general_abbreviations_match_in_lower_case_and_plural_unless_that_is_a_w
     assert ans.answered and ans.hits[0].passage.text.startswith("Phenytoin does not prevent")
 
 
+URINE = """\
+# Catheter-associated urinary tract infection
+
+- Send a urine culture from a freshly placed catheter before the first antibiotic dose [1]
+- Dose gentamicin by ideal body weight, not actual weight, in obesity [1]
+- Replace a catheter that has been in place for more than 2 weeks [1]
+- Hyperkalaemia: a potassium above 6 mmol/L needs treatment [1]
+
+## References
+
+1. Hooton TM. Diagnosis, prevention, and treatment of catheter-associated urinary tract infection. Clin Infect Dis. 2010.
+"""
+
+
+def test_a_word_cut_short_in_the_table_matches_in_lower_case_initials_need_their_capitals(tmp_path):
+    """The shipped table writes "Cx" (culture) and "Wt" (weight) as a capital and a small letter: words cut short,
+    which clinical chat writes in lower case ("urine cx", "ideal wt"); they match in any case. Initials of one or two
+    letters ("K": potassium) still need their capitals: "k" is a thousand, a letter, anything."""
+    for a in _answering(tmp_path, {"cauti.md": URINE}):
+        stems = a.tokenizer
+        assert tuple(stems("culture")) in a.expand("urine cx from the old cath ok?").alternates["cx"]
+        assert tuple(stems("weight")) in a.expand("gent dosing - actual or ideal wt?").alternates["wt"]
+        assert tuple(stems("weight")) in a.expand("gent dosing - actual or ideal Wt?").alternates["wt"]
+        assert tuple(stems("potassium")) in a.expand("K 6.2 - treat?").alternates["k"]
+        assert "k" not in a.expand("k 6.2 - treat?").alternates
+        ans = a.ask("can we send the urine cx from the cath before abx?")
+        assert ans.answered and ans.hits[0].passage.text.startswith("Send a urine culture")
+
+
 def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
     """"ppx" is prophylaxis as "tx" is treatment (data/shorthand.tsv)."""
     a = withdrawal
