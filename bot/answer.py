@@ -208,7 +208,7 @@ class Answerer:
             return ranked[:k]
         # concept redundancy is in BM25 units: not for fused dense scores, which are normalised
         groups = concepts(turns) if self._embeddings is None else ()
-        return self.levels.rerank(query, ranked, k, topic, groups)
+        return self.levels.rerank(query, ranked, k, topic, groups, bm25_units=self._embeddings is None)
 
     # -- query building -------------------------------------------------------------------
 

@@ -341,3 +341,109 @@ def test_a_drug_class_counts_once_at_the_article_level(tmp_path):
         ranked = answerer.rank("how many days of abx for uncomplicated cellulitis", k=3)
         first = answerer._passage(ranked[0][0])
         assert first.source == "cellulitis-skin-abscess.txt", first
+
+
+OTITIS = """\
+# Acute otitis media in children
+
+Acute otitis media (AOM) is the commonest reason young children are given antibiotics [1].
+
+## Diagnosis
+
+- AOM is diagnosed by a bulging tympanic membrane or new otorrhoea [1]
+- Ear pain alone does not make the diagnosis of AOM [1]
+
+## Pain relief
+
+- Give ibuprofen or paracetamol for the pain of AOM [1]
+
+## Antibiotics
+
+- High-dose amoxicillin, 80 to 90 mg/kg/day in two divided doses, is the first-line antibiotic [1]
+- AOM that recurs within 30 days of a course of amoxicillin is treated with amoxicillin-clavulanate instead [1]
+- Watchful waiting suits a child over 2 years with mild AOM [1]
+
+## References
+
+1. Lieberthal AS, et al. The diagnosis and management of acute otitis media. Pediatrics. 2013.
+"""
+
+CROUP = """\
+# Croup
+
+Croup is a viral illness of the upper airway with a barking cough and stridor [1].
+
+## Corticosteroids
+
+- A single oral dose of dexamethasone 0.15 mg/kg treats mild croup [1]
+- Prednisolone 1 mg/kg is an alternative to dexamethasone [1]
+- Budesonide is nebulised for a child who is vomiting [1]
+
+## Severe croup
+
+- Nebulised adrenaline is given for stridor at rest [1]
+- Observe for 2 to 4 hours after adrenaline, as its effect wears off [1]
+- Heliox may help a child in severe distress [1]
+- Intubate with a tube a size smaller than usual [1]
+
+## References
+
+1. Bjornson CL, Johnson DW. Croup in children. CMAJ. 2013.
+"""
+
+CHILD_SEPSIS = """\
+# Sepsis in children
+
+- Give the first antibiotic dose within an hour of recognising septic shock [1]
+- Amoxicillin alone does not cover the organisms of neonatal sepsis [1]
+- A fluid bolus of 10 to 20 mL/kg is given over 5 to 10 minutes [1]
+- Adrenaline is the first vasoactive drug in cold shock [1]
+- Check lactate and glucose at presentation [1]
+- Gentamicin dose is adjusted by level in renal impairment [1]
+- Aciclovir is added when herpes simplex infection is possible [1]
+- Ceftriaxone dose is 80 mg/kg once daily [1]
+
+## References
+
+1. Weiss SL, et al. Surviving Sepsis Campaign pediatric guidelines. Pediatr Crit Care Med. 2020.
+"""
+
+
+BRONCHIOLITIS = """\
+# Bronchiolitis
+
+- Bronchiolitis is a viral lower respiratory infection of infants [1]
+- Give oxygen when saturation stays below 90% [1]
+- Nasal suction may ease feeding [1]
+
+## References
+
+1. Ralston SL, et al. Clinical practice guideline: bronchiolitis. Pediatrics. 2014.
+"""
+
+
+def test_a_passage_is_credited_the_words_its_article_is_about(tmp_path):
+    """"amox dose for AOM?": every other line of the otitis article says AOM, its dosing line does not. Read
+    within its article (``Levels.themes``) the dosing line is about AOM too and comes first; by its own words alone,
+    the line naming AOM beside amoxicillin and another drug led. A word most articles hold ("dose") is no theme."""
+    with built_index(tmp_path, {"otitis.md": OTITIS, "croup.md": CROUP, "sepsis.md": CHILD_SEPSIS,
+                                "bronchiolitis.md": BRONCHIOLITIS}) as loaded:
+        question = "amox dose for AOM?"
+        read_within = Answerer(loaded).rank(question, k=3)
+        alone = Answerer(loaded, ranking=Weights(theme=0.0)).rank(question, k=3)
+        text = loaded.passages.get
+        assert text(read_within[0][0]).text.startswith("High-dose amoxicillin")
+        assert not text(alone[0][0]).text.startswith("High-dose amoxicillin")
+        levels = Answerer(loaded).levels
+        otitis = next(iter(levels.holding("aom")))
+        pids = [p for p, _ in read_within]
+        import numpy as np
+
+        credit = levels.themes({"aom": 1.0, "dose": 1.0}, np.array(pids), levels.s.article_of[pids])
+        assert credit[0] > 0  # the dosing line lacks "AOM", which its article is about
+        assert all(c == 0 for p, c in zip(pids, credit) if "AOM" in text(p).text)  # a line holding it gets nothing
+        # "dose" is in a third of the sepsis article's lines, but in three articles of four: it tells none apart
+        sepsis = [p for p in range(len(loaded.passages)) if text(p).source == "sepsis.md"]
+        assert levels.holding("dose").get(otitis) and len(levels.holding("dose")) == 3
+        assert 3 * levels.holding("dose")[levels.s.article_of[sepsis[0]]] >= len(sepsis)
+        assert not levels.themes({"dose": 1.0}, np.array(sepsis), levels.s.article_of[sepsis]).any()
