@@ -118,6 +118,7 @@ class Levels:
         self._held: dict[str, dict[int, int]] = {}  # term → its articles' passage counts (``holding``)
         self._counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # term id → (articles, passage counts)
         self._cached = 0  # articles held in ``_counts``, all terms together
+        self._themes: dict[int, np.ndarray] = {}  # term id → the articles it is a theme of (``_themes_of``)
 
     def article_scores(self, query: dict[str, float], groups=()) -> np.ndarray:
         """BM25 of ``query`` over articles: a term's frequency is the number of the article's passages holding
@@ -170,6 +171,7 @@ class Levels:
             if self._cached + len(arts) > COUNTS_CACHED:
                 self._counts.clear()
                 self._held.clear()
+                self._themes.clear()
                 self._cached = 0
             self._counts[tid] = got
             self._cached += len(arts)
@@ -252,19 +254,29 @@ class Levels:
         AOM beside amoxicillin; the credit breaks such near ties (the measurements: the module's settings)."""
         out = np.zeros(len(pids))
         bm = self.bm25
-        few = max(1.0, THEME_ARTICLES * self.n_articles)
         for tid, weight in bm._weighted(query):
-            arts, counts = self._per_article(tid)
-            if len(arts) > few or len(arts) == self.n_articles:  # in every article (one of one): tells none apart
+            of = self._themes_of(tid)
+            if not len(of):
                 continue
-            at = np.minimum(np.searchsorted(arts, art_of), len(arts) - 1)
-            theme = (arts[at] == art_of) & (counts[at] >= self.w.theme_share * self.art_len[art_of])
+            theme = of[np.minimum(np.searchsorted(of, art_of), len(of) - 1)] == art_of
             if not theme.any():
                 continue
             lacking = theme & (bm.impacts_for(tid, pids) <= 0)
             if lacking.any():
                 out[lacking] += self.w.theme * weight * _impacts(bm.idf[tid], 1.0, bm.norm[pids[lacking]], bm.k1p1)
         return out
+
+    def _themes_of(self, tid: int) -> np.ndarray:
+        """The articles term ``tid`` is a theme of (``themes``), ascending; worked out once per process, as its counts are."""
+        got = self._themes.get(tid)
+        if got is None:
+            arts, counts = self._per_article(tid)
+            if len(arts) > max(1.0, THEME_ARTICLES * self.n_articles) or len(arts) == self.n_articles:
+                got = arts[:0]  # in every article (one of one), or in many: it tells none apart
+            else:
+                got = arts[counts >= self.w.theme_share * self.art_len[arts]]
+            self._themes[tid] = got
+        return got
 
     def topic_of(self, ranked: list[tuple[int, float]], depth: int = 3) -> Topic:
         """The topic an answer gives a conversation: the article of its best passage, and the sections of

@@ -75,10 +75,13 @@ def test_a_word_s_articles_are_counted_from_its_postings_once_within_a_bound(loa
     assert len(counted) == 3
     assert levels.article_scores(query).tolist() == first.tolist() and len(counted) == 3  # counted once
     assert levels.holding("dose") and len(counted) == 3  # deciding reads the same counts
+    levels._themes_of(loaded.bm25.term_id("migrain"))  # the articles a word is a theme of are kept with its counts
+    assert levels._themes
     kept = sum(len(a) for a, _ in levels._counts.values())
     monkeypatch.setattr(rank, "COUNTS_CACHED", kept + 1)  # room for one more article only
     levels.article_scores({"start": 1.0, "prednison": 1.0})
     assert levels._cached == sum(len(a) for a, _ in levels._counts.values()) <= kept + 1
+    assert set(levels._themes) <= set(levels._counts)  # and go with them
     assert levels.article_scores(query).tolist() == first.tolist()
 
 
