@@ -17,6 +17,7 @@ only as written ("CAD", not "cad").
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import re
@@ -381,20 +382,28 @@ def _needs_capitals(short: str) -> bool:
     than ``english.RARE`` in ``data/english_freq.tsv``), or it is one or two capitals ("K", "PE", "MI").
     Otherwise clinical chat's lower case matches as well: "etoh", "uti", "cxr", "pcn" are rare or no words.
 
-    A capital and a small letter ("Wt", "Cx", "Hb", "Na") is a word cut short or an element's symbol, not
-    initials: the table writes it so, and clinical chat writes it in lower case ("predicted wt", "urine cx"), so
-    it matches in any case. Two-letter strings all look common in a web word list ("cx" 3.1, "wt" 3.4, "na" 4.4),
-    so the word list cannot tell these apart. Over the 18 tuning sets pooled: first three 454 → 455,
-    conversations 95 → 96, a question no longer declined for "urine cx"; conversations_28 30 → 31 of 48 in
-    three; nothing lost, the out-of-scope declines, the one library, the twelve alone and SciFact unchanged."""
+    A capital and a small letter, as the table writes it ("Wt", "Cx", "Hb"), is a word cut short, not initials, and
+    clinical chat writes it in lower case ("predicted wt", "urine cx"): it matches in any case when the table gives
+    it one meaning ("Hg", hemoglobin or mercury, still needs its capitals: "85/50 mm hg" is no hemoglobin). Only
+    the entry as written counts: "Ph-" (Philadelphia chromosome negative) is no "pH". Two-letter strings all look
+    common in a web word list ("cx" 3.1, "wt" 3.4), so the word list cannot tell these apart. Over the 18 tuning
+    sets pooled: first three 454 → 455, conversations 95 → 96, a question no longer declined for "urine cx";
+    conversations_28 30 → 31 of 48 in three; nothing lost, the out-of-scope declines, the one library, the twelve
+    alone and SciFact unchanged."""
     from .english import RARE
 
     if not any(c.isupper() for c in short):
         return False
-    letters = re.sub(r"[^A-Za-z]", "", short)
-    if len(letters) == 2 and letters[0].isupper() and letters[1].islower():
+    if re.fullmatch(r"[A-Z][a-z]", short) and _meanings()[short] == 1:
         return False
+    letters = re.sub(r"[^A-Za-z]", "", short)
     return len(letters) <= 2 or _english_words().get(letters.lower(), 0.0) > RARE
+
+
+@functools.lru_cache(maxsize=1)
+def _meanings() -> collections.Counter:
+    """How many meanings the shipped table gives each abbreviation, as written."""
+    return collections.Counter(short for short, _ in _abbreviation_rows())
 
 
 @functools.lru_cache(maxsize=1)

@@ -226,6 +226,12 @@ def test_a_word_cut_short_in_the_table_matches_in_lower_case_initials_need_their
         assert "k" not in a.expand("k 6.2 - treat?").alternates
         ans = a.ask("can we send the urine cx from the cath before abx?")
         assert ans.answered and ans.hits[0].passage.text.startswith("Send a urine culture")
+    from bot.lexicon import _needs_capitals
+
+    assert not _needs_capitals("Wt") and not _needs_capitals("Cx")
+    # as written only ("Ph-", Philadelphia chromosome negative, is no "pH"), and of one meaning ("Hg": hemoglobin or
+    # mercury, so "mm hg" is neither); initials keep needing their capitals
+    assert _needs_capitals("Ph-") and _needs_capitals("Hg") and _needs_capitals("K") and _needs_capitals("MI")
 
 
 def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
