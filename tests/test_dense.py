@@ -181,3 +181,27 @@ def test_real_model_offline_ranks_the_tiny_beir_folder(tmp_path, capsys):
     vecs = dense.encoder().encode(["statins lower cholesterol", "cholesterol-lowering statin drugs", "a fracture"])
     assert vecs.shape == (3, dense.DIM) and vecs.dtype == np.float32
     assert float(vecs[0] @ vecs[1]) > float(vecs[0] @ vecs[2])
+
+
+def test_fused_scores_get_no_theme_credit(tmp_path, fake_model):
+    """The credit for a word an article is about is in BM25's units (``rank.Levels.themes``); fused scores are
+    normalised, so with embeddings in the index the ranking is the same with the credit as without it."""
+    from .test_rank import BRONCHIOLITIS, CHILD_SEPSIS, CROUP, OTITIS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in {"otitis.md": OTITIS, "croup.md": CROUP, "sepsis.md": CHILD_SEPSIS,
+                       "bronchiolitis.md": BRONCHIOLITIS}.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    reindex(corpus, tmp_path / "index", dense=True)
+    loaded = store.load(tmp_path / "index", tokenizer=Tokenizer().settings)
+    try:
+        question = "amox dose for AOM?"
+        fused = Answerer(loaded).rank(question, k=10)
+        assert fused == Answerer(loaded, ranking=Weights(theme=0.0)).rank(question, k=10)
+        levels = Answerer(loaded).levels
+        pids = np.array([p for p, _ in fused])
+        assert levels.themes({"aom": 1.0}, pids, levels.s.article_of[pids]).any()  # BM25 scores would get it
+    finally:
+        loaded.passages.close()
+

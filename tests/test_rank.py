@@ -75,8 +75,9 @@ def test_a_word_s_articles_are_counted_from_its_postings_once_within_a_bound(loa
     assert len(counted) == 3
     assert levels.article_scores(query).tolist() == first.tolist() and len(counted) == 3  # counted once
     assert levels.holding("dose") and len(counted) == 3  # deciding reads the same counts
-    levels._themes_of(loaded.bm25.term_id("migrain"))  # the articles a word is a theme of are kept with its counts
-    assert levels._themes
+    migraine = next(iter(levels.holding("migrain")))  # the articles a word is a theme of are kept with its counts
+    assert levels._themes_of(loaded.bm25.term_id("migrain")).tolist() == [migraine]
+    assert loaded.bm25.term_id("migrain") in levels._themes
     kept = sum(len(a) for a, _ in levels._counts.values())
     monkeypatch.setattr(rank, "COUNTS_CACHED", kept + 1)  # room for one more article only
     levels.article_scores({"start": 1.0, "prednison": 1.0})
@@ -354,7 +355,7 @@ Acute otitis media (AOM) is the commonest reason young children are given antibi
 ## Diagnosis
 
 - AOM is diagnosed by a bulging tympanic membrane or new otorrhoea [1]
-- Ear pain alone does not make the diagnosis of AOM [1]
+- Ear pain alone, with a normal tympanic membrane, does not make the diagnosis of AOM [1]
 
 ## Pain relief
 
@@ -445,8 +446,44 @@ def test_a_passage_is_credited_the_words_its_article_is_about(tmp_path):
         credit = levels.themes({"aom": 1.0, "dose": 1.0}, np.array(pids), levels.s.article_of[pids])
         assert credit[0] > 0  # the dosing line lacks "AOM", which its article is about
         assert all(c == 0 for p, c in zip(pids, credit) if "AOM" in text(p).text)  # a line holding it gets nothing
+        # one occurrence's BM25 weight for the passage's length, at Weights.theme and the question's weight
+        from bot.bm25 import _impacts
+
+        bm, first = loaded.bm25, pids[0]
+        aom = bm.term_id("aom")
+        assert credit[0] == pytest.approx(Weights().theme * _impacts(bm.idf[aom], 1.0, bm.norm[first], bm.k1p1))
+        doubled = levels.themes({"aom": 2.0}, np.array(pids), levels.s.article_of[pids])
+        assert doubled == pytest.approx(2 * levels.themes({"aom": 1.0}, np.array(pids), levels.s.article_of[pids]))
+        # a word one line of the article names ("ibuprofen"), or two lines of seven ("tympanic", under 30 %), is not
+        # what the article is about
+        otitis_lines = [p for p in range(len(loaded.passages)) if text(p).source == "otitis.md"]
+        assert levels.holding("ibuprofen")[otitis] == 1 and len(levels.holding("ibuprofen")) == 1
+        tympanic = levels.holding(answerer_stem := Answerer(loaded).tokenizer("tympanic")[0])
+        assert list(tympanic.values()) == [2] and 2 < Weights().theme_share * len(otitis_lines)
+        for word in ("ibuprofen", answerer_stem):
+            assert not levels.themes({word: 1.0}, np.array(otitis_lines), levels.s.article_of[otitis_lines]).any()
+        # nor is a word one line of a short article names, though that line is a third of it ("suction")
+        short = [p for p in range(len(loaded.passages)) if text(p).source == "bronchiolitis.md"]
+        suction = Answerer(loaded).tokenizer("suction")[0]
+        assert list(levels.holding(suction).values()) == [1] and 1 >= Weights().theme_share * len(short)
+        assert not levels.themes({suction: 1.0}, np.array(short), levels.s.article_of[short]).any()
         # "dose" is in a third of the sepsis article's lines, but in three articles of four: it tells none apart
         sepsis = [p for p in range(len(loaded.passages)) if text(p).source == "sepsis.md"]
         assert levels.holding("dose").get(otitis) and len(levels.holding("dose")) == 3
         assert 3 * levels.holding("dose")[levels.s.article_of[sepsis[0]]] >= len(sepsis)
         assert not levels.themes({"dose": 1.0}, np.array(sepsis), levels.s.article_of[sepsis]).any()
+
+
+def test_in_a_library_of_two_articles_a_word_of_one_can_be_its_theme(tmp_path):
+    """A theme is held by at most a third of the articles, and in a library of two or three that is one article."""
+    import numpy as np
+
+    with built_index(tmp_path, {"otitis.md": OTITIS, "croup.md": CROUP}) as loaded:
+        levels = Answerer(loaded).levels
+        assert levels.n_articles == 2
+        pids = np.arange(len(loaded.passages))
+        credit = levels.themes({"aom": 1.0}, pids, levels.s.article_of[pids])
+        lacking = [p for p in pids if loaded.passages.get(int(p)).source == "otitis.md"
+                   and "AOM" not in loaded.passages.get(int(p)).text]
+        assert lacking and all(credit[p] > 0 for p in lacking)
+
