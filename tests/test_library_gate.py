@@ -152,42 +152,53 @@ def test_the_libraries_as_one_library_regression_gate(tmp_path):
     assert not drops, "\n".join(drops)
 
 
-# Conversations over four of those libraries (``tests/data/conversations_28``: 48 threads of two or three turns — a detail
-# asked, a fact about the patient added, a pronoun, a switch to a neighbouring article — written by a helper who read
-# only the articles; a tuning set since it was first scored). Each item names its library; each is asked of that
-# library's own index. Conversations are where the libraries nobody tuned on score lowest.
+# Conversations over four of those libraries each, written by helpers who read only the articles: 48 threads of two or
+# three turns a set — a detail asked, a fact about the patient added, a pronoun, a switch to a neighbouring article;
+# tuning sets since each was first scored. ``conversations_28`` (sixteenth session) is over train 12 and 13, blind 7
+# and 8; ``conversations_31`` (twenty-first) over train 14 and 15, blind 18 and 23. Each item names its library; each is
+# asked of that library's own index. Conversations are where the libraries nobody tuned on score lowest.
+CONVERSATION_SETS = ("conversations_28", "conversations_31")
 CONVERSATIONS = DATA / "conversations_28" / "questions.jsonl"
-CONVERSATIONS_SCORES = DATA / "conversations_28_scores.json"
 CONVERSATIONS_GATED = ("hit@1", "hit@3", "mrr@5")
 
 
-def conversations_by_library() -> dict[str, list]:
-    """The items of ``CONVERSATIONS`` by the library each names (``evaluate.Item``s), in the file's order."""
+def conversations_by_library(name: str = "conversations_28") -> dict[str, list]:
+    """The items of conversation set ``name`` by the library each names (``evaluate.Item``s), in the file's order."""
+    path = DATA / name / "questions.jsonl"
     by_library: dict[str, list[str]] = {}
-    for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             by_library.setdefault(json.loads(line)["library"], []).append(line)
-    return {library: evaluate.parse_items("\n".join(lines), source=str(CONVERSATIONS))
+    return {library: evaluate.parse_items("\n".join(lines), source=str(path))
             for library, lines in by_library.items()}
 
 
-def conversations_report(root: Path, abstain: bool = True) -> evaluate.Report:
-    """Every conversation of ``CONVERSATIONS`` asked of its own library's index (built under ``root``)."""
+def conversations_report(root: Path, abstain: bool = True, name: str = "conversations_28") -> evaluate.Report:
+    """Every conversation of set ``name`` asked of its own library's index (built under ``root``)."""
     return _pooled([_asked(DATA / library / "corpus", items, root / library, abstain)
-                    for library, items in conversations_by_library().items()])
+                    for library, items in conversations_by_library(name).items()])
 
 
-def test_conversations_regression_gate(tmp_path):
-    recorded = json.loads(CONVERSATIONS_SCORES.read_text(encoding="utf-8"))
-    drops = _drops(conversations_report(tmp_path).to_json(), recorded, CONVERSATIONS_GATED)
+@pytest.mark.parametrize("name", CONVERSATION_SETS)
+def test_conversations_regression_gate(tmp_path, name):
+    recorded = json.loads((DATA / f"{name}_scores.json").read_text(encoding="utf-8"))
+    assert name in recorded["command"] and recorded["note"]
+    drops = _drops(conversations_report(tmp_path, name=name).to_json(), recorded, CONVERSATIONS_GATED)
     assert not drops, "\n".join(drops)
 
 
-if __name__ == "__main__":  # python -m tests.test_library_gate [--no-abstain] [--one-library | --conversations]
+if __name__ == "__main__":  # python -m tests.test_library_gate [--no-abstain] [--one-library | --conversations [NAME]]
     import sys
     import tempfile
 
-    report = (one_library_report if "--one-library" in sys.argv[1:]
-              else conversations_report if "--conversations" in sys.argv[1:] else pooled_report)
+    args = sys.argv[1:]
+    if "--conversations" in args:
+        at = args.index("--conversations") + 1
+        name = args[at] if at < len(args) and not args[at].startswith("-") else "conversations_28"
+
+        def report(root, abstain):
+            return conversations_report(root, abstain, name)
+    else:
+        report = one_library_report if "--one-library" in args else pooled_report
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(report(Path(tmp), abstain="--no-abstain" not in sys.argv[1:]).to_json()))
+        print(json.dumps(report(Path(tmp), abstain="--no-abstain" not in args).to_json()))

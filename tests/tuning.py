@@ -7,10 +7,10 @@
 
 The 18 sets: ``dev.jsonl`` and the held-out sets A and B on the bundled article; the shared library set and blind
 set 3 on the shared library's articles; the 13 libraries in ``tests/data`` written by helpers who never saw the code
-(blind 4-8, libraries 12-15, blind 16-18 and 23: each a tuning set once it was run). Two more lines are printed
-apart, as the README reports them: ``dev.jsonl`` with the shared library as its corpus, and the 48 conversations of
-``conversations_28`` (each asked of its own library). A set that needs ``../shared`` is left out, with a note, where
-``../shared`` is absent. Every set is a tuning set: the blind libraries never run here are 9-11, 19-22 and 24-29.
+(blind 4-8, libraries 12-15, blind 16-18 and 23: each a tuning set once it was run). More lines are printed apart,
+as the README reports them: ``dev.jsonl`` with the shared library as its corpus, and the 48 conversations of each of
+``conversations_28`` and ``conversations_31`` (each thread asked of its own library). A set that needs ``../shared``
+is left out, with a note, where ``../shared`` is absent. Every set is a tuning set: the blind libraries never run here are 9-11, 19-22 and 24-29.
 
 Indexes are built under ``--work DIR`` (kept, so a second run only checks them) or a temporary folder. Sets are
 asked in two worker processes. ``citebot eval`` scores one set; this pools them, which is what a change must be
@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.test_library_gate import CONVERSATIONS, REPOSITORY_SETS, _asked, conversations_by_library
+from tests.test_library_gate import CONVERSATION_SETS, DATA as GATE_DATA, REPOSITORY_SETS, _asked, conversations_by_library
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -42,8 +42,8 @@ class TuningSet:
     name: str
     questions: Path
     corpus: Path
-    pooled: bool = True  # one of the 18 pooled sets (dev with the library and conversations_28 are reported apart)
-    items: tuple | None = None  # the items themselves, when they are a part of a file (conversations_28)
+    pooled: bool = True  # one of the 18 pooled sets (dev with the library and the conversation sets are reported apart)
+    items: tuple | None = None  # the items themselves, when they are a part of a file (a conversation set's library)
 
 
 def tuning_sets(shared: Path = SHARED) -> tuple[list[TuningSet], list[str]]:
@@ -62,8 +62,8 @@ def tuning_sets(shared: Path = SHARED) -> tuple[list[TuningSet], list[str]]:
         else:
             missing.append(f"{name}: {questions if not questions.is_file() else corpus} is absent")
     sets += [TuningSet(name, DATA / name / "questions.jsonl", DATA / name / "corpus") for name in LIBRARIES]
-    sets += [TuningSet(f"conversations_28/{lib}", CONVERSATIONS, DATA / lib / "corpus", False, tuple(items))
-             for lib, items in sorted(conversations_by_library().items())]
+    sets += [TuningSet(f"{name}/{lib}", GATE_DATA / name / "questions.jsonl", DATA / lib / "corpus", False, tuple(items))
+             for name in CONVERSATION_SETS for lib, items in sorted(conversations_by_library(name).items())]
     return sets, missing
 
 
@@ -121,9 +121,10 @@ def report(records: list[dict]) -> str:
     pooled = [r for r in records if r["pooled"]]
     n_pooled = len({r["set"] for r in pooled})
     rows.append(line(f"{n_pooled} tuning sets pooled", counts(pooled)))
-    c28 = [r for r in records if r["set"].startswith("conversations_28/")]
-    if c28:
-        rows.append(line("conversations_28", counts(c28)))
+    for name in CONVERSATION_SETS:
+        part = [r for r in records if r["set"].startswith(f"{name}/")]
+        if part:
+            rows.append(line(name, counts(part)))
     return "\n".join(rows)
 
 
