@@ -29,7 +29,7 @@ from .decide import Decider, held
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
 from .rank import CANDIDATES, Levels, Topic, Weights, concepts, lists_first
-from .question import MAX_QUESTION_CHARS, clean
+from .question import MAX_QUESTION_CHARS, clean, on_its_subject
 from .store import Loaded
 from .tokenize import Tokenizer
 
@@ -306,9 +306,9 @@ class Answerer:
 
     def rank(self, question: str, *, context: list[str] | tuple[str, ...] = (), k: int = 100) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
-        turn, ctx = self._read(clean(question)[:MAX_QUESTION_CHARS], context)
-        return self._top(self._weighted_query(turn, ctx), k, clean(question)[:MAX_QUESTION_CHARS], context,
-                         turns=[turn, *ctx])
+        text, context = on_its_subject(clean(question)[:MAX_QUESTION_CHARS], context)
+        turn, ctx = self._read(text, context)
+        return self._top(self._weighted_query(turn, ctx), k, text, context, turns=[turn, *ctx])
 
     def _kind_first(self, ranked: list[tuple[int, float]], judgement) -> list[tuple[int, float]]:
         """When the question asks for a kind of information (a dose, a treatment: ``intent.py``) and none of
@@ -558,6 +558,9 @@ class Answerer:
         if len(text) > MAX_QUESTION_CHARS:
             return self._decline(
                 question, f"too long: {len(text):,} characters (limit {MAX_QUESTION_CHARS:,})", "too_long")
+        asked, kept = on_its_subject(text, context)  # "diff pt: …" is asked on its own
+        announced = asked != text and bool(context)  # so in a conversation it starts a new topic
+        text, context = asked, kept
         turn, ctx = self._read(text, context)
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for", "no_words")
@@ -616,7 +619,7 @@ class Answerer:
         if not offset:
             self._first_shown((question, tuple(context), top, abstain), ranked[0][0])
         return Answer(question=question, answered=True, hits=hits, references=refs,
-                      new_topic=bool(ctx) and not follows, blocks=blocks, passage_references=cited)
+                      new_topic=announced or bool(ctx) and not follows, blocks=blocks, passage_references=cited)
 
     def assemble(self, ranked: list[tuple[int, float]], top: int, by_evidence: bool = False) -> tuple:
         """The answer's blocks (``assemble.py``): the accepted passages as units of their articles; shown by

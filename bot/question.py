@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -18,3 +19,39 @@ def clean(text: str) -> str:
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") else c for c in text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _new_subject() -> re.Pattern:
+    """``data/new_subject.txt``'s markers, at the start of a text or of one of its sentences, with what follows them."""
+    from .data import lines
+
+    markers = sorted((re.escape(m.strip()).replace(r"\ ", r"\s+") for m in lines("new_subject.txt")), key=len,
+                     reverse=True)
+    return re.compile(r"(?:^|(?<=[.!?;])\s+)(?:" + "|".join(markers) + r")(?:\s*[-–—:,]\s*|\s+)(?=\S)",
+                      re.IGNORECASE)
+
+
+def new_subject(text: str) -> str | None:
+    """What ``text`` asks after a marker of a new, unrelated subject ("diff pt: plts dropped 220 -> 90 on day 7 of a
+    heparin gtt, what now?", "ok admitting him. separate q - another pt has wenckebach, does he need a pacer?":
+    ``data/new_subject.txt``), or None when it announces none. The last marker counts."""
+    found = None
+    for m in _new_subject().finditer(text):
+        found = m
+    return text[found.end():] if found else None
+
+
+def on_its_subject(text: str, context) -> tuple[str, tuple]:
+    """A turn and the conversation it belongs to: a turn that announces a new subject (``new_subject``) is asked on its
+    own, the marker left out; earlier turns before the last one that announced one are another subject's."""
+    own = new_subject(text)
+    if own is not None:
+        return own, ()
+    context = tuple(context)
+    for i in range(len(context) - 1, -1, -1):
+        own = new_subject(context[i])
+        if own is not None:
+            return text, (own, *context[i + 1 :])
+    return text, context
+

@@ -466,3 +466,46 @@ def test_a_list_block_whose_best_hit_is_another_line_keeps_its_place():
     assert _shown_block_second((ssc, dm), 5, [(5, 10.0), (7, 9.0), (9, 8.0)]) == (dm, ssc)
     assert _shown_block_second((ssc, dm), 9, [(5, 10.0), (7, 9.0), (9, 8.0)]) == (ssc, dm)
     assert _shown_block_second((ssc,), 5, [(5, 10.0)]) == (ssc,)
+
+
+def test_a_turn_that_announces_a_new_subject_is_asked_on_its_own(answerer):
+    """ "diff pt: …", "unrelated - …", "separate q - …" (``data/new_subject.txt``): what follows the marker is asked as a
+    first question, the marker left out, and later turns belong to that subject only. A Slack thread that moves on to
+    another patient is not answered from the first patient's topic."""
+    def shown(answer):
+        return [(h.passage.pid, round(h.score, 9)) for h in answer.hits], answer.answered
+
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    assert "thiosulfate 25 g" in _first(conv.ask("what dose is used?"))  # the same words, kept in the topic
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    moved = conv.ask("diff pt: what dose is used?")
+    assert shown(moved) == shown(Conversation(answerer).ask("what dose is used?"))
+    assert "thiosulfate" not in _first(moved)
+    # the turns after it: asked within the new subject, as if the conversation had begun there
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    second = conv.ask("ok. separate q - which bisphosphonate is taken once a week?")
+    assert second.answered and second.new_topic
+    third = conv.ask("what dose is used?")
+    fresh = Conversation(answerer)
+    fresh.ask("which bisphosphonate is taken once a week?")
+    assert shown(third) == shown(fresh.ask("what dose is used?"))
+    assert "Alendronate 70 mg" in _first(third)
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("diff pt: plts dropped to 90 on day 7 of heparin, what now?", "plts dropped to 90 on day 7 of heparin, what now?"),
+    ("unrelated - 58M w tongue swelling on lisinopril", "58M w tongue swelling on lisinopril"),
+    ("ok admitting him. Separate q - another pt has wenckebach", "another pt has wenckebach"),
+    ("switching gears, CSU pt on xolair", "CSU pt on xolair"),
+    ("btw she's on warfarin", None),  # a fact about the same patient, more often than not
+    ("what about the unrelated side effects?", None),  # not at the start of a sentence
+    ("unrelatedness of the two", None),
+    ("diff pt", None),  # nothing asked after it
+])
+def test_the_markers_of_a_new_subject(text, asked):
+    from bot.question import new_subject
+
+    assert new_subject(text) == asked
