@@ -29,7 +29,7 @@ from .decide import Decider, held
 from .errors import CitebotError
 from .model import Answer, Hit, Reference
 from .rank import CANDIDATES, Levels, Topic, Weights, concepts, lists_first
-from .question import MAX_QUESTION_CHARS, clean, on_its_subject
+from .question import MAX_QUESTION_CHARS, clean, new_subject, on_its_subject
 from .store import Loaded
 from .tokenize import Tokenizer
 
@@ -306,7 +306,8 @@ class Answerer:
 
     def rank(self, question: str, *, context: list[str] | tuple[str, ...] = (), k: int = 100) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) for ``question``, best first, never declining."""
-        text, context = on_its_subject(clean(question)[:MAX_QUESTION_CHARS], context)
+        asked, context = on_its_subject(question, context)
+        text = clean(asked)[:MAX_QUESTION_CHARS]
         turn, ctx = self._read(text, context)
         return self._top(self._weighted_query(turn, ctx), k, text, context, turns=[turn, *ctx])
 
@@ -558,9 +559,11 @@ class Answerer:
         if len(text) > MAX_QUESTION_CHARS:
             return self._decline(
                 question, f"too long: {len(text):,} characters (limit {MAX_QUESTION_CHARS:,})", "too_long")
-        asked, kept = on_its_subject(text, context)  # "diff pt: …" is asked on its own
-        announced = asked != text and bool(context)  # so in a conversation it starts a new topic
-        text, context = asked, kept
+        # "diff pt: …" is asked on its own (as written: a line break ends a sentence), and in a conversation it starts a
+        # new topic; the turn is kept as asked, for the next turn's look back at it (``_first_shown``)
+        had_context = bool(context)
+        asked, context = on_its_subject(question, context)
+        announced, text = had_context and asked != question, clean(asked)
         turn, ctx = self._read(text, context)
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for", "no_words")
@@ -617,7 +620,7 @@ class Answerer:
         cited = self.references(hits)
         refs = self.block_references(blocks) if blocks else cited
         if not offset:
-            self._first_shown((question, tuple(context), top, abstain), ranked[0][0])
+            self._first_shown((asked, tuple(context), top, abstain), ranked[0][0])
         return Answer(question=question, answered=True, hits=hits, references=refs,
                       new_topic=announced or bool(ctx) and not follows, blocks=blocks, passage_references=cited)
 
@@ -807,6 +810,8 @@ class Conversation:
             self._last = (question, context, self.top)
             self.turns.append(question)
             self._trimmed = answer if any(b.more for b in answer.blocks) else None
+        elif new_subject(question) is not None:
+            self.turns.clear()  # a new subject declined adds no topic, but the subject before it is over
         return answer
 
     def more(self) -> Answer:

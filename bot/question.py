@@ -23,19 +23,26 @@ def clean(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _new_subject() -> re.Pattern:
-    """``data/new_subject.txt``'s markers, at the start of a text or of one of its sentences, with what follows them."""
+    """``data/new_subject.txt``'s markers at the start of a text or of one of its sentences, before the signs that
+    may follow each (a comma too, unless the line ends in ":"), with what follows them."""
     from .data import lines
 
-    markers = sorted((re.escape(m.strip()).replace(r"\ ", r"\s+") for m in lines("new_subject.txt")), key=len,
-                     reverse=True)
-    return re.compile(r"(?:^|(?<=[.!?;])\s+)(?:" + "|".join(markers) + r")(?:\s*[-–—:,]\s*|\s+)(?=\S)",
-                      re.IGNORECASE)
+    def alternation(phrases):
+        return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+    phrases = [m.strip() for m in lines("new_subject.txt")]
+    strict = [p[:-1] for p in phrases if p.endswith(":")]
+    loose = [p for p in phrases if not p.endswith(":")]
+    signs = "-\u2010\u2011\u2012\u2013\u2014:;."
+    return re.compile(r"(?:^|(?<=[.!?;\n])\s*)(?:(?:" + alternation(loose) + r")\s*[" + signs + r",]+"
+                      r"|(?:" + alternation(strict) + r")\s*[" + signs + r"]+)\s*(?=\S)", re.IGNORECASE)
 
 
 def new_subject(text: str) -> str | None:
     """What ``text`` asks after a marker of a new, unrelated subject ("diff pt: plts dropped 220 -> 90 on day 7 of a
-    heparin gtt, what now?", "ok admitting him. separate q - another pt has wenckebach, does he need a pacer?":
-    ``data/new_subject.txt``), or None when it announces none. The last marker counts."""
+    heparin gtt, what now?", "ok admitting him. unrelated - another pt has wenckebach, does he need a pacer?":
+    ``data/new_subject.txt``), or None when it announces none. The last marker counts, and what comes before it
+    ("ok admitting him.") is the subject left behind."""
     found = None
     for m in _new_subject().finditer(text):
         found = m
@@ -54,4 +61,3 @@ def on_its_subject(text: str, context) -> tuple[str, tuple]:
         if own is not None:
             return text, (own, *context[i + 1 :])
     return text, context
-

@@ -469,7 +469,7 @@ def test_a_list_block_whose_best_hit_is_another_line_keeps_its_place():
 
 
 def test_a_turn_that_announces_a_new_subject_is_asked_on_its_own(answerer):
-    """ "diff pt: …", "unrelated - …", "separate q - …" (``data/new_subject.txt``): what follows the marker is asked as a
+    """ "diff pt: …", "unrelated - …", "switching gears, …" (``data/new_subject.txt``): what follows the marker is asked as a
     first question, the marker left out, and later turns belong to that subject only. A Slack thread that moves on to
     another patient is not answered from the first patient's topic."""
     def shown(answer):
@@ -486,7 +486,7 @@ def test_a_turn_that_announces_a_new_subject_is_asked_on_its_own(answerer):
     # the turns after it: asked within the new subject, as if the conversation had begun there
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")
-    second = conv.ask("ok. separate q - which bisphosphonate is taken once a week?")
+    second = conv.ask("ok. unrelated - which bisphosphonate is taken once a week?")
     assert second.answered and second.new_topic
     third = conv.ask("what dose is used?")
     fresh = Conversation(answerer)
@@ -497,15 +497,45 @@ def test_a_turn_that_announces_a_new_subject_is_asked_on_its_own(answerer):
 
 @pytest.mark.parametrize("text, asked", [
     ("diff pt: plts dropped to 90 on day 7 of heparin, what now?", "plts dropped to 90 on day 7 of heparin, what now?"),
+    ("diff pt, admitted w pneumonia", "admitted w pneumonia"),  # a comma after a different patient
     ("unrelated - 58M w tongue swelling on lisinopril", "58M w tongue swelling on lisinopril"),
-    ("ok admitting him. Separate q - another pt has wenckebach", "another pt has wenckebach"),
+    ("Unrelated question: what dose?", "what dose?"),
+    ("ok admitting him. Unrelated \u2014 another pt has wenckebach", "another pt has wenckebach"),
+    ("ok admitting him\nunrelated - another pt has wenckebach", "another pt has wenckebach"),  # a line break ends it
+    ("ok admitting him; new pt -- 45M w chest pain", "45M w chest pain"),
     ("switching gears, CSU pt on xolair", "CSU pt on xolair"),
-    ("btw she's on warfarin", None),  # a fact about the same patient, more often than not
-    ("what about the unrelated side effects?", None),  # not at the start of a sentence
+    ("diff pt: 80F on warfarin. unrelated - 30M w gout", "30M w gout"),  # the last marker counts
+    ("unrelated, but she also has gout", None),  # not "unrelated" before a comma: the same patient, more often
+    ("unrelated to the heparin, her plts were low", None),
+    ("new pt on the floor asking about it", None),  # no sign after the marker
+    ("different q - is it ok in pregnancy?", None),  # another question, the same patient
+    ("btw she's on warfarin", None),
+    ("what about the unrelated side effects?", None),
+    ("is she a new pt, or one we have seen?", None),  # not at the start of a sentence
     ("unrelatedness of the two", None),
-    ("diff pt", None),  # nothing asked after it
 ])
 def test_the_markers_of_a_new_subject(text, asked):
     from bot.question import new_subject
 
     assert new_subject(text) == asked
+
+
+def test_a_declined_new_subject_still_ends_the_subject_before_it(answerer):
+    """"diff pt: …" declined adds no topic (a declined turn never does), but the next turn is not asked within the
+    first patient's topic: it begins a conversation of its own."""
+    def shown(answer):
+        return [(h.passage.pid, round(h.score, 9)) for h in answer.hits], answer.answered
+
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    assert not conv.ask("diff pt: zzqx wbvk?").answered
+    assert shown(conv.ask("what dose is used?")) == shown(Conversation(answerer).ask("what dose is used?"))
+    assert not conv.turns[:-1]
+
+
+def test_ranking_alone_reads_a_new_subject_as_asking_does(answerer):
+    """``Answerer.rank`` (``citebot eval --no-abstain``, BEIR) drops the conversation before a new subject too."""
+    assert answerer.rank("diff pt: what dose is used?", context=["how is calciphylaxis treated"]) == \
+        answerer.rank("what dose is used?")
+    assert answerer.rank("what dose is used?", context=["how is calciphylaxis treated"]) != \
+        answerer.rank("what dose is used?")

@@ -158,7 +158,6 @@ def test_the_libraries_as_one_library_regression_gate(tmp_path):
 # and 8; ``conversations_31`` (twenty-first) over train 14 and 15, blind 18 and 23. Each item names its library; each is
 # asked of that library's own index. Conversations are where the libraries nobody tuned on score lowest.
 CONVERSATION_SETS = ("conversations_28", "conversations_31")
-CONVERSATIONS = DATA / "conversations_28" / "questions.jsonl"
 CONVERSATIONS_GATED = ("hit@1", "hit@3", "mrr@5")
 
 

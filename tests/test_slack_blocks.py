@@ -141,3 +141,20 @@ def test_a_thread_read_back_keeps_only_answered_turns():
 
     assert conversation(Client(), "C1", "0.5", dm=False) == (True, ("first?", "second?"))
     assert conversation(Client(), "C1", None, dm=False) == (False, ())
+
+
+def test_a_thread_read_back_ends_its_subject_at_a_declined_new_subject():
+    """A question that announces a new subject ("diff pt: …", ``question.new_subject``) and was declined adds no turn,
+    but the turns before it are another subject's: the thread's context starts after it."""
+    from bot.slack.app import ANSWER_EVENT, conversation
+
+    def answer(q, answered):
+        return {"ts": "1.0", "bot_id": "B1",
+                "metadata": {"event_type": ANSWER_EVENT, "event_payload": {"question": q, "answered": answered}}}
+
+    class Client:
+        def conversations_replies(self, **kw):
+            return {"messages": [answer("how is calciphylaxis treated?", True), answer("diff pt: zzqx?", False),
+                                 answer("what dose?", True), answer("declined, same subject?", False)]}
+
+    assert conversation(Client(), "C1", "0.5", dm=False) == (True, ("what dose?",))

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.test_library_gate import CONVERSATION_SETS, DATA as GATE_DATA, REPOSITORY_SETS, _asked, conversations_by_library
+from tests.test_library_gate import CONVERSATION_SETS, REPOSITORY_SETS, _asked, conversations_by_library
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -62,7 +62,7 @@ def tuning_sets(shared: Path = SHARED) -> tuple[list[TuningSet], list[str]]:
         else:
             missing.append(f"{name}: {questions if not questions.is_file() else corpus} is absent")
     sets += [TuningSet(name, DATA / name / "questions.jsonl", DATA / name / "corpus") for name in LIBRARIES]
-    sets += [TuningSet(f"{name}/{lib}", GATE_DATA / name / "questions.jsonl", DATA / lib / "corpus", False, tuple(items))
+    sets += [TuningSet(f"{name}/{lib}", DATA / name / "questions.jsonl", DATA / lib / "corpus", False, tuple(items))
              for name in CONVERSATION_SETS for lib, items in sorted(conversations_by_library(name).items())]
     return sets, missing
 

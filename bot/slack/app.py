@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from ..answer import Answerer
-from ..question import clean
+from ..question import clean, new_subject
 from . import blocks, rich
 from .settings import DEFAULT_API_URL
 
@@ -351,6 +351,8 @@ def conversation(client: WebClient, channel: str, thread: str | None, *, dm: boo
         payload = meta.get("event_payload") or {}
         if payload.get("answered") and payload.get("question"):
             turns.append(str(payload["question"]))
+        elif payload.get("question") and new_subject(str(payload["question"])) is not None:
+            turns.clear()  # a new subject, declined: no topic of its own, but the one before it is over
     return joined, tuple(turns[-MAX_CONTEXT_TURNS:])
 
 
