@@ -43,6 +43,9 @@ def new_subject(text: str) -> str | None:
     heparin gtt, what now?", "ok admitting him. unrelated - another pt has wenckebach, does he need a pacer?":
     ``data/new_subject.txt``), or None when it announces none. The last marker counts, and what comes before it
     ("ok admitting him.") is the subject left behind."""
+    # white space folded first, a line break kept as one: a run of them is read once, not again from each of its places
+    # (unfolded, 16,000 line breaks took 19 s)
+    text = re.sub(r"\s*\n\s*", "\n", re.sub(r"[^\S\n]+", " ", text)).strip()
     found = None
     for m in _new_subject().finditer(text):
         found = m
