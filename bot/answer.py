@@ -559,11 +559,13 @@ class Answerer:
         if len(text) > MAX_QUESTION_CHARS:
             return self._decline(
                 question, f"too long: {len(text):,} characters (limit {MAX_QUESTION_CHARS:,})", "too_long")
-        # "diff pt: …" is asked on its own (as written: a line break ends a sentence), and in a conversation it starts a
-        # new topic; the turn is kept as asked, for the next turn's look back at it (``_first_shown``)
+        # "diff pt: …" is asked on its own (as written: a line break ends a sentence), and in a conversation it
+        # starts a new topic; the turn is kept as asked, for the next turn's look back at it (``_first_shown``)
         had_context = bool(context)
         asked, context = on_its_subject(question, context)
-        announced, text = had_context and asked != question, clean(asked)
+        announced = had_context and asked != question
+        if asked != question:
+            text = clean(asked)
         turn, ctx = self._read(text, context)
         if not turn.terms and not any(c.terms for c in ctx):
             return self._decline(question, "the question has no words to search for", "no_words")

@@ -45,8 +45,8 @@ Settings (measured on the library set, ``../shared/eval/library``, a tuning set)
   0.7035 at 0.5. So 0.5, halfway to Lucene's one-term synonym query.
 * ``theme`` / ``theme_share`` (twenty-first session; ``Levels.themes``): a passage lacking a word its article is about
   (held by ``theme_share`` of the article's passages and at least two of them, by at most a third of the articles
-  and not by all) is credited ``theme`` of one occurrence. Over the 18 tuning sets pooled (``python -m tests.tuning``; 614 answerable, 154 out of
-  scope) first answers 363 → 367, first three 455 → 456, declines, conversations and lists unchanged (6 items moved,
+  and not by all) is credited ``theme`` of one occurrence. Over the 18 tuning sets pooled (``python -m
+  tests.tuning``; 614 answerable, 154 out of scope) first answers 363 → 367, first three 455 → 456, declines, conversations and lists unchanged (6 items moved,
   none lost); the twelve gated libraries alone Hit@1 0.5286 → 0.5365, Hit@3 0.6849 → 0.6875; as one library of 72
   articles Hit@1 0.4609 → 0.4583 (−1); the shared library set one first answer more ("what if EF is 30%");
   conversations_28, the dev sets and SciFact unchanged. At 0.4 / 0.5 / 0.7: 369 / 369 / 368 first, 455 / 455 / 454
@@ -124,7 +124,7 @@ class Levels:
         self._cached = 0  # articles held in ``_counts``, all terms together
         self._themes: dict[int, np.ndarray] = {}  # term id → the articles it is a theme of (``_themes_of``)
 
-    def article_scores(self, query: dict[str, float], groups=()) -> np.ndarray:
+    def article_scores(self, query: dict[str, float], groups=(), weighted=None) -> np.ndarray:
         """BM25 of ``query`` over articles: a term's frequency is the number of the article's passages holding
         it, its idf is over articles. With ``groups`` (``concepts``), a concept's second and further variants
         count ``Weights.synonym`` less, as in a passage's score (``redundancy``): "abx" brings 29 antibiotics, and
@@ -133,7 +133,8 @@ class Levels:
         libraries as one library (``python -m tests.test_library_gate --one-library``) Hit@1 0.411 → 0.417, Hit@3
         0.583 → 0.591, conversations 0.585 → 0.610, lists 0.708 → 0.723; each library alone Hit@1 0.464 → 0.466;
         the shared library set and the dev sets unchanged. Taking the further variants back wholly (1.0) gained
-        more on the one library (0.422 / 0.596 / 0.622) and cost the shared library set a first answer."""
+        more on the one library (0.422 / 0.596 / 0.622) and cost the shared library set a first answer.
+        ``weighted``: ``query``'s (term id, weight) pairs (``BM25Index._weighted``), when the caller has them."""
         out = np.zeros(self.n_articles, dtype=np.float64)
         if self.n_articles == 0:
             return out
@@ -143,7 +144,7 @@ class Levels:
         apart = {self.bm25.term_id(x) for variants in groups if len(variants) > 1 for v in variants for x in v} \
             if self.w.synonym else set()
         by_term: dict[int, np.ndarray] = {}
-        for tid, weight in self.bm25._weighted(query):
+        for tid, weight in self.bm25._weighted(query) if weighted is None else weighted:
             arts, counts = self._per_article(tid)
             idf = math.log((self.n_articles + 1) / len(arts))
             c = counts.astype(np.float64)
@@ -234,11 +235,12 @@ class Levels:
         pids = np.fromiter((p for p, _ in ranked), dtype=np.int64, count=len(ranked))
         base = np.fromiter((s for _, s in ranked), dtype=np.float64, count=len(ranked))
         art_of = self.s.article_of[pids]
+        weighted = self.bm25._weighted(query)  # the question's term ids, for the themes and the article level alike
         if bm25_units and self.w.theme and self.article_share:
-            base += self.themes(query, pids, art_of)
+            base += self.themes(query, pids, art_of, weighted)
         boost = np.zeros(len(pids))
         if self.w.article and self.article_share:
-            boost += self.w.article * self.article_share * _unit(self.article_scores(query, groups))[art_of]
+            boost += self.w.article * self.article_share * _unit(self.article_scores(query, groups, weighted))[art_of]
         if topic:
             sec_of = self.s.section_of[pids].tolist()
             boost += self.w.topic * np.array([topic.articles.get(a, 0.0) for a in art_of.tolist()])
@@ -247,7 +249,7 @@ class Levels:
         order = np.lexsort((pids, -final))[:k]
         return [(int(pids[i]), float(final[i])) for i in order]
 
-    def themes(self, query: dict[str, float], pids: np.ndarray, art_of: np.ndarray) -> np.ndarray:
+    def themes(self, query: dict[str, float], pids: np.ndarray, art_of: np.ndarray, weighted=None) -> np.ndarray:
         """What each passage of ``pids`` (of articles ``art_of``) is credited for the question's words its article is
         about but it does not hold itself: ``Weights.theme`` of one occurrence's BM25 weight (the word's impact at a
         count of 1, for the passage's length, times its weight in the question).
@@ -267,7 +269,7 @@ class Levels:
         and not at all where a passage holds any form, the 18 tuning sets gave 365 first answers against 367."""
         out = np.zeros(len(pids))
         bm = self.bm25
-        for tid, weight in bm._weighted(query):
+        for tid, weight in bm._weighted(query) if weighted is None else weighted:
             of = self._themes_of(tid)
             if not len(of):
                 continue
