@@ -187,11 +187,19 @@ class Expander:
         raw = self._words.tokenize(unicodedata.normalize("NFKC", text).replace("'", "").replace("\u2019", ""))
         out = []
         stop = self.tokenizer.stopwords
+        # an abbreviation in capitals that is a stop word ("IM", "US": ``Tokenizer.capital_stop``) is kept when the
+        # lexicon has it and the question is not written in capitals throughout
+        shorts = self.use_lexicon and any(c.islower() for c in text) and self.lexicon.links
+        kept = 0
         for w in raw:
+            if shorts and self.tokenizer.capital_stop(w) and shorts.get((w.lower(),)):
+                out.append((w, w.lower()))
+                kept += 1
+                continue
             for n in self._words.tokenize(self.tokenizer.normalise(w)):
                 if n not in stop:
                     out.append((w, self.tokenizer.stem(n[:MAX_WORD_CHARS])))
-        stems = [s for _, s in out]
+        stems = [s for w, s in out if not (kept and self.tokenizer.capital_stop(w))]
         if stems != self.tokenizer(text):
             return [(s, s) for s in self.tokenizer(text)]
         return out

@@ -30,11 +30,11 @@ from .sortedtsv import SortedTSV
 from .tokenize import Words
 
 MAX_PHRASE = 8
-FORMAT = "9"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
+FORMAT = "10"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
 # 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``; 6: a
 # long form holding one the articles abbreviate is linked as they write it too, ``_as_written``; 7: a member is no
 # name of its class; 8: blood levels by word formation, ``level_lines``; 9: an abbreviation's long forms kept apart,
-# ``Lexicon.spelt``)
+# ``Lexicon.spelt``; 10: an abbreviation in capitals that is a stop word, "IM", ``Tokenizer.short_form``)
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
     for short, long, *general in abbreviations:
         targets = [Variant(long)] + [Variant(t) for t in _as_written(long, written)]
         needs = general and _needs_capitals(short)
-        stems = tuple(tokenizer(short))
+        stems = tuple(tokenizer.short_form(short))
         for form in (short, *(_plurals(short) if general else ())):
             own = stems if form == short else tuple(tokenizer(form))
             if form == short or own != stems:  # a plural the stemmer makes singular ("ODs" → od) is the same key
@@ -454,7 +454,7 @@ def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = No
         if stemmed is not None:
             stemmed.update(tokenizer.words(short))
             stemmed.update(tokenizer.words(meaning))
-        short_stems = tokenizer(short)
+        short_stems = tokenizer.short_form(short)
         if len(short_stems) != 1:
             continue
         stems = tokenizer(meaning)

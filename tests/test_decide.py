@@ -234,6 +234,34 @@ def test_a_word_cut_short_in_the_table_matches_in_lower_case_initials_need_their
     assert _needs_capitals("Ph-") and _needs_capitals("Hg") and _needs_capitals("K") and _needs_capitals("MI")
 
 
+ADRENALINE = """\
+# Anaphylaxis and its aftermath
+
+- Adrenaline 0.5 mg intramuscularly into the outer thigh, repeated after 5 minutes [1]
+- Adrenaline by intravenous infusion only where the heart is monitored [1]
+- Hepatic encephalopathy (HE) after a long admission is treated with lactulose [1]
+- Rifaximin is added when HE comes back on lactulose alone [1]
+
+## References
+
+1. Simons FE. World Allergy Organization anaphylaxis guidelines. World Allergy Organ J. 2011.
+"""
+
+
+def test_an_abbreviation_in_capitals_that_is_a_stop_word_is_read_as_one(tmp_path):
+    """"IM" is intramuscular (the shipped table), "HE" hepatic encephalopathy (defined by the article), though "im"
+    ("I'm") and "he" are stop words: written in capitals, they are searched by their long forms; in lower case, or
+    in a question written in capitals throughout, they stay stop words."""
+    for a in _answering(tmp_path, {"anaphylaxis.md": ADRENALINE}):
+        stems = a.tokenizer
+        assert tuple(stems("intramuscular")) in a.expand("IM adrenaline - how much?").alternates["im"]
+        assert tuple(stems("hepatic encephalopathy")) in a.expand("lactulose for HE?").alternates["he"]
+        assert "im" not in a.expand("im worried, how much adrenaline?").terms
+        assert "im" not in a.expand("HOW MUCH IM ADRENALINE?").terms
+        ans = a.ask("IM adrenaline - how much?")
+        assert ans.answered and ans.hits[0].passage.text.startswith("Adrenaline 0.5 mg intramuscularly")
+
+
 def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
     """"ppx" is prophylaxis as "tx" is treatment (data/shorthand.tsv)."""
     a = withdrawal
