@@ -40,7 +40,7 @@ from .data import lines
 from .intent import written_in
 from .lexicon import Lexicon
 from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
-from .values import ORDINAL, question_classes, question_values
+from .values import ORDINAL, ORDINAL_WORDS, question_classes, question_values
 
 PREFIX = 6
 # a number written with its unit ("12kg", "75g", "48h", "15mg"), which the articles write apart; not an ordinal ("2nd")
@@ -432,6 +432,11 @@ class Expander:
                     # the twelve tuning libraries alone Hit@3 0.651 → 0.654, conversations 0.707 → 0.720; as one
                     # library Hit@1 0.417 → 0.419, Hit@3 0.591 → 0.594; nothing else moved
                     alts[st].add(parts[:1])
+        for st in set(stems):  # "4th drug" is "the preferred fourth drug" (``values.ORDINAL_WORDS``)
+            word = ORDINAL_WORDS.get(st)
+            other = tuple(self.tokenizer(word)) if word else ()
+            if other and all(x in self.vocab for x in other):
+                alts.setdefault(st, set()).add(other)
         if self.use_prefix:
             for s in set(stems):
                 fam = self._prefix_family(s)

@@ -262,6 +262,27 @@ def test_an_abbreviation_in_capitals_that_is_a_stop_word_is_read_as_one(tmp_path
         assert ans.answered and ans.hits[0].passage.text.startswith("Adrenaline 0.5 mg intramuscularly")
 
 
+HYPERTENSION = """\
+# Resistant hypertension
+
+- Amlodipine, lisinopril and a thiazide at full doses come first [1]
+- Add spironolactone 25 mg daily as the preferred fourth drug [1]
+- A drug holiday is never advised [1]
+
+## References
+
+1. Williams B. Spironolactone versus placebo in resistant hypertension (PATHWAY-2). Lancet. 2015.
+"""
+
+
+def test_an_ordinal_in_digits_is_its_word(tmp_path):
+    """"4th" is "fourth", "1st" is "first": the question's ordinal searches the word the articles write."""
+    for a in _answering(tmp_path, {"htn.md": HYPERTENSION}):
+        assert a.expand("whats the 4th drug?").alternates["4th"] == (("fourth",),)
+        ans = a.ask("resistant hypertension - whats the 4th drug?")
+        assert ans.answered and ans.hits[0].passage.text.startswith("Add spironolactone")
+
+
 def test_clinical_shorthand_of_the_x_family_reaches_its_word(withdrawal):
     """"ppx" is prophylaxis as "tx" is treatment (data/shorthand.tsv)."""
     a = withdrawal
