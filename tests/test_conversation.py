@@ -283,6 +283,65 @@ def test_a_follow_up_on_a_new_topic_asks_the_earlier_question_about_it(tmp_path)
             assert all(h.passage.source == "calciphylaxis.md" for h in answer.hits[:1])
 
 
+AF_RATE = """\
+# Rate control in atrial fibrillation
+
+- Beta blockers such as metoprolol are first-line for rate control in AF [1]
+- Diltiazem controls the ventricular rate when the ejection fraction is preserved [1]
+- Digoxin is added when rate control is not reached with one drug [1]
+
+## References
+
+1. Joglar JA, et al. 2023 ACC/AHA/ACCP/HRS guideline for atrial fibrillation. Circulation. 2024.
+"""
+
+MIGRAINE = """\
+# Migraine prevention
+
+- Propranolol is a first-line preventive drug for migraine [1]
+- In pregnancy, low-dose amitriptyline is preferred if prevention is needed [1]
+- Topiramate needs reliable contraception [1]
+
+## References
+
+1. Eigenbrodt AK, et al. Diagnosis and management of migraine in ten steps. Nat Rev Neurol. 2021.
+"""
+
+AF_STROKE = """\
+# Stroke prevention in atrial fibrillation
+
+- A DOAC is preferred over warfarin for most patients with AF [1]
+- In pregnancy, low-molecular-weight heparin replaces oral anticoagulants for AF [1]
+- Aspirin alone is not used for stroke prevention [1]
+
+## References
+
+1. Joglar JA, et al. 2023 ACC/AHA/ACCP/HRS guideline for atrial fibrillation. Circulation. 2024.
+"""
+
+
+def test_a_follow_up_with_no_subject_of_its_own_leaves_its_topic_only_for_an_article_sharing_it(tmp_path):
+    """"and if she is pregnant?" after rate control for AF names no disease or drug of its own: it is about AF. An
+    article on another subject (migraine) that speaks of pregnancy does not answer it: declined, where the rate
+    control article says nothing of pregnancy. An article that shares the conversation's subject (stroke
+    prevention in AF) does."""
+    (tmp_path / "two").mkdir()
+    (tmp_path / "three").mkdir()
+    with built_index(tmp_path / "two", {"af-rate.md": AF_RATE, "migraine.md": MIGRAINE}) as loaded:
+        conv = Conversation(Answerer(loaded))
+        assert conv.ask("rate control options for AF?").answered
+        assert _first(conv.ask("and if she is pregnant?")) == "(declined)"
+        conv.reset()
+        assert conv.ask("what prevents migraine?").answered
+        assert "amitriptyline" in _first(conv.ask("and if she is pregnant?"))  # within its topic
+    articles = {"af-rate.md": AF_RATE, "migraine.md": MIGRAINE, "af-stroke.md": AF_STROKE}
+    with built_index(tmp_path / "three", articles) as loaded:
+        conv = Conversation(Answerer(loaded))
+        assert conv.ask("rate control options for AF?").answered
+        answer = conv.ask("and if she is pregnant?")
+        assert answer.answered and answer.new_topic and "low-molecular-weight heparin" in _first(answer)
+
+
 def test_a_declined_turn_adds_no_topic(answerer):
     conv = Conversation(answerer)
     conv.ask("how is calciphylaxis treated")
@@ -298,6 +357,15 @@ def test_a_follow_up_naming_another_topic_starts_a_new_one(answerer):
     assert answer.new_topic
     assert "Zoledronic acid" in _first(answer)
     assert not conv.ask("what dose is used?").new_topic
+
+
+def test_a_follow_up_naming_a_drug_of_its_own_may_leave_its_topic(answerer):
+    """A drug named ("denosumab") is a subject of the follow-up's own: it may leave calciphylaxis for the article on it,
+    though that article shares no word with the conversation."""
+    conv = Conversation(answerer)
+    conv.ask("how is calciphylaxis treated")
+    answer = conv.ask("how often is denosumab given?")
+    assert answer.answered and answer.new_topic and "Denosumab 60 mg" in _first(answer)
 
 
 def test_a_follow_up_naming_what_the_topic_holds_stays_in_it(answerer):
