@@ -95,6 +95,14 @@ class Settings:
     needed by 0.02 (seven need 0.46): SciFact declined 9.6 % → 7.5 %, blind 4 (a tuning set) one more item in
     the first three, no out-of-scope question of any tuning set answered. Beyond 4 (0.02: 6.4 %; 0.04: 4.9 %) or
     by 0.03 (7.3 %) answers one or two of them (blind 5, 7, 8); 0.025 (6.6 %) is the edge.
+    ``claim_coverage``: a first turn that states a claim — a sentence closed by a full stop that asks nothing
+    (``expand.asking``): "AZT given with ribavirin increases anemia." — asks whether some passage supports it;
+    the passage that does names its subject in its own words and rarely holds every word of the claim. SciFact
+    train claims declined 7.8 % → 5.6 % / 4.7 % at 0.9 / 0.85 (nDCG@10 unchanged, ranking is untouched), and its
+    300 test claims, never looked at before (their judgments are not here, their declines need none), 7.3 % →
+    4.3 % at 0.85; no item of the 18 tuning sets is a claim so closed, and none moved. A request without a full
+    stop ("zoledronic acid dose for hypercalcemia of malignancy") is no claim: any turn that asks nothing, at
+    0.9, answered three out-of-scope requests of the tuning sets.
     ``lead_share``: 0 / 0.02 / 0.05 / 0.1 / 0.2 gave dev Hit@1 0.857 / 0.914 / 0.914 / 0.914 / 0.914 with Hit@3
     0.971 / 0.971 / 0.943 / 0.943 / 0.943 (its first question, "What conditions are associated with
     calcinosis?", is answered by the lead), dev with the library Hit@1 0.743 / 0.800 / 0.800 / 0.800 / 0.800; from
@@ -139,6 +147,7 @@ class Settings:
     carry_weight: float = 0.8  # an earlier turn's word a new topic's article holds, in a follow-up (_carry)
     long_question: int = 5  # a question naming more specific concepts than this needs less coverage,
     long_step: float = 0.02  # this much less for each one more (a long claim's answer rarely holds every one)
+    claim_coverage: float = 0.85  # a first turn stating a claim (``_claims``) needs this share of the coverage
     lead_share: float = 0.02  # an article's lead paragraph gives up this share of the best score (_lead_second)
     own_depth: int = 30  # how deep a follow-up's own detail is looked for when the first passages lack it (_own_first)
     kind_depth: int = 30  # how deep to look for a passage of the kind asked for when the first ones are not (_kind_first)
@@ -636,6 +645,8 @@ class Answerer:
             cov = self.decider.covered(judged, ranked_all, judgement=judgement)
             need = self.settings.min_coverage * (self.settings.follow_coverage if follows else 1.0)
             need -= self.settings.long_step * max(0, judgement.specific_concepts() - self.settings.long_question)
+            if not ctx and _claims(turn, text):
+                need *= self.settings.claim_coverage
             if cov < need:
                 log.debug("declined: coverage %.2f < %.2f", cov, need)
                 if ctx and turn.terms:  # the context must not hide what the question answers on its own
@@ -715,6 +726,11 @@ class Answerer:
                 seen.add(key)
                 out.append(Reference(source=h.passage.source, number=n, text=listed.get(n)))
         return tuple(out)
+
+
+def _claims(turn, text: str) -> bool:
+    """Whether a question states a claim: it asks nothing (``Expanded.asking``) and ends with a full stop."""
+    return not turn.asking and text.rstrip().endswith(".")
 
 
 def _spelling(levels, passage, stopwords, short: str, article: int) -> tuple[str, ...] | None:
