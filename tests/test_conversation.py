@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -591,12 +592,19 @@ def test_the_markers_of_a_new_subject(text, asked):
 def test_a_long_run_of_white_space_is_read_once():
     """A pasted question may hold 100,000 line breaks or tabs (``clean`` folds them, and the length check passes); the
     markers are looked for in the text with its white space folded, so each run is read once, not again from each of
-    its places (which took 19 s for 16,000 line breaks)."""
-    from bot.question import new_subject
-
-    assert new_subject("\n" * 100_000 + "x") is None
-    assert new_subject(" \n " * 50_000 + "diff pt: what dose?") == "what dose?"
-    assert new_subject("\t" * 100_000 + "diff pt:\n\n  what dose?") == "what dose?"
+    its places (which took 19 s for 16,000 line breaks). Read in a process of its own with a deadline: read again, the
+    three take minutes, and the process is stopped."""
+    script = (
+        "from bot.question import new_subject as n\n"
+        "print([n('ok' + '\\n' * 100_000 + 'x'), n('ok' + ' \\n ' * 50_000 + 'diff pt: what dose?'),"
+        " n('ok.' + '\\t' * 100_000 + 'diff pt:\\n\\n  what dose?')])"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[1])
+    except subprocess.TimeoutExpired:
+        pytest.fail("the white space is read again from each of its places")
+    assert done.stdout.strip() == "[None, 'what dose?', 'what dose?']", done.stderr
 
 
 def test_a_declined_new_subject_still_ends_the_subject_before_it(answerer):
