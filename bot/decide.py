@@ -136,6 +136,10 @@ class Decider:
         return any(s in self._lexicon_words or MEDICAL_SUFFIX.search(s) for s in stems) or \
             (len(stems) > 1 and stems in self.lexicon.links)
 
+    def specific(self, stems: tuple[str, ...]) -> bool:
+        """Whether a word is specific enough to make a passage that holds it specific (``Settings.min_specific``)."""
+        return self._unit_info(stems, ())[2] >= self.settings.min_specific
+
     def _unit_weight(self, stems: tuple[str, ...], alts) -> tuple[float, float]:
         return self._unit_info(stems, alts)[:2]
 

@@ -60,11 +60,6 @@ def variant(words: str) -> tuple[str, ...]:
     return tuple(n for n in names.split("|") if n != key) if names else ()
 
 
-def named(words: str) -> bool:
-    """Whether ``words`` (one to ``MAX_WORDS`` words) name a drug: a listed variant or a generic name."""
-    return bool(_load().get(words.lower()))
-
-
 def leading(word: str) -> tuple[str, ...]:
     """The generic names of the listed variants of several words that ``word`` begins ("anoro" of "anoro
     ellipta", "symbicort" of "symbicort turbuhaler"), when they all name the same drugs; () otherwise."""

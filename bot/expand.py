@@ -112,7 +112,6 @@ class Expanded:
     diseases: tuple[tuple[str, ...], ...] = ()  # stems of the disease names it writes (``diseases.py``)
     told: tuple[str, ...] = ()  # stems of participles that describe, not ask ("newly diagnosed PD": ``described_participles``)
     case: tuple[str, ...] = ()  # stems from its first mark of a patient on (``_case``): what a case told is about
-    drugs: tuple[tuple[str, ...], ...] = ()  # stems of the drug names it writes (``drugs.py``), generic or not
 
     def weights(self, alt_weight: float, scale: float = 1.0, *, vocab=None, known_weight: float | None = None,
                 unseen_weight: float | None = None, generic=frozenset()) -> dict[str, float]:
@@ -205,19 +204,14 @@ class Expander:
             return [(s, s) for s in self.tokenizer(text)]
         return out
 
-    def _drug_names(self, words: list[tuple[str, str]], alts: dict) -> tuple[tuple[str, ...], ...]:
-        """Generic names the index holds for brand names, synonyms and clipped names (``drugs.py``); returns the
-        stems of the drug names the question writes."""
+    def _drug_names(self, words: list[tuple[str, str]], alts: dict) -> None:
+        """Generic names the index holds for brand names, synonyms and clipped names (``drugs.py``)."""
         from . import drugs
 
         n_words = len(words)
-        named = []
         for n in range(min(drugs.MAX_WORDS, n_words), 0, -1):
             for i in range(n_words - n + 1):
-                written = " ".join(w for w, _ in words[i : i + n])
-                if drugs.named(written):
-                    named.append(tuple(s for _, s in words[i : i + n]))
-                names = drugs.variant(written)
+                names = drugs.variant(" ".join(w for w, _ in words[i : i + n]))
                 if not names and n == 1 and words[i][1] not in self.vocab and self._unusual(words[i]):
                     names = drugs.clipped(words[i][0]) or drugs.leading(words[i][0])
                 names = tuple(names) + tuple(c for name in names for c in drugs.components(name))
@@ -226,7 +220,6 @@ class Expander:
                 for _, s in words[i : i + n]:
                     if found:
                         alts.setdefault(s, set()).update(found)
-        return tuple(named)
 
     def _disease_names(self, words: list[tuple[str, str]], alts: dict) -> tuple[tuple[str, ...], ...]:
         """The names the index holds of the diseases the question names by another (``diseases.py``)."""
@@ -416,9 +409,8 @@ class Expander:
             self._spoken(raw, stems, alts)
             asks = self._asks_for(raw, alts)
         diseases: tuple[tuple[str, ...], ...] = ()
-        named: tuple[tuple[str, ...], ...] = ()
         if self.use_drugs:
-            named = self._drug_names(words, alts)
+            self._drug_names(words, alts)
             diseases = self._disease_names(words, alts)
         if self.use_prefix:
             for w, st in words:
@@ -459,8 +451,7 @@ class Expander:
                         wants_list=_wants_list(raw), asking=form, values=question_values(text, self.tokenizer),
                         classes=question_classes(text),
                         described=self._described(text), diseases=diseases,
-                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)), case=case,
-                        drugs=named)
+                        told=tuple(s for w in described_participles(text) for s in self.tokenizer(w)), case=case)
 
     def _described(self, text: str) -> tuple[str, ...]:
         """Stems of what the question says the patient has or takes: the words after "pt on", "pt w", "patient with",

@@ -202,6 +202,12 @@ class Levels:
         held = self.holding(term)
         return any(a in held for a in articles)
 
+    def about(self, term: str, article: int) -> bool:
+        """Whether ``article`` is about ``term``: at least ``Weights.theme_share`` of its passages hold it, and
+        ``THEME_PASSAGES`` of them (a theme's share, however many other articles hold it too: ``_themes_of``)."""
+        n = self.holding(term).get(article, 0)
+        return n >= THEME_PASSAGES and n >= self.w.theme_share * self.art_len[article]
+
     def held_elsewhere(self, term: str, articles) -> bool:
         """Whether ``term`` is in the index but in none of ``articles``."""
         return bool(self.holding(term)) and not self.held_in(term, articles)

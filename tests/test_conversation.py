@@ -302,6 +302,7 @@ MIGRAINE = """\
 - Propranolol is a first-line preventive drug for migraine [1]
 - In pregnancy, low-dose amitriptyline is preferred if prevention is needed [1]
 - Topiramate needs reliable contraception [1]
+- With asthma, propranolol is avoided [1]
 
 ## References
 
@@ -320,27 +321,51 @@ AF_STROKE = """\
 1. Joglar JA, et al. 2023 ACC/AHA/ACCP/HRS guideline for atrial fibrillation. Circulation. 2024.
 """
 
+ASTHMA = """\
+# Asthma in adults
+
+- Inhaled corticosteroids are the basis of asthma control [1]
+- Asthma attacks are treated with salbutamol and oral steroids [1]
+- Beta blockers can worsen asthma [1]
+
+## References
+
+1. Global Initiative for Asthma. Global strategy for asthma management and prevention. 2024.
+"""
+
 
 def test_a_follow_up_with_no_subject_of_its_own_leaves_its_topic_only_for_an_article_sharing_it(tmp_path):
     """"and if she is pregnant?" after rate control for AF names no disease or drug of its own: it is about AF. An
     article on another subject (migraine) that speaks of pregnancy does not answer it: declined, where the rate
-    control article says nothing of pregnancy. An article that shares the conversation's subject (stroke
-    prevention in AF) does."""
+    control article says nothing of pregnancy, nor when migraine was the conversation's subject before AF; so is
+    "and if she has asthma?", a disease the patient has, not a subject. An article about the conversation's
+    subject too (stroke prevention in AF) answers it."""
     (tmp_path / "two").mkdir()
-    (tmp_path / "three").mkdir()
     with built_index(tmp_path / "two", {"af-rate.md": AF_RATE, "migraine.md": MIGRAINE}) as loaded:
         conv = Conversation(Answerer(loaded))
         assert conv.ask("rate control options for AF?").answered
         assert _first(conv.ask("and if she is pregnant?")) == "(declined)"
+        assert _first(conv.ask("and if she has asthma?")) == "(declined)"  # what the patient has: no subject
         conv.reset()
         assert conv.ask("what prevents migraine?").answered
         assert "amitriptyline" in _first(conv.ask("and if she is pregnant?"))  # within its topic
-    articles = {"af-rate.md": AF_RATE, "migraine.md": MIGRAINE, "af-stroke.md": AF_STROKE}
-    with built_index(tmp_path / "three", articles) as loaded:
+        assert conv.ask("rate control options for AF?").new_topic
+        assert _first(conv.ask("and if she is pregnant?")) == "(declined)"  # migraine, left behind, counts no more
+    (tmp_path / "asthma").mkdir()
+    with built_index(tmp_path / "asthma", {"af-rate.md": AF_RATE, "asthma.md": ASTHMA}) as loaded:
         conv = Conversation(Answerer(loaded))
         assert conv.ask("rate control options for AF?").answered
-        answer = conv.ask("and if she is pregnant?")
-        assert answer.answered and answer.new_topic and "low-molecular-weight heparin" in _first(answer)
+        assert _first(conv.ask("and if she has asthma?")) == "(declined)"  # the patient's, though an article is about it
+        answer = conv.ask("what about asthma attacks?")  # the follow-up's own subject
+        assert answer.answered and answer.new_topic and "salbutamol" in _first(answer)
+    for name in ("af-stroke.md", "stroke-af.md"):  # the migraine article ties on "pregnant": either file order
+        (tmp_path / name).mkdir()
+        articles = {"af-rate.md": AF_RATE, "migraine.md": MIGRAINE, name: AF_STROKE}
+        with built_index(tmp_path / name, articles) as loaded:
+            conv = Conversation(Answerer(loaded))
+            assert conv.ask("rate control options for AF?").answered
+            answer = conv.ask("and if she is pregnant?")
+            assert answer.answered and answer.new_topic and "low-molecular-weight heparin" in _first(answer), name
 
 
 def test_a_declined_turn_adds_no_topic(answerer):
