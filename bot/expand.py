@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from .data import lines
 from .intent import written_in
 from .lexicon import Lexicon
-from .tokenize import MAX_WORD_CHARS, Tokenizer, Words
+from .tokenize import CAPITAL_STOPS, MAX_WORD_CHARS, Tokenizer, Words
 from .values import ORDINAL, ORDINAL_WORDS, question_classes, question_values
 
 PREFIX = 6
@@ -183,26 +183,12 @@ class Expander:
         self._words = Words()
 
     def _cased(self, text: str) -> list[tuple[str, str]]:
-        """(word as written, stem) for each searched word; the stems equal ``tokenizer(text)``."""
-        raw = self._words.tokenize(unicodedata.normalize("NFKC", text).replace("'", "").replace("\u2019", ""))
-        out = []
-        stop = self.tokenizer.stopwords
-        # an abbreviation in capitals that is a stop word ("IM", "US": ``Tokenizer.capital_stop``) is kept when the
-        # lexicon has it and the question is not written in capitals throughout
-        shorts = self.use_lexicon and any(c.islower() for c in text) and self.lexicon.links
-        kept = 0
-        for w in raw:
-            if shorts and self.tokenizer.capital_stop(w) and shorts.get((w.lower(),)):
-                out.append((w, w.lower()))
-                kept += 1
-                continue
-            for n in self._words.tokenize(self.tokenizer.normalise(w)):
-                if n not in stop:
-                    out.append((w, self.tokenizer.stem(n[:MAX_WORD_CHARS])))
-        stems = [s for w, s in out if not (kept and self.tokenizer.capital_stop(w))]
-        if stems != self.tokenizer(text):
-            return [(s, s) for s in self.tokenizer(text)]
-        return out
+        """(word as written, stem) for each searched word: ``tokenizer(text)``, less an abbreviation in capitals that
+        is a stop word (``tokenize.CAPITAL_STOPS``: "IM", "WHO") which neither the index nor the lexicon knows — a
+        question's "WHO" in a library that never writes it is no word to decline on."""
+        stem, known = self.tokenizer.stem, self.lexicon.links if self.use_lexicon else {}
+        return [(w, s) for w, n in self.tokenizer.cased_words(text) for s in (stem(n),)
+                if n not in CAPITAL_STOPS or s in self.vocab or (s,) in known]
 
     def _drug_names(self, words: list[tuple[str, str]], alts: dict) -> None:
         """Generic names the index holds for brand names, synonyms and clipped names (``drugs.py``)."""

@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from .data import path as data_path
 from .errors import CitebotError
 from .sortedtsv import SortedTSV
-from .tokenize import Words
+from .tokenize import CAPITAL_STOPS, Words
 
 MAX_PHRASE = 8
 FORMAT = "10"  # what ``build`` derives from the files: a new one rebuilds every stored lexicon (3: capitals as words;
 # 4: general abbreviations in lower case and plural; 5: stored as sorted phrase tables, ``PhraseTable``; 6: a
 # long form holding one the articles abbreviate is linked as they write it too, ``_as_written``; 7: a member is no
 # name of its class; 8: blood levels by word formation, ``level_lines``; 9: an abbreviation's long forms kept apart,
-# ``Lexicon.spelt``; 10: an abbreviation in capitals that is a stop word, "IM", ``Tokenizer.short_form``)
+# ``Lexicon.spelt``; 10: an abbreviation in capitals that is a stop word, "IM", ``tokenize.CAPITAL_STOPS``)
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ def build(tokenizer, text: str | None = None, abbreviations: list[list[str]] | N
     for short, long, *general in abbreviations:
         targets = [Variant(long)] + [Variant(t) for t in _as_written(long, written)]
         needs = general and _needs_capitals(short)
-        stems = tuple(tokenizer.short_form(short))
+        stems = tuple(tokenizer(short))
         for form in (short, *(_plurals(short) if general else ())):
             own = stems if form == short else tuple(tokenizer(form))
             if form == short or own != stems:  # a plural the stemmer makes singular ("ODs" → od) is the same key
@@ -338,7 +338,7 @@ def _letters_stem(form: str, stems: tuple[str, ...]) -> bool:
     """Whether a short form's stems are its own letters: one stem, the form lower-cased or without its plural "s"
     ("ARDS" → ard). One written with signs or digits the tokenizer drops or splits ("HIV+", "2-ME") stands for its
     long form only as a lexicon link (``Lexicon.spelt`` leaves it out)."""
-    return len(stems) == 1 and form.lower() in (stems[0], stems[0] + "s")
+    return len(stems) == 1 and form.lower() in (stems[0].lower(), stems[0].lower() + "s")
 
 
 def _articles_short_forms(tokenizer, abbreviations) -> dict[tuple[str, ...], str]:
@@ -417,6 +417,8 @@ def _plurals(short: str) -> tuple[str, ...]:
     """An abbreviation's plural as clinicians write it ("LFTs", "DTs", "BPs"): the abbreviation and a lower-case
     "s", for one that ends in a capital letter; the stemmer leaves most of these whole ("lfts"). It needs the
     capitals when the abbreviation does ("PTs", not "pts": patients)."""
+    if short in CAPITAL_STOPS:  # kept as written: "IMs" (inflammatory markers) is another word, not IM's plural
+        return ()
     return (short + "s",) if short[-1:].isupper() and short[:1].isupper() else ()
 
 
@@ -454,7 +456,7 @@ def general_abbreviations(tokenizer, vocab, defined=(), stemmed: set | None = No
         if stemmed is not None:
             stemmed.update(tokenizer.words(short))
             stemmed.update(tokenizer.words(meaning))
-        short_stems = tokenizer.short_form(short)
+        short_stems = tokenizer(short)
         if len(short_stems) != 1:
             continue
         stems = tokenizer(meaning)

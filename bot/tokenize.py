@@ -78,6 +78,23 @@ class Words:
 
 
 VERSION = 1
+
+# Abbreviations written in capitals whose lower case is a stop word: the shipped table's (``data/abbreviations.tsv``)
+# "ALL" (acute lymphocytic leukemia), "AS" (aortic stenosis), "IM" (intramuscular), "US" (ultrasound), "HE", "WHO" …,
+# less the auxiliary verbs ("IS", "BE": emphasis, never an abbreviation). ``tests/test_tokenize.py`` derives it from
+# the table and the stop words again. As written in running text, one is a word of its own, indexed and searched as
+# written; "im", "us", "as" stay stop words (``Tokenizer.cased_words`` has the rules). A question's "IM" is searched by
+# its long forms too (the lexicon links it to "intramuscular"). Over the 18 tuning sets pooled (``python -m
+# tests.tuning``) first answers 367 → 368, first three 456 → 458 ("adult anaphylaxsis - IM epi dose and max?",
+# "should i order a pelvic US", "what's the IM schedule?"); the twelve gated libraries alone Hit@1 0.5365 → 0.5391,
+# Hit@3 0.6875 → 0.6927; as one library Hit@3 0.6250 → 0.6224 (the first question above: another article's "IM"
+# lines, for ketorolac, now share the word, and the intramuscular line fell out of the first five); the shared
+# library set and SciFact unchanged. Kept in the question only, the passages' own "IM" could never match it: a
+# review found "ceftriaxone dose IM?" led by the newborn line saying "intramuscularly", not the line saying "IM".
+CAPITAL_STOPS = frozenset(("ALL", "AS", "AT", "ETC", "HE", "HIS", "IM", "IN", "IT", "OR", "US", "WHO"))
+_CAPITAL_STOP = re.compile(r"\b(?:" + "|".join(sorted(CAPITAL_STOPS)) + r")\b")
+_ASCII_WORDS = re.compile(r"[A-Za-z0-9'\u2019]+")  # words with their apostrophes ("I'M" is "I'm", no "IM")
+_SHOUTED = re.compile(r"\b[A-Z]{5,}\b")
 MAX_WORD_CHARS = 40  # longer "words" are base64, hashes or junk: cut, never stemmed whole
 
 
@@ -111,6 +128,7 @@ class Tokenizer:
             "stemmer": "nltk SnowballStemmer('english')",
             "derived": [list(pair) for pair in DERIVED],
             "stopwords_sha256": self._stopwords_hash,
+            "capital_stops": sorted(CAPITAL_STOPS),  # kept as words, as ``cased_words`` reads them
         }
 
     def check(self, recorded: dict) -> None:
@@ -129,9 +147,38 @@ class Tokenizer:
         return "".join(c for c in decomposed if not unicodedata.combining(c))
 
     def words(self, text: str) -> list[str]:
-        """Normalised words with stop words removed, not yet stemmed."""
+        """Normalised words with stop words removed, not yet stemmed (an abbreviation in capitals kept:
+        ``cased_words``)."""
+        if text.isascii() and _CAPITAL_STOP.search(text):
+            return [n for _, n in self.cased_words(text)]
         stop = self.stopwords
         return [w[:MAX_WORD_CHARS] for w in self._words.tokenize(self.normalise(text)) if w not in stop]
+
+    def cased_words(self, text: str) -> list[tuple[str, str]]:
+        """(word as written, normalised word) for each of ``words``. A stop word written as one of
+        ``CAPITAL_STOPS`` is kept as written ("IM epi", "US first or CT?", "WHO grade"; never stemmed, so no
+        lower-case word's stem, "IMs" for inflammatory markers, is the same term) unless an apostrophe
+        joins it ("I'M", "HE'S"), "the" comes before it and no noun after it ("in the US, …", "the US and Canada";
+        not "the IM schedule": ``_modifies``), or the text is written in capitals (``_shouted``: "HOW MUCH IM
+        ADRENALINE?"). Over ASCII text; other text keeps its stop words out, as before."""
+        stop = self.stopwords
+        text = unicodedata.normalize("NFKC", text)
+        if not text.isascii():
+            return [(w, n) for w in self._words.tokenize(text.replace("'", "").replace("\u2019", ""))
+                    for n in self._words.tokenize(self.normalise(w)) if n not in stop]
+        found = [m for m in _ASCII_WORDS.finditer(text) if m.group().strip("'\u2019")]
+        written = [m.group() for m in found]
+        capitals = _CAPITAL_STOP.search(text) is not None and not _shouted(written)
+        out, before = [], ""
+        for i, t in enumerate(written):
+            w = t.replace("'", "").replace("\u2019", "")
+            n = w.lower()
+            if n not in stop:
+                out.append((w, n[:MAX_WORD_CHARS]))
+            elif capitals and t in CAPITAL_STOPS and (before != "the" or _modifies(text, found, i, stop)):
+                out.append((w, w))  # in capitals: a word no lower-case one ("IMs", inflammatory markers: im) is
+            before = n
+        return out
 
     def _english_stems(self) -> dict[str, str]:
         from .english import word_stems
@@ -162,6 +209,8 @@ class Tokenizer:
         """The stem of ``word`` when it is known without nltk's stemmer (stemmed before, or in a word → stem
         table: the English words' and the index's), else None."""
         s = self._cache.get(word)
+        if s is None and word in CAPITAL_STOPS:
+            return word  # kept as written, never stemmed (``cased_words``)
         if s is None and (self._sources or self._tables):
             if self._sources:
                 self._open_tables()
@@ -211,21 +260,20 @@ class Tokenizer:
         get = self._cache.get
         return [get(w) or self.stem(w) for w in self.words(text)]
 
-    def capital_stop(self, word: str) -> bool:
-        """Whether ``word`` is written in capitals, two letters or more, and is a stop word in lower case: "IM",
-        "US", "AS", "HE", which clinicians write for intramuscular, ultrasound, aortic stenosis, hepatic
-        encephalopathy. The tokenizer drops it as "I'm", "us", "as", "he"; as an abbreviation it is a word."""
-        return len(word) > 1 and word.isalpha() and word.isupper() and word.lower() in self.stopwords
 
-    def short_form(self, short: str) -> list[str]:
-        """The stems of an abbreviation as written: this tokenizer's, or for one in capitals that is a stop word
-        (``capital_stop``) the word in lower case, a term no passage holds: only its long forms are searched. A
-        passage's "IM" or "US" stays a stop word: "in the US" is no ultrasound. Over the 18 tuning sets pooled
-        (``python -m tests.tuning``) first answers 367 → 368, first three 456 → 458, nothing lost ("adult
-        anaphylaxsis - IM epi dose and max?", "should i order a pelvic US", "what's the IM schedule?"); the twelve
-        gated libraries alone Hit@1 0.5365 → 0.5391, Hit@3 0.6875 → 0.6927; the shared library set and SciFact
-        unchanged."""
-        stems = self(short)
-        if not stems and self.capital_stop(short):
-            return [short.lower()]
-        return stems
+def _shouted(written: list[str]) -> bool:
+    """Whether words are written in capitals throughout: more than half of those of two letters or more, one of them
+    a word of five letters or more (an abbreviation-dense line, "HTN, DM, CKD pt - IM or PO?", is not)."""
+    long = [t for t in written if len(t) > 1]
+    caps = [t for t in long if t.isupper()]
+    return 2 * len(caps) > len(long) and any(_SHOUTED.fullmatch(t) for t in caps)
+
+
+def _modifies(text: str, found: list, i: int, stop) -> bool:
+    """Whether word ``i`` of ``found`` (matches in ``text``) is followed, across a space only, by a word in lower case
+    that is no stop word: a noun it modifies ("the IM schedule", "the US findings")."""
+    if i + 1 >= len(found):
+        return False
+    nxt = found[i + 1].group()
+    return (not text[found[i].end() : found[i + 1].start()].strip() and nxt.isalpha() and nxt.islower()
+            and nxt not in stop)

@@ -267,12 +267,35 @@ def test_an_abbreviation_in_capitals_that_is_a_stop_word_is_read_as_one(tmp_path
     in a question written in capitals throughout, they stay stop words."""
     for a in _answering(tmp_path, {"anaphylaxis.md": ADRENALINE}):
         stems = a.tokenizer
-        assert tuple(stems("intramuscular")) in a.expand("IM adrenaline - how much?").alternates["im"]
-        assert tuple(stems("hepatic encephalopathy")) in a.expand("lactulose for HE?").alternates["he"]
-        assert "im" not in a.expand("im worried, how much adrenaline?").terms
-        assert "im" not in a.expand("HOW MUCH IM ADRENALINE?").terms
+        assert tuple(stems("intramuscular")) in a.expand("IM adrenaline - how much?").alternates["IM"]
+        assert tuple(stems("hepatic encephalopathy")) in a.expand("lactulose for HE?").alternates["HE"]
+        assert "IM" not in a.expand("im worried, how much adrenaline?").terms
+        assert "IM" not in a.expand("HOW MUCH IM ADRENALINE?").terms
+        assert "WHO" not in a.expand("WHO advice on adrenaline?").terms  # neither the index nor the lexicon has it
+        assert "im" not in a.expand("abnormal IMs in a febrile infant?").alternates  # inflammatory markers, no plural
         ans = a.ask("IM adrenaline - how much?")
         assert ans.answered and ans.hits[0].passage.text.startswith("Adrenaline 0.5 mg intramuscularly")
+
+
+CEFTRIAXONE = """\
+# Ceftriaxone
+
+- Ceftriaxone 500 mg IM once treats uncomplicated gonorrhoea [1]
+- Newborns: ceftriaxone 25 to 50 mg/kg intravenously or intramuscularly once daily [1]
+- Ceftriaxone is avoided with calcium-containing infusions in newborns [1]
+
+## References
+
+1. St Cyr S, et al. Update to CDC's treatment guidelines for gonococcal infection. MMWR. 2020.
+"""
+
+
+def test_a_passage_that_writes_im_holds_it(tmp_path):
+    """An article's own "IM" is indexed as the question's is: "ceftriaxone dose IM?" is the line that says IM, not the
+    newborn line that says "intramuscularly" (which led while only the question kept the word)."""
+    for a in _answering(tmp_path, {"ceftriaxone.md": CEFTRIAXONE}):
+        ans = a.ask("ceftriaxone dose IM?")
+        assert ans.answered and ans.hits[0].passage.text.startswith("Ceftriaxone 500 mg IM")
 
 
 HYPERTENSION = """\

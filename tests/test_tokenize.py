@@ -185,3 +185,35 @@ def test_a_sorted_table_is_searched_in_place_as_a_dict_and_bisect_would(monkeypa
                     assert table.get(probe) == rows.get(probe), probe
                     at, i = table.first_at_or_after(probe.encode()), bisect.bisect_left(encoded, probe.encode())
                     assert (at == table.end) if i == len(keys) else table.key(at) == encoded[i], probe
+
+
+def test_capital_stops_are_the_shipped_tables_abbreviations_that_are_stop_words():
+    """``CAPITAL_STOPS`` is derived data: the abbreviation table's entries in capitals whose lower case is a stop word,
+    less the auxiliary verbs and the forms of "be" ("IS", "BE")."""
+    from bot.expand import AUXILIARIES
+    from bot.lexicon import _abbreviation_rows
+    from bot.tokenize import CAPITAL_STOPS
+
+    stop = Tokenizer().stopwords
+    assert CAPITAL_STOPS == {short for short, _ in _abbreviation_rows() if short.isalpha() and short.isupper()
+                             and len(short) > 1 and short.lower() in stop
+                             and short.lower() not in AUXILIARIES | {"be", "am", "been", "being"}}
+
+
+def test_an_abbreviation_in_capitals_that_is_a_stop_word_is_a_word():
+    """"IM", "US", "WHO" written so are words, in a passage and in a question alike, kept as written: "IMs"
+    (inflammatory markers) is another word. Not "I'M", "the US" before a comma or a stop word (the country), nor any
+    word of a text written in capitals throughout."""
+    t = Tokenizer()
+    assert t.words("IM adrenaline") == ["IM", "adrenaline"]
+    assert t.words("what's the IM schedule?") == ["IM", "schedule"]
+    assert t.words("US first or CT?") == ["US", "first", "ct"]
+    assert t.words("HTN, DM, CKD pt - IM or PO?") == ["htn", "dm", "ckd", "pt", "IM", "po"]
+    assert t.words("in the US, a rapid test") == ["rapid", "test"]
+    assert t.words("in the US and Canada") == ["canada"]
+    assert t.words("I'M not sure") == ["sure"] and t.words("im not sure") == ["sure"]
+    assert t.words("I'M giving IM adrenaline") == ["giving", "IM", "adrenaline"]
+    assert t.words("HE'S fine") == ["fine"]
+    assert t.words("HOW MUCH IM ADRENALINE?") == ["adrenaline"]
+    assert t.words("IS aspirin safe") == ["aspirin", "safe"]
+    assert t("IM adrenaline for abnormal IMs") == ["IM", "adrenalin", "abnorm", "im"]
