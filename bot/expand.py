@@ -32,7 +32,6 @@ import bisect
 import functools
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 

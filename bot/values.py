@@ -34,9 +34,10 @@ ORDER = 10.0
 ORDINAL = ("st", "nd", "rd", "th")  # "2nd", "3rd": a number with these letters is an ordinal, not a value
 MAX_VALUES = 12  # a question's first this many numbers (a pasted table of results is not read number by number)
 # the ordinals written in words, first to twelfth: a question's "4th drug" searches "the preferred fourth drug"
-# (``expand.Expander.expand``; one way only: articles write the words, and both ways scored the same). Over the 18 tuning sets pooled first answers 368 → 369, first three 458 → 459; the twelve libraries
-# as one library Hit@1 0.4583 → 0.4557 (a near tie: "2nd line drug for SE … → pt is 30 wks pregnant" led by the
-# line that says levetiracetam is preferred in pregnancy); the shared library set and SciFact unchanged
+# (``expand.Expander.expand``; one way only: articles write the words, and both ways scored the same). Over the 18
+# tuning sets pooled first answers 368 → 369, first three 458 → 459; the twelve libraries as one library Hit@1
+# 0.4583 → 0.4557 (a near tie: "2nd line drug for SE … → pt is 30 wks pregnant" led by the line that says
+# levetiracetam is preferred in pregnancy); the shared library set and SciFact unchanged
 ORDINAL_WORDS = {f"{n}{'th' if 10 <= n <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}": word
                  for n, word in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
                                            "ninth", "tenth", "eleventh", "twelfth"), 1)}
@@ -217,4 +218,3 @@ def question_classes(text: str) -> tuple[Classed, ...]:
 def classes(text: str) -> frozenset[tuple[str, int]]:
     """The (noun, number) classes a passage names: "stages 3 and 4" names stage 3 and stage 4."""
     return frozenset((noun, _numeral(p)) for noun, parts in _named(text) for p in parts if _numeral(p) is not None)
-

@@ -312,7 +312,7 @@ HYPERTENSION = """\
 
 
 def test_an_ordinal_in_digits_is_its_word(tmp_path):
-    """"4th" is "fourth", "1st" is "first": the question's ordinal searches the word the articles write."""
+    """"4th" is "fourth": the question's ordinal searches the word the articles write (first to twelfth)."""
     for a in _answering(tmp_path, {"htn.md": HYPERTENSION}):
         assert a.expand("whats the 4th drug?").alternates["4th"] == (("fourth",),)
         ans = a.ask("resistant hypertension - whats the 4th drug?")
