@@ -3,8 +3,8 @@
     .venv/bin/python -m tests.blind
 
 Libraries written by helpers who never saw the code, run on new code a few times and never tuned on: blind 9-11,
-19-22 and 24-29 (``tests/data/blind_library_N``). Each is asked as ``citebot eval`` asks it, alone; the nine older ones
-pooled; blind 26-29 also among the 72 articles of the gated libraries (``tests.test_library_gate.REPOSITORY_SETS``,
+19-22 and 24-30 (``tests/data/blind_library_N``). Each is asked as ``citebot eval`` asks it, alone; the nine older ones
+pooled; blind 26-30 also among the 72 articles of the gated libraries (``tests.test_library_gate.REPOSITORY_SETS``,
 80 articles with the set's own eight), where another set's article may answer a question or hold a look-alike line.
 Only counts are printed, never an item: a miss that is read is tuned on, and the set is blind no more. Run it at the
 end of a session's changes to answers, report the numbers, and do not change code because of them.
@@ -21,7 +21,7 @@ from pathlib import Path
 from tests.test_library_gate import DATA, REPOSITORY_SETS, _asked, _pooled, _report, copy_articles
 
 OLDER = (9, 10, 11, 19, 20, 21, 22, 24, 25)
-NEWER = (26, 27, 28, 29)
+NEWER = (26, 27, 28, 29, 30)  # 30: twenty-second session
 
 
 def alone(n: int, work: Path) -> tuple:
