@@ -335,8 +335,9 @@ class Answerer:
                 return _to_front(ranked, i)
         return ranked
 
-    def _may_go(self, turn, article: int, topic: Topic, before) -> bool:
-        """Whether a follow-up that would leave its conversation's ``topic`` may go to ``article``: ``article`` is about
+    def _may_go(self, turn, topic: Topic, before):
+        """Whether a follow-up that would leave its conversation's ``topic`` may go to an article: a test of article
+        ids, its words worked out once for all the articles it is asked about. It may go where the article is about
         a specific word of the follow-up's own (``rank.Levels.about``: "what about in calciphylaxis?", "rate control
         for AF?"), other than what it says the patient has (``Expanded.described``: "and if she has asthma?" is
         about the patient, not asthma); or about what the conversation is about, a specific word of the turns
@@ -357,14 +358,19 @@ class Answerer:
         unchanged."""
         lv, described = self.levels, set(turn.described)
 
-        def about(t, alts, where) -> bool:
-            return (t not in self._generic and self.decider.specific((t,))
-                    and any(all(any(lv.about(s, a) for a in where) for s in form) for form in ((t,), *alts)))
+        def forms(t, alts) -> tuple:  # a specific word and its alternatives; none for a generic or common word
+            return ((t,), *alts) if t not in self._generic and self.decider.specific((t,)) else ()
 
-        if any(t not in described and about(t, turn.alternates.get(t, ()), (article,)) for t in turn.terms):
-            return True
-        return any(about(t, b.alternates.get(t, ()), (article,)) and about(t, b.alternates.get(t, ()), topic.articles)
-                   for b in before for t in dict.fromkeys(b.terms))
+        def about(form, articles) -> bool:
+            return all(any(lv.about(s, a) for a in articles) for s in form)
+
+        own = [f for t in dict.fromkeys(turn.terms) if t not in described
+               for f in forms(t, turn.alternates.get(t, ()))]
+        # the conversation's subject: the earlier turns' words (in any of their forms) the topic's article is about
+        subject = [fs for b in before for t in dict.fromkeys(b.terms) for fs in (forms(t, b.alternates.get(t, ())),)
+                   if any(about(f, topic.articles) for f in fs)]
+        return lambda article: (any(about(f, (article,)) for f in own)
+                                or any(about(f, (article,)) for fs in subject for f in fs))
 
     def _own_articles(self, turn):
         """The article scores of a follow-up's own words (``continues`` and ``_carry`` read them); None without
@@ -572,9 +578,9 @@ class Answerer:
         times the topic's article score), and it names nothing specific the topic's articles hold
         ("pt has COPD and diabetes" after antibiotics for pneumonia stays: the pneumonia article lists
         diabetes among its comorbidities). Blind set 3 (a tuning set by then) conversations 0.50 → 0.63.
-        It leaves only for an article it may go to (``_may_go``, with ``before``, the turns before it), the best of
-        those: an article about one of its own words or about the conversation's subject; "and if she is
-        pregnant?" after rate control for AF, "and eye checks?" after hydroxychloroquine for lupus, stay.
+        It leaves only for an article it may go to (``_may_go``, with ``before``, the turns before it), among those its
+        words favour enough: an article about one of its own words or about the conversation's subject; "and if she
+        is pregnant?" after rate control for AF, "and eye checks?" after hydroxychloroquine for lupus, stay.
         ``own``: the follow-up's ``_own_articles``, when the caller has them."""
         if not topic or self.levels is None:
             return False
@@ -594,9 +600,10 @@ class Answerer:
             return True  # it names something the topic's articles hold ("pt has COPD and diabetes" after CAP)
         if not any(lv.held_elsewhere(t, topic.articles) for t in specific):
             return True
-        # it leaves for the best article it may go to, its words favouring that one enough; if none, it stays
-        return bool(before) and not any(own[a] > enough and self._may_go(turn, int(a), topic, before)
-                                        for a in np.argsort(-own) if own[a] > 0 and int(a) not in topic.articles)
+        # it leaves for an article its words favour enough and it may go to; if there is none, it stays
+        may_go = self._may_go(turn, topic, before) if before else None
+        return bool(before) and not any(int(a) not in topic.articles and may_go(int(a))
+                                        for a in np.flatnonzero(own > enough))
 
     def ask(self, question: str, *, context: list[str] | tuple[str, ...] = (), top: int = DEFAULT_TOP,
             offset: int = 0, abstain: bool = True) -> Answer:
@@ -659,8 +666,8 @@ class Answerer:
                 log.debug("declined: coverage %.2f < %.2f", cov, need)
                 if ctx and turn.terms:  # the context must not hide what the question answers on its own
                     alone = self.ask(question, top=top, offset=offset, abstain=abstain)
-                    if alone.answered and (not topic or self._may_go(
-                            turn, int(self.levels.s.article_of[alone.hits[0].passage.pid]), topic, ctx)):
+                    if alone.answered and (not topic or self._may_go(turn, topic, ctx)(
+                            int(self.levels.s.article_of[alone.hits[0].passage.pid]))):
                         return replace(alone, new_topic=True)
                 return self._decline(question, "the articles do not cover this question", "not_covered")
         blocks = self.assemble(ranked_all[offset:], top, by_evidence=turn.wants_list)

@@ -205,8 +205,11 @@ class Levels:
     def about(self, term: str, article: int) -> bool:
         """Whether ``article`` is about ``term``: at least ``Weights.theme_share`` of its passages hold it, and
         ``THEME_PASSAGES`` of them (a theme's share, however many other articles hold it too: ``_themes_of``)."""
-        n = self.holding(term).get(article, 0)
-        return n >= THEME_PASSAGES and n >= self.w.theme_share * self.art_len[article]
+        return bool(self._about(article, self.holding(term).get(article, 0)))
+
+    def _about(self, articles, counts):
+        """Whether each of ``articles`` is about a word ``counts`` of its passages hold (``about``, ``_themes_of``)."""
+        return (counts >= THEME_PASSAGES) & (counts >= self.w.theme_share * self.art_len[articles])
 
     def held_elsewhere(self, term: str, articles) -> bool:
         """Whether ``term`` is in the index but in none of ``articles``."""
@@ -296,7 +299,7 @@ class Levels:
             if len(arts) > max(1.0, THEME_ARTICLES * self.n_articles) or len(arts) == self.n_articles:
                 got = arts[:0]  # in every article (one of one), or in many: it tells none apart
             else:
-                got = arts[(counts >= self.w.theme_share * self.art_len[arts]) & (counts >= THEME_PASSAGES)]
+                got = arts[self._about(arts, counts)]
             self._themes[tid] = got
         return got
 

@@ -93,7 +93,7 @@ VERSION = 1
 # review found "ceftriaxone dose IM?" led by the newborn line saying "intramuscularly", not the line saying "IM".
 CAPITAL_STOPS = frozenset(("ALL", "AS", "AT", "ETC", "HE", "HIS", "IM", "IN", "IT", "OR", "US", "WHO"))
 _CAPITAL_STOP = re.compile(r"\b(?:" + "|".join(sorted(CAPITAL_STOPS)) + r")\b")
-_ASCII_WORDS = re.compile(r"[A-Za-z0-9'\u2019]+")  # words with their apostrophes ("I'M" is "I'm", no "IM")
+_ASCII_WORDS = re.compile(r"[A-Za-z0-9']+")  # words with their apostrophes ("I'M" is "I'm", no "IM")
 _SHOUTED = re.compile(r"\b[A-Z]{5,}\b")
 MAX_WORD_CHARS = 40  # longer "words" are base64, hashes or junk: cut, never stemmed whole
 
@@ -149,8 +149,8 @@ class Tokenizer:
     def words(self, text: str) -> list[str]:
         """Normalised words with stop words removed, not yet stemmed (an abbreviation in capitals kept:
         ``cased_words``)."""
-        if text.isascii() and _CAPITAL_STOP.search(text):
-            return [n for _, n in self.cased_words(text)]
+        if text.isascii() and _CAPITAL_STOP.search(text):  # looked for once: ``_ascii_cased`` need not again
+            return [n for _, n in self._ascii_cased(text, True)]
         stop = self.stopwords
         return [w[:MAX_WORD_CHARS] for w in self._words.tokenize(self.normalise(text)) if w not in stop]
 
@@ -161,17 +161,22 @@ class Tokenizer:
         joins it ("I'M", "HE'S"), "the" comes before it and no noun after it ("in the US, …", "the US and Canada";
         not "the IM schedule": ``_modifies``), or the text is written in capitals (``_shouted``: "HOW MUCH IM
         ADRENALINE?"). Over ASCII text; other text keeps its stop words out, as before."""
-        stop = self.stopwords
         text = unicodedata.normalize("NFKC", text)
         if not text.isascii():
+            stop = self.stopwords
             return [(w, n) for w in self._words.tokenize(text.replace("'", "").replace("\u2019", ""))
                     for n in self._words.tokenize(self.normalise(w)) if n not in stop]
-        found = [m for m in _ASCII_WORDS.finditer(text) if m.group().strip("'\u2019")]
+        return self._ascii_cased(text, _CAPITAL_STOP.search(text) is not None)
+
+    def _ascii_cased(self, text: str, capital_stop: bool) -> list[tuple[str, str]]:
+        """``cased_words`` of ASCII ``text``; ``capital_stop``: whether ``_CAPITAL_STOP`` finds one in it."""
+        stop = self.stopwords
+        found = [m for m in _ASCII_WORDS.finditer(text) if m.group().strip("'")]
         written = [m.group() for m in found]
-        capitals = _CAPITAL_STOP.search(text) is not None and not _shouted(written)
+        capitals = capital_stop and not _shouted(written)
         out, before = [], ""
         for i, t in enumerate(written):
-            w = t.replace("'", "").replace("\u2019", "")
+            w = t.replace("'", "")
             n = w.lower()
             if n not in stop:
                 out.append((w, n[:MAX_WORD_CHARS]))

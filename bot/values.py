@@ -38,9 +38,9 @@ MAX_VALUES = 12  # a question's first this many numbers (a pasted table of resul
 # tuning sets pooled first answers 368 → 369, first three 458 → 459; the twelve libraries as one library Hit@1
 # 0.4583 → 0.4557 (a near tie: "2nd line drug for SE … → pt is 30 wks pregnant" led by the line that says
 # levetiracetam is preferred in pregnancy); the shared library set and SciFact unchanged
-ORDINAL_WORDS = {f"{n}{'th' if 10 <= n <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}": word
-                 for n, word in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-                                           "ninth", "tenth", "eleventh", "twelfth"), 1)}
+ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
+                 "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth", "11th": "eleventh",
+                 "12th": "twelfth"}
 
 # unit as written → the unit it is; general units of mass, volume, concentration, length, time and age
 UNITS = {
