@@ -7,19 +7,24 @@ shipped) are dropped; the rest are stemmed with nltk's Snowball English stemmer,
 concept that Snowball leaves apart are made one stem (``DERIVED``: pregnant and pregnancy). Nothing here needs
 downloaded nltk data.
 
-nltk is imported only when a word's stem is not known yet: importing it costs about 0.4 s, most of a cold
-``citebot ask``. The index stores the stems of its words and of the shipped English word list (``preload``),
-so a question usually needs no stemmer at all.
+nltk's stemmer is loaded only when a word's stem is not known yet. The index stores the stems of its words and of
+the shipped English word list (``preload``), so a question usually needs no stemmer at all; when one does, only
+the stemmer's own modules are loaded (``snowball``: 5-10 ms), not the whole nltk package its ``import`` runs first
+(0.4-0.6 s here, more than the rest of a cold ``citebot ask``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from functools import cached_property
 
+import importlib.util
 import re
+import sys
 import threading
+import types
 
 from .data import path as data_path
 from .errors import IndexFormatError
@@ -96,6 +101,57 @@ _CAPITAL_STOP = re.compile(r"\b(?:" + "|".join(sorted(CAPITAL_STOPS)) + r")\b")
 _ASCII_WORDS = re.compile(r"[A-Za-z0-9']+")  # words with their apostrophes ("I'M" is "I'm", no "IM")
 _SHOUTED = re.compile(r"\b[A-Z]{5,}\b")
 MAX_WORD_CHARS = 40  # longer "words" are base64, hashes or junk: cut, never stemmed whole
+
+
+_SNOWBALL_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def snowball():
+    """nltk's Snowball English stemmer. Importing ``nltk.stem.snowball`` runs ``nltk/__init__.py`` first, which imports
+    nearly all of nltk (its corpora readers, translation metrics, taggers: 0.4-0.6 s on this machine) for a stemmer
+    that needs five of its modules. Unless nltk is imported already, those modules are loaded from nltk's own files
+    under empty stand-ins for their packages (``nltk``, ``nltk.stem``, ``nltk.corpus``), which are taken out of
+    ``sys.modules`` again, with the modules loaded under them, so that a later ``import nltk`` anywhere in the process
+    imports the whole of nltk as usual. Should nltk's layout ever refuse that, the stemmer comes from a plain import.
+    One stemmer for the process (it keeps no state between words). ``tests/test_tokenize.py`` checks that both ways
+    stem every shipped English word alike."""
+    with _SNOWBALL_LOCK:
+        if "nltk" not in sys.modules:
+            try:
+                return _light_snowball()
+            except Exception:  # noqa: BLE001 - a layout this loader does not know: the plain import below
+                pass
+        from nltk.stem.snowball import SnowballStemmer
+
+        return SnowballStemmer("english")
+
+
+def _light_snowball():
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = list(spec.submodule_search_locations)[0]
+    before = set(sys.modules)
+
+    def stand_in(name: str, folder: str) -> types.ModuleType:
+        module = types.ModuleType(name, "an empty stand-in for the package while its stemmer loads (tokenize.py)")
+        module.__path__ = [folder]
+        sys.modules[name] = module
+        return module
+
+    try:
+        stand_in("nltk", root)
+        stand_in("nltk.stem", f"{root}/stem")
+        # the stemmer imports nltk's stop-word corpus reader, used only with ignore_stopwords=True (never here)
+        stand_in("nltk.corpus", f"{root}/corpus").stopwords = None
+        from nltk.stem.snowball import SnowballStemmer
+
+        return SnowballStemmer("english")
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
 
 
 def _stopwords_text() -> str:
@@ -206,9 +262,7 @@ class Tokenizer:
         forking workers: each then has them)."""
         self._open_tables()
         if self._stemmer is None:
-            from nltk.stem.snowball import SnowballStemmer
-
-            self._stemmer = SnowballStemmer("english")
+            self._stemmer = snowball()
 
     def tabled(self, word: str) -> str | None:
         """The stem of ``word`` when it is known without nltk's stemmer (stemmed before, or in a word → stem
@@ -231,9 +285,7 @@ class Tokenizer:
         s = self.tabled(word)
         if s is None:
             if self._stemmer is None:
-                from nltk.stem.snowball import SnowballStemmer
-
-                self._stemmer = SnowballStemmer("english")
+                self._stemmer = snowball()
             s = derived(self._stemmer.stem(word))
             if len(self._cache) < 1_000_000:
                 self._cache[word] = s

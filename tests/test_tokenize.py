@@ -25,8 +25,9 @@ def test_standard_re_gives_nltks_words_on_every_normalised_code_point():
 
 def test_a_question_of_known_words_needs_no_nltk(tmp_path):
     """ "which drugs treat calcinosis" against a built index: its words' stems are in the index's table
-    (``stems.tsv``) or the shipped English one, the lexicon is stored in the index: nltk is never imported.
-    An everyday word the corpus lacks ("worth") comes from the shipped table; a made-up one needs nltk."""
+    (``stems.tsv``) or the shipped English one, the lexicon is stored in the index: no stemmer is loaded.
+    An everyday word the corpus lacks ("worth") comes from the shipped table; a made-up one needs the stemmer, which
+    comes without the rest of nltk (``tokenize.snowball``)."""
     from pathlib import Path
 
     from bot.indexer import reindex
@@ -34,19 +35,60 @@ def test_a_question_of_known_words_needs_no_nltk(tmp_path):
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     reindex(corpus, tmp_path / "index")
 
-    def nltk_loaded(question: str) -> bool:
-        code = ("import sys; from bot.cli import main\n"
+    def loaded(question: str) -> tuple[bool, bool]:
+        """(the stemmer loaded, nltk imported whole) by a ``citebot ask`` of ``question``."""
+        code = ("import sys; from bot.cli import main; from bot import tokenize\n"
                 f"sys.argv = ['citebot', 'ask', '--json', '--corpus', {str(corpus)!r}, '--index', "
                 f"{str(tmp_path / 'index')!r}, {question!r}]\n"
                 "try:\n    main()\nexcept SystemExit:\n    pass\n"
-                "print('NLTK', 'nltk' in sys.modules, file=sys.stderr)")
+                "print('STEMMER', tokenize.snowball.cache_info().currsize == 1, file=sys.stderr)\n"
+                "print('NLTK', any(m == 'nltk' or m.startswith('nltk.') for m in sys.modules), file=sys.stderr)")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert '"question"' in out.stdout, out.stderr
-        return "NLTK True" in out.stderr
+        return "STEMMER True" in out.stderr, "NLTK True" in out.stderr
 
-    assert not nltk_loaded("which drugs treat calcinosis")
-    assert not nltk_loaded("is surgery worth it for calcinosis")
-    assert nltk_loaded("zygomycetes calcinosis")
+    assert loaded("which drugs treat calcinosis") == (False, False)
+    assert loaded("is surgery worth it for calcinosis") == (False, False)
+    assert loaded("zygomycetes calcinosis") == (True, False)
+
+
+def test_the_stemmer_loaded_alone_stems_as_nltk_does_and_leaves_nltk_whole():
+    """``tokenize.snowball`` loads the stemmer's modules under stand-ins for nltk's packages: it must stem every
+    shipped English word and every word of the bundled article as ``nltk.stem.snowball`` does when nltk is imported
+    whole; it leaves no module of nltk behind, so a later ``import nltk`` gets the whole package; and where the
+    stand-ins fail (a layout it does not know), the stemmer comes from the plain import, with nothing left behind."""
+    code = """
+import sys
+from pathlib import Path
+from bot import tokenize
+from bot.data import path
+stemmer = tokenize.snowball()
+assert not [m for m in sys.modules if m == "nltk" or m.startswith("nltk.")], sorted(sys.modules)
+words = [line.split("\\t")[0] for line in path("english_freq.tsv").read_text().splitlines() if line[:1] != "#"]
+words += tokenize.Words().tokenize(Path("corpus").joinpath(sorted(p.name for p in Path("corpus").iterdir())[0]).read_text().lower())
+import nltk
+from nltk.stem.snowball import SnowballStemmer
+assert nltk.translate and nltk.corpus.stopwords  # the whole package: not the stand-ins
+whole = SnowballStemmer("english")
+differ = [w for w in words if stemmer.stem(w) != whole.stem(w)]
+assert len(words) > 40000 and not differ, differ[:10]
+print("SAME", len(words))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "SAME" in out.stdout, out.stderr
+    failing = """
+import sys, importlib.util
+from bot import tokenize
+real = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *a: real("json") if name == "nltk" else real(name, *a)  # not nltk's layout
+stemmer = tokenize.snowball()
+assert stemmer.stem("zygomycetes") == "zygomycet"
+assert "nltk.translate" in sys.modules  # the plain import, nltk whole
+assert sys.modules["nltk"].translate and not sys.modules["nltk"].__doc__.startswith("an empty stand-in")
+print("PLAIN")
+"""
+    out = subprocess.run([sys.executable, "-c", failing], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "PLAIN" in out.stdout, out.stderr
 
 
 def test_an_unknown_word_loads_the_stemmer_and_stems_as_nltk_does():
