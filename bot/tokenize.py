@@ -72,6 +72,15 @@ def _unicode_words():
     return _WORDS
 
 
+# Beyond ASCII, the pattern's word characters are Unicode's letters, marks, decimal digits and connector punctuation
+# (the ``regex`` engine's \w, less "_"). A text whose other characters are all letters or decimal digits (words) or
+# spaces and punctuation but connectors (gaps) is split as ASCII is: "µg", "naïve" once accents are stripped, "’"
+# and "–" as Slack and word processors write them. Marks, symbols (some are letters to ``regex``: Ⓐ) and format
+# characters go to ``regex``; a character Python's Unicode tables do not know is none of these.
+_WORD_CLASSES = frozenset(("Lu", "Ll", "Lt", "Lm", "Lo", "Nd"))
+_GAP_CLASSES = frozenset(("Zs", "Zl", "Zp", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"))
+
+
 class Words:
     """Runs of letters and digits: ``tokenize(text)`` as nltk's ``RegexpTokenizer(PATTERN)`` gives them."""
 
@@ -79,7 +88,25 @@ class Words:
     def tokenize(text: str) -> list[str]:
         if text.isascii():
             return text.translate(_ASCII_GAPS).split()
+        gaps = _plain_gaps(text)
+        if gaps is not None:
+            return text.translate(_ASCII_GAPS).translate(gaps).split()
         return _unicode_words().findall(text)
+
+
+def _plain_gaps(text: str) -> dict[int, str] | None:
+    """The non-ASCII gaps of ``text`` as a translation to spaces, when its non-ASCII characters are all words or gaps
+    (``_WORD_CLASSES``, ``_GAP_CLASSES``); else None (``regex`` splits it)."""
+    gaps = {}
+    for c in set(text):
+        if c.isascii():
+            continue
+        kind = unicodedata.category(c)
+        if kind in _GAP_CLASSES:
+            gaps[ord(c)] = " "
+        elif kind not in _WORD_CLASSES:
+            return None
+    return gaps
 
 
 VERSION = 1

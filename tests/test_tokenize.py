@@ -23,6 +23,29 @@ def test_standard_re_gives_nltks_words_on_every_normalised_code_point():
         assert ours.tokenize(text) == nltk_words.tokenize(text), start
 
 
+def test_text_of_letters_digits_spaces_and_punctuation_is_split_without_regex_as_nltk_splits_it():
+    """Every code point of the classes ``tokenize._plain_gaps`` splits without the ``regex`` engine (letters and
+    decimal digits; spaces and punctuation but connectors), between ASCII letters and alone, gives nltk's words; a
+    text with a mark, a symbol or a connector in it still goes to ``regex`` (the test above covers those)."""
+    import unicodedata
+
+    from nltk.tokenize import RegexpTokenizer
+
+    from bot import tokenize
+
+    nltk_words = RegexpTokenizer(PATTERN)
+    plain = [chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF
+             and unicodedata.category(chr(c)) in tokenize._WORD_CLASSES | tokenize._GAP_CLASSES]
+    assert len(plain) > 100_000
+    for start in range(0, len(plain), 20_000):
+        text = " ".join(f"a{c}b {c}" for c in plain[start:start + 20_000])
+        assert tokenize._plain_gaps(text) is not None
+        assert Words.tokenize(text) == nltk_words.tokenize(text), start
+    for other in ("x\u0301y", "\u24b6bc", "a\u203fb", "x\u200dy", "5\u00b0C"):  # mark, symbol, connector, format
+        assert tokenize._plain_gaps(other) is None
+        assert Words.tokenize(other) == nltk_words.tokenize(other), other
+
+
 def test_a_question_of_known_words_needs_no_nltk(tmp_path):
     """ "which drugs treat calcinosis" against a built index: its words' stems are in the index's table
     (``stems.tsv``) or the shipped English one, the lexicon is stored in the index: no stemmer is loaded.
