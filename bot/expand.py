@@ -327,10 +327,12 @@ class Expander:
             self._by_len = by_len
         limit = 2 if len(stem) >= 8 else 1
         found: dict[str, None] = {}  # terms starting like the stem, or with one letter added or dropped first
+        letters = set(stem)  # a letter of the stem that a term lacks costs an edit: more than ``limit`` of them, no
         for n in range(len(stem) - limit, len(stem) + limit + 1):
             for key in ((n, 0, stem[0]), (n, 1, stem[0]), (n, 0, stem[1:2])):
                 for t in self._by_len.get(key, ()):
-                    if t not in found and _within(stem, t, limit) and not _opposite(stem, t):
+                    if (t not in found and len(letters.difference(t)) <= limit and _within(stem, t, limit)
+                            and not _opposite(stem, t)):
                         found[t] = None
         return list(found) if len(found) <= MAX_CLIPPED else []
 
@@ -629,18 +631,22 @@ def _opposite(a: str, b: str) -> bool:
 
 
 def _within(a: str, b: str, limit: int) -> bool:
-    """Whether the edit distance (Levenshtein) between ``a`` and ``b`` is at most ``limit``."""
+    """Whether the edit distance (Levenshtein) between ``a`` and ``b`` is at most ``limit``. Equal first letters are
+    matched in some cheapest alignment, so a common start is skipped; at the first difference one edit is spent
+    (replace, drop ``a``'s letter or drop ``b``'s) and the rest must be within ``limit - 1``: at most 3 + 9 string
+    comparisons for the limits used here, not a table of distances filled one Python step per pair of letters (a
+    misspelt word is compared with thousands of index terms at 100k passages)."""
     if abs(len(a) - len(b)) > limit:
         return False
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        if min(cur) > limit:
-            return False
-        prev = cur
-    return prev[-1] <= limit
+    i, n = 0, min(len(a), len(b))
+    while i < n and a[i] == b[i]:
+        i += 1
+    if i == n:
+        return True  # one starts the other: their length difference, checked above, is the distance
+    if not limit:
+        return False
+    return (_within(a[i + 1:], b[i + 1:], limit - 1) or _within(a[i + 1:], b[i:], limit - 1)
+            or _within(a[i:], b[i + 1:], limit - 1))
 
 
 def _ages(text: str) -> str:
