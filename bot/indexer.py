@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -605,7 +607,21 @@ def _vocabulary(b: BM25Index, base_pid: np.ndarray, delta: BM25Index | None):
 def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
     """The words of the shipped lists a question is read with (lexicon, intents, generic words, units), those not in the
     shipped English table (``english``, whose stems the index does not repeat) stemmed, so their stems go in the
-    index's table. Not looking up the English ones' stems saves a one-file edit at 1M about 0.1 s."""
+    index's table. Not looking up the English ones' stems saves a one-file edit at 1M about 0.1 s. The words and those
+    stems are the same for every build with the same tokenizer: worked out once per process (``_SHIPPED_WORDS``), and
+    handed to each build's tokenizer after that."""
+    key = json.dumps(tokenizer.settings, sort_keys=True)
+    with _SHIPPED_LOCK:
+        got = _SHIPPED_WORDS.get(key)
+        if got is None:
+            words = _shipped_words(tokenizer)
+            got = _SHIPPED_WORDS[key] = (words, {w: tokenizer.stem(w) for w in words if w not in english})
+    words, stems = got
+    tokenizer.preload(stems)
+    return set(words)
+
+
+def _shipped_words(tokenizer: Tokenizer) -> frozenset[str]:
     from .data import path as data_path
 
     from . import lexicon as lexmod
@@ -614,22 +630,29 @@ def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
 
     texts = [lexmod.lexicon_text()] + [data_path(n).read_text(encoding="utf-8") for n in ("intents.tsv", "generic.txt")]
     texts.append(" ".join(UNITS))  # the units deciding counts as generic words (``decide.Decider``)
-    words = {w for text in texts for w in tokenizer.words(text)}
-    for w in words:
-        if w not in english:
-            tokenizer.stem(w)
-    return words
+    return frozenset(w for text in texts for w in tokenizer.words(text))
+
+
+_SHIPPED_LOCK = threading.Lock()
+# tokenizer settings → (the shipped lists' words, the stems of those the English table lacks); the shipped files are
+# part of the package: a process that sees them change is one whose package changed under it
+_SHIPPED_WORDS: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
+_ENGLISH_WORDS: dict[str, frozenset[str]] = {}  # tokenizer settings → the shipped English table's words
 
 
 def english_words(tokenizer: Tokenizer) -> set[str]:
-    """The words of the shipped English word → stem table (empty when it was made by another tokenizer)."""
+    """The words of the shipped English word → stem table (empty when it was made by another tokenizer); read once per
+    process and tokenizer settings."""
     from .english import word_stems
 
-    table = word_stems(tokenizer)
-    if not table:
-        return set()
-    body = table.data[table.body:].decode("utf-8")  # every line's key at once: 5 times faster than table.keys()
-    return {line.partition("\t")[0] for line in body.split("\n") if line}
+    key = json.dumps(tokenizer.settings, sort_keys=True)
+    with _SHIPPED_LOCK:
+        got = _ENGLISH_WORDS.get(key)
+        if got is None:
+            table = word_stems(tokenizer)
+            body = table.data[table.body:].decode("utf-8") if table else ""  # every line's key at once: 5x table.keys()
+            got = _ENGLISH_WORDS[key] = frozenset(line.partition("\t")[0] for line in body.split("\n") if line)
+        return got
 
 
 TICK = 2000  # passages tokenized between two progress ticks within one file

@@ -254,3 +254,42 @@ def test_the_stored_lexicon_is_the_same_bytes_whatever_the_hash_seed():
     out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
     assert out[0] and out[0] == out[1]
+
+
+def test_the_shipped_vocabulary_is_worked_out_once_per_process_and_each_build_gets_its_own_copy(tmp_path, monkeypatch):
+    """The shipped files' lexicon, the shipped lists' words and their stems are the same for every build with one
+    tokenizer's settings: a process works them out once (``lexicon._shipped``, ``indexer._stem_shipped_lists``).
+    Each build must still get what a build from scratch gets: its own abbreviations and nobody else's (the lexicon
+    is copied, never added to), and the shipped lists' stems in its word → stem table (handed to its tokenizer)."""
+    import json
+
+    from bot import indexer, lexicon
+    from bot.tokenize import Tokenizer
+
+    def from_scratch(abbreviations):
+        tok = Tokenizer()
+        return lexicon.to_json(lexicon._add_abbreviations(lexicon._from_rows(tok, lexicon.lexicon_files()), tok,
+                                                          abbreviations), "k")
+
+    made = []
+    real = lexicon._from_rows
+    monkeypatch.setattr(lexicon, "_from_rows", lambda *a: made.append(1) or real(*a))
+    monkeypatch.setattr(lexicon, "_SHIPPED", {})
+    first = [["EF", "ejection fraction"], ["RAI", "radioactive iodine", "general"]]
+    second = [["EF", "estimated flow"], ["AF", "atrial fibrillation"]]
+    for abbreviations in (first, second, first):
+        built = lexicon.to_json(lexicon.build(Tokenizer(), abbreviations=abbreviations), "k")
+        monkeypatch.setattr(lexicon, "_from_rows", real)
+        assert json.dumps(built) == json.dumps(from_scratch(abbreviations))
+        monkeypatch.setattr(lexicon, "_from_rows", lambda *a: made.append(1) or real(*a))
+    assert len(made) == 1  # the shipped files read once
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "af.md").write_text("# AF\n\n- Warfarin prevents stroke [1].\n\n## References\n\n1. A. J 2020.\n")
+    monkeypatch.setattr(indexer, "_SHIPPED_WORDS", {})
+    tables = []
+    for name in ("a", "b"):  # the second build's tokenizer stems none of the shipped lists' words itself
+        indexer.reindex(corpus, tmp_path / name)
+        tables.append((tmp_path / name / "current" / "stems.tsv").read_bytes())
+    assert tables[0] == tables[1] and b"anticoagul" in tables[0]  # a lexicon word no article here uses

@@ -4,7 +4,9 @@ Every command line of the README's ``sh`` blocks, and of the journal's (``tests/
 ``tests/data`` is scored), that starts with ``.venv/bin/citebot`` or ``make`` is run,
 except: blocks whose first line says they need something not shipped (``# needs …``), commands that
 connect to Slack (``citebot slack`` without ``--manifest``), and ``make`` targets, which install. The
-benchmark runs at a small size (``--passages 300 --questions 20``): the README's size takes minutes.
+benchmark runs at a small size (``--passages 300 --questions 20``): the README's size takes minutes. Commands that
+differ from one run before only in the library of ``tests/data`` they name (the journal scores each library with the
+same line) are not run again: the files and folders they name must exist (``test_a_repeated_command_names_what_is_there``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,26 @@ from .conftest import REPO
 SMALL = {"--passages 100000": "--passages 300 --questions 20"}
 
 
+_LIBRARY = re.compile(r"tests/data/[^/\s]+")
+
+
 def readme_commands() -> list[str]:
+    """The commands to run: the first of each shape (``_shape``)."""
+    shapes: set[str] = set()
+    return [c for c in all_commands() if not (_shape(c) in shapes or shapes.add(_shape(c)))]
+
+
+def repeated_commands() -> list[str]:
+    """The commands of a shape run already (``readme_commands``)."""
+    return [c for c in all_commands() if c not in readme_commands()]
+
+
+def _shape(command: str) -> str:
+    """A command with the library of ``tests/data`` it names left out."""
+    return _LIBRARY.sub("tests/data/…", command)
+
+
+def all_commands() -> list[str]:
     text = "\n".join((REPO / name).read_text(encoding="utf-8") for name in ("README.md", "tests/JOURNAL.md"))
     out = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
@@ -111,3 +132,12 @@ def test_make_run_compiles_the_package_again_after_a_source_file_changes(tmp_pat
         plan = subprocess.run(["make", "-n", "-W", "bot/x.py", target], cwd=tmp_path, capture_output=True, text=True,
                               check=True).stdout
         assert "compileall" in plan, plan
+
+
+def test_a_repeated_command_names_what_is_there():
+    """A command not run again (its shape ran: ``readme_commands``) still names files and folders that exist."""
+    repeated = repeated_commands()
+    assert len(repeated) > 10 and len(readme_commands()) + len(repeated) == len(all_commands())
+    for command in repeated:
+        for path in re.findall(r"tests/data/\S+", command):
+            assert (REPO / path).exists(), command
