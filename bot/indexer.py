@@ -610,7 +610,7 @@ def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
     index's table. Not looking up the English ones' stems saves a one-file edit at 1M about 0.1 s. The words and those
     stems are the same for every build with the same tokenizer: worked out once per process (``_SHIPPED_WORDS``), and
     handed to each build's tokenizer after that."""
-    key = json.dumps(tokenizer.settings, sort_keys=True)
+    key = (json.dumps(tokenizer.settings, sort_keys=True), len(english))
     with _SHIPPED_LOCK:
         got = _SHIPPED_WORDS.get(key)
         if got is None:
@@ -634,9 +634,10 @@ def _shipped_words(tokenizer: Tokenizer) -> frozenset[str]:
 
 
 _SHIPPED_LOCK = threading.Lock()
-# tokenizer settings → (the shipped lists' words, the stems of those the English table lacks); the shipped files are
-# part of the package: a process that sees them change is one whose package changed under it
-_SHIPPED_WORDS: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
+# (tokenizer settings, how many words the English table has) → (the shipped lists' words, the stems of those the English
+# table lacks); the shipped files are part of the package: a process that sees them change is one whose package changed
+# under it
+_SHIPPED_WORDS: dict[tuple[str, int], tuple[frozenset[str], dict[str, str]]] = {}
 _ENGLISH_WORDS: dict[str, frozenset[str]] = {}  # tokenizer settings → the shipped English table's words
 
 
@@ -651,7 +652,9 @@ def english_words(tokenizer: Tokenizer) -> set[str]:
         if got is None:
             table = word_stems(tokenizer)
             body = table.data[table.body:].decode("utf-8") if table else ""  # every line's key at once: 5x table.keys()
-            got = _ENGLISH_WORDS[key] = frozenset(line.partition("\t")[0] for line in body.split("\n") if line)
+            got = frozenset(line.partition("\t")[0] for line in body.split("\n") if line)
+            if got:  # none: another tokenizer's table, or one that could not be read just now (tried again next time)
+                _ENGLISH_WORDS[key] = got
         return got
 
 

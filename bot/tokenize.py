@@ -142,9 +142,13 @@ def snowball():
     ``sys.modules`` again, with the modules loaded under them, so that a later ``import nltk`` anywhere in the process
     imports the whole of nltk as usual. Should nltk's layout ever refuse that, the stemmer comes from a plain import.
     One stemmer for the process (it keeps no state between words). ``tests/test_tokenize.py`` checks that both ways
-    stem every shipped English word alike."""
+    stem every shipped English word alike.
+
+    Only while the process runs one thread (a command-line ``ask``, a ``reindex``): for the tens of milliseconds the
+    stand-ins are in ``sys.modules``, another thread's ``import nltk`` would get the empty one and keep it. A process
+    with threads (``citebot slack`` loads its stemmer at start, ``Tokenizer.load``) takes the plain import."""
     with _SNOWBALL_LOCK:
-        if "nltk" not in sys.modules:
+        if "nltk" not in sys.modules and threading.active_count() == 1:
             try:
                 return _light_snowball()
             except Exception:  # noqa: BLE001 - a layout this loader does not know: the plain import below

@@ -23,23 +23,30 @@ from .conftest import REPO
 SMALL = {"--passages 100000": "--passages 300 --questions 20"}
 
 
-_LIBRARY = re.compile(r"tests/data/[^/\s]+")
+_LIBRARY = re.compile(r"tests/data/[^/\s]+/")  # a library's folder (a single file of tests/data is no library)
 
 
 def readme_commands() -> list[str]:
     """The commands to run: the first of each shape (``_shape``)."""
-    shapes: set[str] = set()
-    return [c for c in all_commands() if not (_shape(c) in shapes or shapes.add(_shape(c)))]
+    return _split()[0]
 
 
 def repeated_commands() -> list[str]:
     """The commands of a shape run already (``readme_commands``)."""
-    return [c for c in all_commands() if c not in readme_commands()]
+    return _split()[1]
+
+
+def _split() -> tuple[list[str], list[str]]:
+    run, repeated, shapes = [], [], set()
+    for command in dict.fromkeys(all_commands()):  # a line written twice is run once
+        (repeated if _shape(command) in shapes else run).append(command)
+        shapes.add(_shape(command))
+    return run, repeated
 
 
 def _shape(command: str) -> str:
     """A command with the library of ``tests/data`` it names left out."""
-    return _LIBRARY.sub("tests/data/…", command)
+    return _LIBRARY.sub("tests/data/…/", command)
 
 
 def all_commands() -> list[str]:
@@ -135,9 +142,15 @@ def test_make_run_compiles_the_package_again_after_a_source_file_changes(tmp_pat
 
 
 def test_a_repeated_command_names_what_is_there():
-    """A command not run again (its shape ran: ``readme_commands``) still names files and folders that exist."""
+    """A command not run again (its shape ran: ``readme_commands``) still names a question file that reads as one
+    (``evaluate.load_items``) and a corpus folder holding articles."""
+    from bot import corpus, evaluate
+
     repeated = repeated_commands()
-    assert len(repeated) > 10 and len(readme_commands()) + len(repeated) == len(all_commands())
+    assert len(repeated) > 10 and set(readme_commands()) | set(repeated) == set(all_commands())
     for command in repeated:
-        for path in re.findall(r"tests/data/\S+", command):
-            assert (REPO / path).exists(), command
+        questions = re.findall(r"tests/data/\S+\.jsonl", command)
+        folders = re.findall(r"--corpus (\S+)", command)
+        assert questions and folders, command
+        assert evaluate.load_items(REPO / questions[0]), command
+        assert corpus.scan(REPO / folders[0]), command

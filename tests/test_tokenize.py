@@ -78,8 +78,9 @@ def test_a_question_of_known_words_needs_no_nltk(tmp_path):
 def test_the_stemmer_loaded_alone_stems_as_nltk_does_and_leaves_nltk_whole():
     """``tokenize.snowball`` loads the stemmer's modules under stand-ins for nltk's packages: it must stem every
     shipped English word and every word of the bundled article as ``nltk.stem.snowball`` does when nltk is imported
-    whole; it leaves no module of nltk behind, so a later ``import nltk`` gets the whole package; and where the
-    stand-ins fail (a layout it does not know), the stemmer comes from the plain import, with nothing left behind."""
+    whole; it leaves no module of nltk behind, so a later ``import nltk`` gets the whole package; where the
+    stand-ins fail (a layout it does not know), the stemmer comes from the plain import, with nothing left behind; and
+    a process running other threads (one of which could import nltk while the stand-ins are there) never uses them."""
     code = """
 import sys
 from pathlib import Path
@@ -112,6 +113,20 @@ print("PLAIN")
 """
     out = subprocess.run([sys.executable, "-c", failing], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "PLAIN" in out.stdout, out.stderr
+    threaded = """
+import sys, threading
+from bot import tokenize
+other = threading.Event()
+waiting = threading.Thread(target=other.wait)  # another thread that might import nltk meanwhile
+waiting.start()
+tokenize.snowball()
+other.set()
+waiting.join()
+assert "nltk.translate" in sys.modules and not sys.modules["nltk"].__doc__.startswith("an empty stand-in")
+print("PLAIN")
+"""
+    out = subprocess.run([sys.executable, "-c", threaded], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "PLAIN" in out.stdout, out.stderr  # with threads: never the stand-ins
 
 
 def test_an_unknown_word_loads_the_stemmer_and_stems_as_nltk_does():
