@@ -412,7 +412,7 @@ class Decider:
         passages that hold the rarest of them (a word named once in passing is not what the article is about)."""
         if self.levels is None:
             return 0.0
-        return min((min(1.0, self.levels.holding(s).get(article, 0) / self.settings.theme_passages)
+        return min((min(1.0, self.levels.count(s, article) / self.settings.theme_passages)
                     for s in stems), default=0.0)
 
     def _same(self, stems: tuple[str, ...], alts) -> list:

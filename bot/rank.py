@@ -107,6 +107,11 @@ class Topic:
         return bool(self.articles)
 
 
+# A word held by at most this many articles gets the mapping of them (``Levels.holding``, a dict: fastest to ask again
+# and again); one held by more is looked up in its sorted articles (``Levels.count``)
+MAPPED_ARTICLES = 256
+
+
 class Levels:
     """BM25 over articles, from the passage postings and the outline arrays; a conversation's topic."""
 
@@ -197,15 +202,27 @@ class Levels:
             self._held[term] = got
         return got
 
+    def count(self, term: str, article: int) -> int:
+        """How many of ``article``'s passages hold ``term``: ``holding(term).get(article, 0)``, but for a word in many
+        articles read off its sorted articles (a bisection) instead of making the mapping of them all — a common word
+        at 1M passages is in 20,000 articles, and deciding asks this for every passage it judges."""
+        tid = self.bm25.term_id(term)
+        if tid is None:
+            return 0
+        arts, counts = self._per_article(tid)
+        if len(arts) <= MAPPED_ARTICLES:
+            return self.holding(term).get(article, 0)
+        i = int(np.searchsorted(arts, article))
+        return int(counts[i]) if i < len(arts) and arts[i] == article else 0
+
     def held_in(self, term: str, articles) -> bool:
         """Whether ``term`` is in one of ``articles``."""
-        held = self.holding(term)
-        return any(a in held for a in articles)
+        return any(self.count(term, a) for a in articles)
 
     def about(self, term: str, article: int) -> bool:
         """Whether ``article`` is about ``term``: at least ``Weights.theme_share`` of its passages hold it, and
         ``THEME_PASSAGES`` of them (a theme's share, however many other articles hold it too: ``_themes_of``)."""
-        return bool(self._about(article, self.holding(term).get(article, 0)))
+        return bool(self._about(article, self.count(term, article)))
 
     def _about(self, articles, counts):
         """Whether each of ``articles`` is about a word ``counts`` of its passages hold (``about``, ``_themes_of``)."""
@@ -213,7 +230,8 @@ class Levels:
 
     def held_elsewhere(self, term: str, articles) -> bool:
         """Whether ``term`` is in the index but in none of ``articles``."""
-        return bool(self.holding(term)) and not self.held_in(term, articles)
+        tid = self.bm25.term_id(term)
+        return tid is not None and len(self._per_article(tid)[0]) > 0 and not self.held_in(term, articles)
 
     def within(self, query: dict[str, float], own, topic: Topic) -> dict[str, float]:
         """``query`` of a follow-up within ``topic`` with its ``own`` terms weighed by their rarity in the topic's
@@ -228,8 +246,7 @@ class Levels:
             tid = self.bm25.term_id(term)
             if tid is None or term not in out:
                 continue
-            held = self.holding(term)
-            n = sum(held.get(a, 0) for a in arts)
+            n = sum(self.count(term, a) for a in arts)
             if n:
                 out[term] *= max(1.0, math.log((n_topic + 1) / n) / float(self.bm25.idf[tid]))
         return out

@@ -59,6 +59,24 @@ def test_the_articles_holding_a_word_tell_topic_words_from_ask_words(loaded):
     assert levels.held_elsewhere("migrain", [a for a in range(4) if a != migraine])
 
 
+def test_a_word_s_count_in_an_article_is_its_mapping_s_however_many_articles_hold_it(loaded, monkeypatch):
+    """``Levels.count`` reads a word in many articles off its sorted articles (``MAPPED_ARTICLES``), not from the
+    mapping of them all (``holding``): every word and article give what the mapping says, both ways, and the word's
+    "about" and "held in" tests follow."""
+    import bot.rank as rank
+
+    levels = Answerer(loaded).levels
+    words = sorted(loaded.bm25.vocab) + ["nonexistentword"]
+    mapped = {(w, a): levels.holding(w).get(a, 0) for w in words for a in range(levels.n_articles)}
+    assert any(mapped.values()) and sum(1 for v in mapped.values() if v > 1) > 3
+    for cut in (rank.MAPPED_ARTICLES, 0):  # 0: every word looked up in its sorted articles
+        monkeypatch.setattr(rank, "MAPPED_ARTICLES", cut)
+        levels._held.clear()
+        assert {(w, a): levels.count(w, a) for w, a in mapped} == mapped
+        assert all(levels.held_in(w, [a]) == (mapped[w, a] > 0) for w, a in mapped)
+        assert not levels._held or cut  # read without making a mapping
+
+
 def test_a_word_s_articles_are_counted_from_its_postings_once_within_a_bound(loaded, monkeypatch):
     """The article level and deciding read the same per-article counts; a word's are worked out from its postings
     once a process (a common word's postings are long), and what is kept stays within ``COUNTS_CACHED``."""
