@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -610,7 +609,7 @@ def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
     index's table. Not looking up the English ones' stems saves a one-file edit at 1M about 0.1 s. The words and those
     stems are the same for every build with the same tokenizer: worked out once per process (``_SHIPPED_WORDS``), and
     handed to each build's tokenizer after that."""
-    key = (json.dumps(tokenizer.settings, sort_keys=True), len(english))
+    key = (tokenizer.settings_key, len(english))
     with _SHIPPED_LOCK:
         got = _SHIPPED_WORDS.get(key)
         if got is None:
@@ -646,7 +645,7 @@ def english_words(tokenizer: Tokenizer) -> set[str]:
     process and tokenizer settings."""
     from .english import word_stems
 
-    key = json.dumps(tokenizer.settings, sort_keys=True)
+    key = tokenizer.settings_key
     with _SHIPPED_LOCK:
         got = _ENGLISH_WORDS.get(key)
         if got is None:

@@ -180,10 +180,7 @@ def from_json(doc: dict) -> Lexicon:
 def key(tokenizer, abbreviations) -> str:
     """What a lexicon is built from: the shipped vocabulary (``vocabulary_fingerprint``: the lexicon files, the
     general abbreviation table, the English word list, ``FORMAT``), the index's abbreviations, the tokenizer."""
-    import hashlib
-    import json
-
-    h = hashlib.sha256(json.dumps(tokenizer.settings, sort_keys=True).encode())
+    h = hashlib.sha256(tokenizer.settings_key.encode())
     h.update(vocabulary_fingerprint().encode())
     h.update(json.dumps(abbreviations or [], ensure_ascii=False).encode())
     return h.hexdigest()[:16]
@@ -306,7 +303,7 @@ def _shipped(tokenizer) -> Lexicon:
     """The shipped files' lexicon read with ``tokenizer``, worked out once per process for each tokenizer settings
     (another tokenizer object of the same settings stems alike) and shipped files. Never changed: ``build`` copies
     it."""
-    key = (json.dumps(tokenizer.settings, sort_keys=True), vocabulary_fingerprint())
+    key = (tokenizer.settings_key, vocabulary_fingerprint())
     with _SHIPPED_LOCK:
         lex = _SHIPPED.get(key)
         if lex is None:

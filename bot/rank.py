@@ -206,14 +206,17 @@ class Levels:
         """How many of ``article``'s passages hold ``term``: ``holding(term).get(article, 0)``, but for a word in many
         articles read off its sorted articles (a bisection) instead of making the mapping of them all — a common word
         at 1M passages is in 20,000 articles, and deciding asks this for every passage it judges."""
-        tid = self.bm25.term_id(term)
-        if tid is None:
-            return 0
-        arts, counts = self._per_article(tid)
-        if len(arts) <= MAPPED_ARTICLES:
-            return self.holding(term).get(article, 0)
-        i = int(np.searchsorted(arts, article))
-        return int(counts[i]) if i < len(arts) and arts[i] == article else 0
+        held = self._held.get(term)
+        if held is None:
+            tid = self.bm25.term_id(term)
+            if tid is None:
+                return 0
+            arts, counts = self._per_article(tid)
+            if len(arts) > MAPPED_ARTICLES:
+                i = int(np.searchsorted(arts, article))
+                return int(counts[i]) if i < len(arts) and arts[i] == article else 0
+            held = self.holding(term)
+        return held.get(article, 0)
 
     def held_in(self, term: str, articles) -> bool:
         """Whether ``term`` is in one of ``articles``."""

@@ -206,6 +206,14 @@ class Tokenizer:
         self._loading = threading.Lock()
 
     @cached_property
+    def settings_key(self) -> str:
+        """``settings`` as one string: the key of what a process works out once per tokenizer settings (the shipped
+        vocabulary's lexicon and stems: ``lexicon._shipped``, ``indexer._stem_shipped_lists``)."""
+        import json
+
+        return json.dumps(self.settings, sort_keys=True)
+
+    @cached_property
     def settings(self) -> dict:
         """What the index records; a different value means the index must be rebuilt."""
         return {
