@@ -603,7 +603,7 @@ def _vocabulary(b: BM25Index, base_pid: np.ndarray, delta: BM25Index | None):
     return terms, gid_base, gid_delta
 
 
-def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
+def _stem_shipped_lists(tokenizer: Tokenizer, english: frozenset[str]) -> frozenset[str]:
     """The words of the shipped lists a question is read with (lexicon, intents, generic words, units), those not in the
     shipped English table (``english``, whose stems the index does not repeat) stemmed, so their stems go in the
     index's table. Not looking up the English ones' stems saves a one-file edit at 1M about 0.1 s. The words and those
@@ -617,7 +617,7 @@ def _stem_shipped_lists(tokenizer: Tokenizer, english: set[str]) -> set[str]:
             got = _SHIPPED_WORDS[key] = (words, {w: tokenizer.stem(w) for w in words if w not in english})
     words, stems = got
     tokenizer.preload(stems)
-    return set(words)
+    return words
 
 
 def _shipped_words(tokenizer: Tokenizer) -> frozenset[str]:
@@ -640,7 +640,7 @@ _SHIPPED_WORDS: dict[tuple[str, int], tuple[frozenset[str], dict[str, str]]] = {
 _ENGLISH_WORDS: dict[str, frozenset[str]] = {}  # tokenizer settings → the shipped English table's words
 
 
-def english_words(tokenizer: Tokenizer) -> set[str]:
+def english_words(tokenizer: Tokenizer) -> frozenset[str]:
     """The words of the shipped English word → stem table (empty when it was made by another tokenizer); read once per
     process and tokenizer settings."""
     from .english import word_stems

@@ -90,14 +90,14 @@ class Words:
             return text.translate(_ASCII_GAPS).split()
         gaps = _plain_gaps(text)
         if gaps is not None:
-            return text.translate(_ASCII_GAPS).translate(gaps).split()
+            return text.translate(gaps).split()
         return _unicode_words().findall(text)
 
 
 def _plain_gaps(text: str) -> dict[int, str] | None:
-    """The non-ASCII gaps of ``text`` as a translation to spaces, when its non-ASCII characters are all words or gaps
-    (``_WORD_CLASSES``, ``_GAP_CLASSES``); else None (``regex`` splits it)."""
-    gaps = {}
+    """Every gap of ``text`` (ASCII's and its own beyond ASCII) as a translation to spaces, when its non-ASCII
+    characters are all words or gaps (``_WORD_CLASSES``, ``_GAP_CLASSES``); else None (``regex`` splits it)."""
+    gaps = dict(_ASCII_GAPS)
     for c in set(text):
         if c.isascii():
             continue
